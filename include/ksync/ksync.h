@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * <ksync/ksync.h> - everything ksync offers, in one include.
+ */
+#ifndef _KSYNC_KSYNC_H
+#define _KSYNC_KSYNC_H
+
+#include <ksync/compiler.h>
+#include <ksync/barrier.h>
+#include <ksync/atomic.h>
+#include <ksync/percpu.h>
+#include <ksync/smp.h>
+#include <ksync/preempt.h>
+#include <ksync/debug_locks.h>
+#include <ksync/cleanup.h>
+#include <ksync/lockdep_types.h>
+#include <ksync/lockdep.h>
+#include <ksync/qspinlock.h>
+#include <ksync/spinlock_types.h>
+#include <ksync/spinlock.h>
+#include <ksync/lock_events.h>
+
+#endif /* _KSYNC_KSYNC_H */

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * <ksync/lockdep_types.h> - the lockdep map every lock embeds, and keys.
+ *
+ * As in the kernel, validation works on lock classes, not on lock
+ * instances.  A class is named by a key: the static struct lock_class_key
+ * that an init macro (spin_lock_init(), mutex_init(), ...) declares at its
+ * call site, so every lock initialised at one place in the source shares a
+ * class; or, for a statically initialised lock (DEFINE_SPINLOCK(), ...),
+ * the lock's own address.  A key holds one byte per subclass so that
+ * key + subclass is a distinct address too.
+ */
+#ifndef _KSYNC_LOCKDEP_TYPES_H
+#define _KSYNC_LOCKDEP_TYPES_H
+
+#include <ksync/compiler.h>
+
+#define MAX_LOCKDEP_SUBCLASSES	8U
+#define SINGLE_DEPTH_NESTING	1
+
+/* How a lock may wait, for the kernel's wait-context rules. */
+enum lockdep_wait_type {
+	LD_WAIT_INV = 0,	/* not checked, catch-all */
+	LD_WAIT_FREE,		/* wait free, rcu etc. */
+	LD_WAIT_SPIN,		/* spin loops, raw_spinlock_t etc. */
+	LD_WAIT_CONFIG,		/* spinlock_t: sleeps on PREEMPT_RT */
+	LD_WAIT_SLEEP,		/* sleeping locks, mutex etc. */
+	LD_WAIT_MAX,
+};
+
+/* Which primitive a map belongs to; the read-lock rules depend on it. */
+enum ksync_lock_kind {
+	KSYNC_LOCK_SPIN = 0,	/* spinlock_t, raw_spinlock_t */
+	KSYNC_LOCK_RWLOCK,	/* rwlock_t (queued rwlock) */
+	KSYNC_LOCK_MUTEX,
+	KSYNC_LOCK_RWSEM,
+	KSYNC_LOCK_SEMAPHORE,
+	KSYNC_LOCK_SEQLOCK,
+	KSYNC_LOCK_OTHER,
+};
+
+struct lockdep_subclass_key {
+	char __one_byte;
+} __attribute__((packed));
+
+struct lock_class_key {
+	struct lockdep_subclass_key subkeys[MAX_LOCKDEP_SUBCLASSES];
+};
+
+struct lock_class;
+
+struct lockdep_map {
+	struct lock_class_key *key;		/* NULL: keyed by the map's address */
+	struct lock_class *class_cache[2];	/* subclass 0 and 1, filled lazily */
+	const char *name;			/* the stringified lock expression */
+	unsigned char wait_type_outer;
+	unsigned char wait_type_inner;
+	unsigned char kind;			/* enum ksync_lock_kind */
+	unsigned char subclass;			/* default, lockdep_set_subclass() */
+};
+
+#endif /* _KSYNC_LOCKDEP_TYPES_H */

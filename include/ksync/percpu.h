@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * <ksync/percpu.h> - the per-thread state that plays per-CPU data.
+ *
+ * ksync treats every thread as a CPU.  What the kernel keeps in per-CPU
+ * variables and in the task (preempt count, interrupt mask, the CPU number)
+ * lives here, in one thread-local block.  It uses the initial-exec TLS
+ * model so that inline fast paths in a program reach it with one
+ * %fs-relative access; the general-dynamic model would cost a call into
+ * the dynamic linker each time (measured: about twice the cost of a whole
+ * lock+unlock pair).
+ *
+ * Larger per-CPU data (MCS queue nodes, lockdep's held-lock stack) lives in
+ * a table indexed by CPU number so that other threads can reach it; see
+ * smp.h.  Only ksync itself should touch these fields.
+ */
+#ifndef _KSYNC_PERCPU_H
+#define _KSYNC_PERCPU_H
+
+#include <ksync/compiler.h>
+
+struct ksync_cpu;
+
+struct ksync_tls {
+	/* The kernel's preempt_count(); see preempt.h for the fields. */
+	unsigned int preempt_count;
+	/* Soft interrupt mask: non-zero while local interrupts are off. */
+	unsigned int irqs_off;
+	/* CPU number + 1 once registered, 0 before. */
+	unsigned int cpu_plus_one;
+	/* Nesting count of local_interrupt_disable(). */
+	unsigned int irq_disable_count;
+	/* Interrupts (signals) that arrived while masked, one bit each. */
+	unsigned long long irq_pending;
+	/* Softirqs raised on this CPU and not yet run, one bit each. */
+	unsigned int softirq_pending;
+	/* Flags word saved by the outermost local_interrupt_disable(). */
+	unsigned int irq_disable_saved;
+	/* This thread's per-CPU block, NULL until registered. */
+	struct ksync_cpu *cpu;
+	/* Where a guard() was written, for the lock call inside the guard. */
+	const struct ksync_site *guard_site;
+};
+
+extern KSYNC_API __thread struct ksync_tls ksync_tls
+	__attribute__((tls_model("initial-exec")));
+
+#endif /* _KSYNC_PERCPU_H */

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Threads as CPUs: lazy registration, CPU numbers, per-CPU blocks.
+ *
+ * A thread gets the smallest free CPU number the first time it needs one
+ * (a lock slow path, a debug check, smp_processor_id()).  Registration may
+ * happen inside a signal handler - an interrupt handler on a thread that
+ * never took a lock before - so it takes no locks and allocates with mmap:
+ * numbers come from a bitmap claimed with compare-and-swap, blocks from
+ * chunks that are never freed.  A pthread key destructor gives the number
+ * back when the thread exits, after the exit checks (locks still held).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <ksync/smp.h>
+#include "cpu.h"
+#include "ksync_internal.h"
+#include "report.h"
+
+KSYNC_API __thread struct ksync_tls ksync_tls
+	__attribute__((tls_model("initial-exec")));
+
+#define CPUS_PER_CHUNK	64
+#define NR_CHUNKS	((KSYNC_NR_CPUS + CPUS_PER_CHUNK - 1) / CPUS_PER_CHUNK)
+#define BITMAP_WORDS	((KSYNC_NR_CPUS + 63) / 64)
+
+static uint64_t cpu_bitmap[BITMAP_WORDS];
+static struct ksync_cpu *cpu_chunks[NR_CHUNKS];
+static int cpus_online;
+static pthread_key_t cpu_exit_key;
+
+/* Claim the lowest free number, or -1 if all KSYNC_NR_CPUS are taken. */
+static int cpu_id_alloc(void)
+{
+	for (int w = 0; w < BITMAP_WORDS; w++) {
+		uint64_t v = __atomic_load_n(&cpu_bitmap[w], __ATOMIC_RELAXED);
+
+		while (~v) {
+			int bit = __builtin_ctzll(~v);
+			int id = w * 64 + bit;
+
+			if (id >= KSYNC_NR_CPUS)
+				return -1;
+			/*
+			 * Acquire: the previous owner of this number released
+			 * its block with the release in cpu_id_free().
+			 */
+			if (__atomic_compare_exchange_n(&cpu_bitmap[w], &v,
+							v | (1ull << bit), 0,
+							__ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED))
+				return id;
+		}
+	}
+	return -1;
+}
+
+static void cpu_id_free(int id)
+{
+	/* Release: our last writes to the block happen before its reuse. */
+	__atomic_fetch_and(&cpu_bitmap[id / 64], ~(1ull << (id % 64)),
+			   __ATOMIC_RELEASE);
+}
+
+static struct ksync_cpu *cpu_chunk(int chunk)
+{
+	struct ksync_cpu *c = __atomic_load_n(&cpu_chunks[chunk], __ATOMIC_ACQUIRE);
+	struct ksync_cpu *expected = NULL;
+	size_t size = CPUS_PER_CHUNK * sizeof(struct ksync_cpu);
+
+	if (c)
+		return c;
+	c = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c == MAP_FAILED)
+		ksync_fatal("cannot allocate per-CPU data: out of memory\n");
+	/* Release: publish the zeroed chunk; acquire on failure to use theirs. */
+	if (!__atomic_compare_exchange_n(&cpu_chunks[chunk], &expected, c, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		munmap(c, size);
+		c = expected;
+	}
+	return c;
+}
+
+struct ksync_cpu *ksync_cpu_of(int cpu)
+{
+	return &cpu_chunk(cpu / CPUS_PER_CHUNK)[cpu % CPUS_PER_CHUNK];
+}
+
+static __attribute__((noreturn)) void cpu_limit_reached(void)
+{
+	ksync_fatal("cannot register thread %d as a CPU: %d threads are "
+		    "registered already, the most the queued spinlock's tail "
+		    "can encode (14 bits of CPU number + 1)\n",
+		    (int)ksync_gettid(), KSYNC_NR_CPUS);
+}
+
+struct ksync_cpu *ksync_cpu_slow(void)
+{
+	struct ksync_cpu *c, *old;
+	int id;
+
+	ksync_init_once();
+	id = cpu_id_alloc();
+	if (id < 0)
+		cpu_limit_reached();
+	c = ksync_cpu_of(id);
+	c->cpu = id;
+	c->tid = ksync_gettid();
+	for (int i = 0; i < MCS_MAX_NODES; i++)
+		c->qnodes[i].cpu = id;
+
+	/*
+	 * A signal handler may have registered this thread while we were
+	 * busy (it completed before returning to us): keep its number.
+	 */
+	old = __atomic_exchange_n(&ksync_tls.cpu, c, __ATOMIC_RELAXED);
+	if (old) {
+		__atomic_store_n(&ksync_tls.cpu, old, __ATOMIC_RELAXED);
+		cpu_id_free(id);
+		return old;
+	}
+	__atomic_store_n(&ksync_tls.cpu_plus_one, (unsigned)id + 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_RELAXED);
+	pthread_setspecific(cpu_exit_key, c);
+	return c;
+}
+
+int ksync_cpu_register(void)
+{
+	return ksync_this_cpu()->cpu;
+}
+
+int ksync_num_online_cpus(void)
+{
+	return __atomic_load_n(&cpus_online, __ATOMIC_RELAXED);
+}
+
+static void cpu_unregister(struct ksync_cpu *c)
+{
+	__atomic_store_n(&ksync_tls.cpu, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&ksync_tls.cpu_plus_one, 0, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&cpus_online, 1, __ATOMIC_RELAXED);
+	cpu_id_free(c->cpu);
+}
+
+static void cpu_thread_exit(void *arg)
+{
+	struct ksync_cpu *c = arg;
+
+	ksync_thread_exit_checks(c);
+	/* A later destructor may use ksync again: it will re-register. */
+	cpu_unregister(c);
+}
+
+/*
+ * After fork() only the forking thread exists in the child.  Every other
+ * CPU number is free again; the blocks stay for reuse.
+ */
+void ksync_cpu_fork_child(void)
+{
+	struct ksync_cpu *me = ksync_this_cpu_or_null();
+
+	memset(cpu_bitmap, 0, sizeof(cpu_bitmap));
+	cpus_online = 0;
+	if (me) {
+		cpu_bitmap[me->cpu / 64] |= 1ull << (me->cpu % 64);
+		me->tid = ksync_gettid();
+		cpus_online = 1;
+	}
+}
+
+void ksync_cpu_init(void)
+{
+	if (pthread_key_create(&cpu_exit_key, cpu_thread_exit) != 0)
+		ksync_fatal("pthread_key_create failed\n");
+}
+
+static const char *const lockevent_names[LOCKEVENT_NUM] = {
+	[LOCKEVENT_lock_slowpath] = "lock_slowpath",
+	[LOCKEVENT_pv_lock_stealing] = "pv_lock_stealing",
+	[LOCKEVENT_pv_head_steal] = "pv_head_steal",
+	[LOCKEVENT_lock_pending] = "lock_pending",
+	[LOCKEVENT_pv_wait_node] = "pv_wait_node",
+	[LOCKEVENT_pv_wait_head] = "pv_wait_head",
+	[LOCKEVENT_pv_kick_unlock] = "pv_kick_unlock",
+	[LOCKEVENT_pv_spurious_wakeup] = "pv_spurious_wakeup",
+	[LOCKEVENT_lock_use_node2] = "lock_use_node2",
+	[LOCKEVENT_lock_use_node3] = "lock_use_node3",
+	[LOCKEVENT_lock_use_node4] = "lock_use_node4",
+	[LOCKEVENT_lock_no_node] = "lock_no_node",
+};
+
+KSYNC_API const char *ksync_lockevent_name(enum ksync_lock_event ev)
+{
+	return (unsigned)ev < LOCKEVENT_NUM ? lockevent_names[ev] : "?";
+}
+
+KSYNC_API unsigned long long ksync_lockevent_read(enum ksync_lock_event ev)
+{
+	unsigned long long sum = 0;
+
+	if ((unsigned)ev >= LOCKEVENT_NUM)
+		return 0;
+	for (int chunk = 0; chunk < NR_CHUNKS; chunk++) {
+		struct ksync_cpu *c = __atomic_load_n(&cpu_chunks[chunk], __ATOMIC_ACQUIRE);
+
+		if (!c)
+			continue;
+		for (int i = 0; i < CPUS_PER_CHUNK; i++)
+			sum += __atomic_load_n(&c[i].lockevents[ev], __ATOMIC_RELAXED);
+	}
+	return sum;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-CPU data: one block per registered thread, in a table indexed by
+ * CPU number so that other threads can reach it (to hand over an MCS
+ * queue, to wake a sleeper).  Blocks are never freed: a CPU number and its
+ * block pass to the next thread that registers, so a stale reference can
+ * at worst cause a spurious wakeup, never a use after free.
+ */
+#ifndef _KSYNC_SRC_CPU_H
+#define _KSYNC_SRC_CPU_H
+
+#include <sys/types.h>
+#include <ksync/smp.h>
+#include "mcs.h"
+#include "held_lock.h"
+#include <ksync/lock_events.h>
+
+struct ksync_cpu {
+	struct ksync_qnode qnodes[MCS_MAX_NODES];
+	int cpu;
+	pid_t tid;
+	/* Slow-path event counts; written only by this CPU. */
+	unsigned long long lockevents[LOCKEVENT_NUM];
+	/* Locks this thread holds, for the debug checks and lockdep. */
+	struct ksync_held_locks held;
+} __attribute__((aligned(64)));
+
+struct ksync_cpu *ksync_cpu_slow(void);
+struct ksync_cpu *ksync_cpu_of(int cpu);
+void ksync_cpu_fork_child(void);
+
+/* This thread's block, registering the thread on first use. */
+static inline struct ksync_cpu *ksync_this_cpu(void)
+{
+	struct ksync_cpu *c = __atomic_load_n(&ksync_tls.cpu, __ATOMIC_RELAXED);
+
+	if (__builtin_expect(c != NULL, 1))
+		return c;
+	return ksync_cpu_slow();
+}
+
+/* This thread's block if it is registered, else NULL. */
+static inline struct ksync_cpu *ksync_this_cpu_or_null(void)
+{
+	return __atomic_load_n(&ksync_tls.cpu, __ATOMIC_RELAXED);
+}
+
+/* Count a slow-path event on this CPU (owner-only write, relaxed). */
+static inline void lockevent_inc_cpu(struct ksync_cpu *c, enum ksync_lock_event ev)
+{
+	__atomic_store_n(&c->lockevents[ev],
+			 __atomic_load_n(&c->lockevents[ev], __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+}
+
+#define lockevent_inc(ev)	lockevent_inc_cpu(ksync_this_cpu(), LOCKEVENT_##ev)
+
+#endif /* _KSYNC_SRC_CPU_H */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Declarations shared between ksync's source files, not exported.
+ */
+#ifndef _KSYNC_SRC_INTERNAL_H
+#define _KSYNC_SRC_INTERNAL_H
+
+#include <ksync/compiler.h>
+#include <ksync/debug_locks.h>
+
+struct ksync_cpu;
+
+/* init.c: idempotent start-up (run by a constructor; slow paths re-check). */
+void ksync_init_once(void);
+extern int ksync_lockup_ms;		/* KSYNC_LOCKUP_MS, default 1000 */
+
+/* cpu.c */
+void ksync_cpu_init(void);
+
+/* lockdep.c: checks run when a registered thread exits. */
+void ksync_thread_exit_checks(struct ksync_cpu *c);
+
+/* qspinlock_pv.c */
+void ksync_pv_init(void);
+void ksync_pv_fork_child(void);
+
+/*
+ * The site a report should show for a lock call: the guard() line for lock
+ * calls written inside a guard class (expression "_T" or "_T->..."),
+ * otherwise the call's own site.
+ */
+const struct ksync_site *ksync_site_resolve(const struct ksync_site *site);
+
+static inline int ksync_debug_checks(void)
+{
+	return __atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) &
+	       (KSYNC_DEBUG_CHECKS | KSYNC_DEBUG_LOCKDEP);
+}
+
+static inline int ksync_lockdep_on(void)
+{
+	return (__atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) &
+		KSYNC_DEBUG_LOCKDEP) &&
+	       __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED);
+}
+
+#endif /* _KSYNC_SRC_INTERNAL_H */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The paravirt half of the queued spinlock, adapted to userspace: where
+ * the kernel halts a vCPU (pv_wait) and kicks it (pv_kick), a thread
+ * sleeps on a futex in its queue node and is woken with FUTEX_WAKE.
+ */
+#ifndef _KSYNC_SRC_QSPINLOCK_PV_H
+#define _KSYNC_SRC_QSPINLOCK_PV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <ksync/spinlock_types.h>
+#include "mcs.h"
+
+/* Lockup watch for the debug path: report a lock held for too long. */
+struct ksync_lockup {
+	raw_spinlock_t *lock;
+	uint64_t start_ns;
+	bool reported;
+};
+
+/* Insert (lock -> node) so that an unlock of lock wakes node. */
+bool ksync_pv_hash(arch_spinlock_t *lock, struct ksync_qnode *node);
+/* Remove our own entry; false if an unlocker removed it first. */
+bool ksync_pv_unhash(arch_spinlock_t *lock, struct ksync_qnode *node);
+/* Make a node RUNNING and wake it if it sleeps. */
+void ksync_pv_wake_node(struct ksync_qnode *node);
+/* Order our hash entry before every running thread's next load. */
+void ksync_pv_membarrier(void);
+/* Whether sleeps may be untimed (membarrier(2) works here). */
+bool ksync_pv_untimed_ok(void);
+/*
+ * Sleep while *word == val.  Timed (a short poll) when untimed sleeps are
+ * not safe; with a lockup watch, wakes up to check the lockup deadline.
+ */
+void ksync_pv_wait(uint32_t *word, uint32_t val, bool timed,
+		   struct ksync_lockup *lk);
+/* Called from waits: report once if the watched lock waited too long. */
+void ksync_pv_check_lockup(struct ksync_lockup *lk);
+
+/* qspinlock.c: the slow path, with an optional lockup watch. */
+void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk);
+
+/* spinlock_debug.c */
+void ksync_spin_lockup_report(raw_spinlock_t *lock);
+
+#endif /* _KSYNC_SRC_QSPINLOCK_PV_H */

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The printk of ksync: an allocation-free formatter, serialised report
+ * output, thread names, and the kernel-style stack dump.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <execinfo.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <ksync/smp.h>
+#include "report.h"
+#include "version.h"
+
+int ksync_report_fd = 2;
+
+/* --- formatting ------------------------------------------------------------ */
+
+struct fmt_out {
+	char *buf;
+	size_t size;
+	size_t len;	/* would-be length, may exceed size */
+};
+
+static void out_char(struct fmt_out *o, char c)
+{
+	if (o->len + 1 < o->size)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+static void out_pad(struct fmt_out *o, char c, int n)
+{
+	while (n-- > 0)
+		out_char(o, c);
+}
+
+static void out_str(struct fmt_out *o, const char *s, int width, int prec, int left)
+{
+	int n = 0;
+
+	if (!s)
+		s = "(null)";
+	while (s[n] && (prec < 0 || n < prec))
+		n++;
+	if (!left)
+		out_pad(o, ' ', width - n);
+	for (int i = 0; i < n; i++)
+		out_char(o, s[i]);
+	if (left)
+		out_pad(o, ' ', width - n);
+}
+
+static void out_num(struct fmt_out *o, unsigned long long v, int neg, int base,
+		    int upper, int width, int zero, int left)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char tmp[24];
+	int n = 0, pad;
+
+	do {
+		tmp[n++] = digits[v % (unsigned)base];
+		v /= (unsigned)base;
+	} while (v);
+	pad = width - n - neg;
+	if (!left && !zero)
+		out_pad(o, ' ', pad);
+	if (neg)
+		out_char(o, '-');
+	if (!left && zero)
+		out_pad(o, '0', pad);
+	while (n)
+		out_char(o, tmp[--n]);
+	if (left)
+		out_pad(o, ' ', pad);
+}
+
+/*
+ * Supports %[-][0][width|*][.prec|.*][hh|h|l|ll|z] with d i u x X p s c %,
+ * which is all a report needs; no locale, no allocation, signal-safe.
+ */
+int ksync_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct fmt_out o = { buf, size, 0 };
+
+	for (; *fmt; fmt++) {
+		int left = 0, zero = 0, width = 0, prec = -1, lng = 0;
+		unsigned long long u;
+		long long s;
+
+		if (*fmt != '%') {
+			out_char(&o, *fmt);
+			continue;
+		}
+		fmt++;
+		for (;; fmt++) {
+			if (*fmt == '-')
+				left = 1;
+			else if (*fmt == '0')
+				zero = 1;
+			else
+				break;
+		}
+		if (*fmt == '*') {
+			width = va_arg(ap, int);
+			fmt++;
+		}
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		if (*fmt == '.') {
+			fmt++;
+			prec = 0;
+			if (*fmt == '*') {
+				prec = va_arg(ap, int);
+				fmt++;
+			}
+			while (*fmt >= '0' && *fmt <= '9')
+				prec = prec * 10 + (*fmt++ - '0');
+		}
+		for (;; fmt++) {
+			if (*fmt == 'l')
+				lng++;
+			else if (*fmt == 'z')
+				lng = 1;
+			else if (*fmt != 'h')
+				break;
+		}
+		switch (*fmt) {
+		case 'd':
+		case 'i':
+			s = lng >= 2 ? va_arg(ap, long long) :
+			    lng ? va_arg(ap, long) : va_arg(ap, int);
+			u = s < 0 ? 0ull - (unsigned long long)s : (unsigned long long)s;
+			out_num(&o, u, s < 0, 10, 0, width, zero, left);
+			break;
+		case 'u':
+		case 'x':
+		case 'X':
+			u = lng >= 2 ? va_arg(ap, unsigned long long) :
+			    lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
+			out_num(&o, u, 0, *fmt == 'u' ? 10 : 16, *fmt == 'X',
+				width, zero, left);
+			break;
+		case 'p':
+			out_str(&o, "0x", 0, -1, 0);
+			out_num(&o, (uintptr_t)va_arg(ap, void *), 0, 16, 0,
+				width, zero, left);
+			break;
+		case 's':
+			out_str(&o, va_arg(ap, const char *), width, prec, left);
+			break;
+		case 'c':
+			out_char(&o, (char)va_arg(ap, int));
+			break;
+		case '%':
+			out_char(&o, '%');
+			break;
+		default:
+			out_char(&o, '%');
+			if (*fmt)
+				out_char(&o, *fmt);
+			else
+				fmt--;
+			break;
+		}
+	}
+	if (size)
+		buf[o.len < size ? o.len : size - 1] = '\0';
+	return (int)o.len;
+}
+
+int ksync_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = ksync_vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+void ksync_printk(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = ksync_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	write_all(ksync_report_fd, line, (size_t)n);
+}
+
+/* --- serialising reports ----------------------------------------------------- */
+
+static pid_t report_owner;
+static int report_nesting;
+
+void ksync_report_lock(void)
+{
+	pid_t me = ksync_gettid(), free_ = 0;
+
+	if (__atomic_load_n(&report_owner, __ATOMIC_RELAXED) == me) {
+		report_nesting++;
+		return;
+	}
+	/* Acquire: see the previous reporter's output ordering. */
+	while (!__atomic_compare_exchange_n(&report_owner, &free_, me, 0,
+					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		free_ = 0;
+		sched_yield();
+	}
+	report_nesting = 1;
+}
+
+void ksync_report_unlock(void)
+{
+	if (--report_nesting == 0)
+		__atomic_store_n(&report_owner, 0, __ATOMIC_RELEASE);
+}
+
+/* --- who we are -------------------------------------------------------------- */
+
+pid_t ksync_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+const char *ksync_comm(char buf[KSYNC_COMM_LEN])
+{
+	buf[0] = '\0';
+	if (prctl(PR_GET_NAME, buf, 0, 0, 0) != 0)
+		strcpy(buf, "?");
+	buf[KSYNC_COMM_LEN - 1] = '\0';
+	return buf;
+}
+
+const char *ksync_comm_of(pid_t tid, char buf[KSYNC_COMM_LEN])
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	ksync_snprintf(path, sizeof(path), "/proc/self/task/%d/comm", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		strcpy(buf, "?");
+		return buf;
+	}
+	n = read(fd, buf, KSYNC_COMM_LEN - 1);
+	close(fd);
+	if (n <= 0)
+		n = 0;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	if (!buf[0])
+		strcpy(buf, "?");
+	return buf;
+}
+
+const char *ksync_site_str(const struct ksync_site *site, uintptr_t ip,
+			   char *buf, size_t len)
+{
+	if (site) {
+		const char *file = strrchr(site->file, '/');
+
+		ksync_snprintf(buf, len, "%s:%d", file ? file + 1 : site->file,
+			       site->line);
+	} else if (ip) {
+		ksync_symbolize(ip, buf, len);
+	} else {
+		ksync_snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+void ksync_print_rule(char c, const char *s)
+{
+	char line[256];
+	size_t n = strlen(s);
+
+	if (n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	memset(line, c, n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	ksync_printk("%s", line);
+}
+
+void ksync_report_header(const char *title)
+{
+	ksync_printk("\n");
+	ksync_print_rule('=', title);
+	ksync_printk("%s\n", title);
+	ksync_printk("%s\n", KSYNC_IDENT_LINE);
+	ksync_print_rule('-', title);
+}
+
+/* --- stacks ------------------------------------------------------------------ */
+
+void ksync_print_backtrace(int skip)
+{
+	void *frames[64];
+	char sym[512];
+	int n = backtrace(frames, ARRAY_SIZE(frames));
+
+	ksync_printk("Call Trace:\n <TASK>\n");
+	/* Frame 0 is this function itself. */
+	for (int i = 1 + skip; i < n; i++) {
+		/* Return addresses point after the call; look up the call. */
+		ksync_symbolize((uintptr_t)frames[i] - 1, sym, sizeof(sym));
+		ksync_printk(" %s\n", sym);
+	}
+	ksync_printk(" </TASK>\n");
+}
+
+void ksync_dump_stack(void)
+{
+	char comm[KSYNC_COMM_LEN];
+
+	ksync_printk("CPU: %d PID: %d Comm: %s %s\n", raw_smp_processor_id(),
+		     (int)ksync_gettid(), ksync_comm(comm), KSYNC_TAINT_LINE);
+	ksync_print_backtrace(1);
+}
+
+void ksync_fatal(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = ksync_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	write_all(2, "ksync: ", 7);
+	write_all(2, line, (size_t)n);
+	abort();
+}

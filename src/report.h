@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Report output: the printk of ksync.
+ *
+ * Reports can start inside a signal handler (an interrupt handler that
+ * misuses a lock), so the formatter is our own, allocates nothing and ends
+ * in write(2).  Multi-line reports hold the report lock so that two
+ * threads' reports do not interleave; the lock is recursive per thread so
+ * a report from a handler that interrupted a report still comes out.
+ */
+#ifndef _KSYNC_SRC_REPORT_H
+#define _KSYNC_SRC_REPORT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <ksync/compiler.h>
+#include "kernel_compat.h"
+
+#define KSYNC_COMM_LEN	16
+
+extern int ksync_report_fd;
+
+int ksync_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int ksync_snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+void ksync_printk(const char *fmt, ...) __printf(1, 2);
+
+void ksync_report_lock(void);
+void ksync_report_unlock(void);
+
+pid_t ksync_gettid(void);
+/* The calling thread's name (as in /proc/self/task/TID/comm). */
+const char *ksync_comm(char buf[KSYNC_COMM_LEN]);
+/* Another thread's name, "?" if it is gone. */
+const char *ksync_comm_of(pid_t tid, char buf[KSYNC_COMM_LEN]);
+
+/* "file:line" of a site, or the symbolised ip if there is no site. */
+const char *ksync_site_str(const struct ksync_site *site, uintptr_t ip,
+			   char *buf, size_t len);
+
+/* The kernel's dump_stack(): a header line and the call trace. */
+void ksync_dump_stack(void);
+/* Just the "Call Trace:" lines, skipping the innermost skip frames. */
+void ksync_print_backtrace(int skip);
+
+/* A "==...==" rule as wide as s, as the kernel frames its reports. */
+void ksync_print_rule(char c, const char *s);
+
+/*
+ * Open a kernel-style report: a blank line, a rule of '=' as wide as the
+ * title, the title, the ident line, a rule of '-'.
+ */
+void ksync_report_header(const char *title);
+
+/* Symbolise one code address: "func+0x1c/0x40 (file.c:42)" or similar. */
+const char *ksync_symbolize(uintptr_t addr, char *buf, size_t len);
+
+/* Print a fatal usage error and abort the process. */
+void ksync_fatal(const char *fmt, ...) __printf(1, 2) __attribute__((noreturn));
+
+#endif /* _KSYNC_SRC_REPORT_H */

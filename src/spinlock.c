@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+/*
+ * spinlock_t and raw_spinlock_t: initialisation and the debug paths
+ * (kernel/locking/spinlock.c with LOCK_CONTENDED and spinlock_debug.c).
+ *
+ * The fast paths are inline in <ksync/spinlock.h>; they come here only
+ * when a run-time debug switch is on.  Then a lock is: tell lockdep (before
+ * waiting, so a deadlock is reported instead of hanging), check the debug
+ * fields, try the lock, and if that fails record the contention and wait
+ * in the queued slow path, which watches for a lockup.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+
+#include <ksync/lockdep.h>
+#include <ksync/spinlock.h>
+#include "cpu.h"
+#include "futex.h"
+#include "ksync_internal.h"
+#include "qspinlock_pv.h"
+#include "report.h"
+#include "spinlock_debug.h"
+
+#define RET_IP	((uintptr_t)__builtin_return_address(0))
+
+KSYNC_API void ksync_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
+					struct lock_class_key *key, short inner)
+{
+	/* Re-initialising a lock that is held is a bug: say so. */
+	ksync_debug_check_no_locks_freed(lock, sizeof(*lock));
+	ksync_lockdep_init_map(&lock->dep_map, name, key, 0, inner, KSYNC_LOCK_SPIN);
+	__atomic_store_n(&lock->raw_lock.val, 0, __ATOMIC_RELAXED);
+	lock->magic = SPINLOCK_MAGIC;
+	lock->owner = SPINLOCK_OWNER_INIT;
+	lock->owner_cpu = -1;
+}
+
+static void do_raw_spin_lock(raw_spinlock_t *lock, const struct ksync_site *site,
+			     uintptr_t ip)
+{
+	int checks = ksync_debug_checks();
+
+	if (checks)
+		ksync_debug_spin_lock_before(lock, site);
+	if (!queued_spin_trylock(&lock->raw_lock)) {
+		struct ksync_lockup lk = { lock, ksync_now_ns(), false };
+
+		ksync_lock_contended(&lock->dep_map, site, ip);
+		ksync_qspin_lock_slowpath(&lock->raw_lock, checks ? &lk : NULL);
+	}
+	ksync_lock_acquired(&lock->dep_map, site, ip);
+	if (checks)
+		ksync_debug_spin_lock_after(lock);
+}
+
+KSYNC_API void ksync_raw_spin_lock_debug(raw_spinlock_t *lock, int subclass,
+					 const struct ksync_site *site)
+{
+	uintptr_t ip = RET_IP;
+
+	site = ksync_site_resolve(site);
+	ksync_lock_acquire(&lock->dep_map, (unsigned int)subclass, 0, 0, 1, NULL,
+			   site, ip);
+	do_raw_spin_lock(lock, site, ip);
+}
+
+KSYNC_API int ksync_raw_spin_trylock_debug(raw_spinlock_t *lock,
+					   const struct ksync_site *site)
+{
+	uintptr_t ip = RET_IP;
+
+	site = ksync_site_resolve(site);
+	if (!queued_spin_trylock(&lock->raw_lock))
+		return 0;
+	if (ksync_debug_checks())
+		ksync_debug_spin_lock_after(lock);
+	ksync_lock_acquire(&lock->dep_map, 0, 1, 0, 1, NULL, site, ip);
+	ksync_lock_acquired(&lock->dep_map, site, ip);
+	return 1;
+}
+
+KSYNC_API void ksync_raw_spin_unlock_debug(raw_spinlock_t *lock,
+					   const struct ksync_site *site)
+{
+	site = ksync_site_resolve(site);
+	ksync_lock_release(&lock->dep_map, site, RET_IP);
+	if (ksync_debug_checks())
+		ksync_debug_spin_unlock(lock, site);
+	queued_spin_unlock(&lock->raw_lock);
+}
+
+KSYNC_API void ksync_assert_spin_locked_failed(raw_spinlock_t *lock,
+					       const struct ksync_site *site)
+{
+	char where[256];
+
+	ksync_report_lock();
+	ksync_printk("BUG: assert_spin_locked(%s) failed at %s: the lock is not held\n",
+		     site ? site->expr : (lock->dep_map.name ? lock->dep_map.name : "?"),
+		     ksync_site_str(site, RET_IP, where, sizeof(where)));
+	ksync_dump_stack();
+	ksync_report_unlock();
+	abort();
+}

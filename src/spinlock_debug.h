@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef _KSYNC_SRC_SPINLOCK_DEBUG_H
+#define _KSYNC_SRC_SPINLOCK_DEBUG_H
+
+#include <ksync/spinlock_types.h>
+
+/* The CONFIG_DEBUG_SPINLOCK checks, around the arch lock operations. */
+void ksync_debug_spin_lock_before(raw_spinlock_t *lock, const struct ksync_site *site);
+void ksync_debug_spin_lock_after(raw_spinlock_t *lock);
+void ksync_debug_spin_unlock(raw_spinlock_t *lock, const struct ksync_site *site);
+
+#endif /* _KSYNC_SRC_SPINLOCK_DEBUG_H */
