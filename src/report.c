@@ -14,6 +14,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include <dlfcn.h>
+#include <sys/auxv.h>
 #include <ksync/smp.h>
 #include "report.h"
 #include "version.h"
@@ -323,15 +325,37 @@ void ksync_report_header(const char *title)
 
 /* --- stacks ------------------------------------------------------------------ */
 
+/*
+ * Is addr inside libksync itself (the shared library; with the static
+ * library ksync's frames cannot be told from the program's)?
+ */
+static int in_ksync_library(void *addr)
+{
+	static void *our_base;
+	Dl_info mine, info;
+
+	if (!our_base) {
+		if (!dladdr((void *)ksync_print_backtrace, &mine) ||
+		    !dladdr((void *)getauxval(AT_PHDR), &info) ||
+		    mine.dli_fbase == info.dli_fbase)
+			return 0;
+		our_base = mine.dli_fbase;
+	}
+	return dladdr(addr, &info) && info.dli_fbase == our_base;
+}
+
 void ksync_print_backtrace(int skip)
 {
 	void *frames[64];
 	char sym[512];
 	int n = backtrace(frames, ARRAY_SIZE(frames));
+	int i = 1 + skip;	/* frame 0 is this function itself */
 
+	/* Start at the caller's code, not inside ksync's reporting. */
+	while (i < n - 1 && in_ksync_library(frames[i]))
+		i++;
 	ksync_printk("Call Trace:\n <TASK>\n");
-	/* Frame 0 is this function itself. */
-	for (int i = 1 + skip; i < n; i++) {
+	for (; i < n; i++) {
 		/* Return addresses point after the call; look up the call. */
 		ksync_symbolize((uintptr_t)frames[i] - 1, sym, sizeof(sym));
 		ksync_printk(" %s\n", sym);

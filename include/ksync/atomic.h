@@ -92,6 +92,15 @@ static __always_inline RT fname PARAMS					\
 				       __ATOMIC_RELAXED); old; })
 
 /*
+ * Wrapping signed arithmetic, as the kernel gets from -fno-strict-overflow
+ * (plain C would make MAX + 1 undefined).
+ */
+#define __ka_wrap_add(a, b)						\
+	({ __typeof__(a) __r; (void)__builtin_add_overflow(a, b, &__r); __r; })
+#define __ka_wrap_sub(a, b)						\
+	({ __typeof__(a) __r; (void)__builtin_sub_overflow(a, b, &__r); __r; })
+
+/*
  * The whole family for one type.  P is the name prefix (atomic, atomic64,
  * atomic_long), A the struct type and T the counter type.
  */
@@ -144,7 +153,7 @@ static __always_inline T P##_fetch_add_unless(A *v, T a, T u)		\
 	do {								\
 		if (__ksync_unlikely(c == u))					\
 			break;						\
-	} while (!P##_try_cmpxchg(v, &c, c + a));			\
+	} while (!P##_try_cmpxchg(v, &c, __ka_wrap_add(c, a)));			\
 	return c;							\
 }									\
 static __always_inline bool P##_add_unless(A *v, T a, T u)		\
@@ -157,7 +166,7 @@ static __always_inline bool P##_inc_unless_negative(A *v)		\
 	do {								\
 		if (__ksync_unlikely(c < 0))					\
 			return false;					\
-	} while (!P##_try_cmpxchg(v, &c, c + 1));			\
+	} while (!P##_try_cmpxchg(v, &c, __ka_wrap_add(c, (T)1)));			\
 	return true;							\
 }									\
 static __always_inline bool P##_dec_unless_positive(A *v)		\
@@ -166,7 +175,7 @@ static __always_inline bool P##_dec_unless_positive(A *v)		\
 	do {								\
 		if (__ksync_unlikely(c > 0))					\
 			return false;					\
-	} while (!P##_try_cmpxchg(v, &c, c - 1));			\
+	} while (!P##_try_cmpxchg(v, &c, __ka_wrap_sub(c, (T)1)));			\
 	return true;							\
 }									\
 /* Returns the old value minus one; decrements only if that is >= 0. */	\
@@ -174,7 +183,7 @@ static __always_inline T P##_dec_if_positive(A *v)			\
 {									\
 	T dec, c = P##_read(v);						\
 	do {								\
-		dec = c - 1;						\
+		dec = __ka_wrap_sub(c, (T)1);				\
 		if (__ksync_unlikely(dec < 0))					\
 			break;						\
 	} while (!P##_try_cmpxchg(v, &c, dec));				\
