@@ -203,18 +203,25 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
-void ksync_printk(const char *fmt, ...)
+static void vprint_to(int fd, const char *prefix, const char *fmt, va_list ap)
 {
 	char line[1024];
-	va_list ap;
-	int n;
+	int n = ksync_vsnprintf(line, sizeof(line), fmt, ap);
 
-	va_start(ap, fmt);
-	n = ksync_vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (n >= (int)sizeof(line))
 		n = sizeof(line) - 1;
-	write_all(ksync_report_fd, line, (size_t)n);
+	if (prefix)
+		write_all(fd, prefix, strlen(prefix));
+	write_all(fd, line, (size_t)n);
+}
+
+void ksync_printk(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_to(ksync_report_fd, NULL, fmt, ap);
+	va_end(ap);
 }
 
 /* --- serialising reports ----------------------------------------------------- */
@@ -374,16 +381,10 @@ void ksync_dump_stack(void)
 
 void ksync_fatal(const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = ksync_vsnprintf(line, sizeof(line), fmt, ap);
+	vprint_to(2, "ksync: ", fmt, ap);
 	va_end(ap);
-	if (n >= (int)sizeof(line))
-		n = sizeof(line) - 1;
-	write_all(2, "ksync: ", 7);
-	write_all(2, line, (size_t)n);
 	abort();
 }

@@ -77,12 +77,13 @@ static __always_inline void cpu_relax(void)
 #endif
 }
 
-#define smp_cond_load_relaxed(ptr, cond_expr)				\
+/* Spin, loading *ptr with order mo into VAL, until cond_expr holds. */
+#define __ksync_cond_load(ptr, cond_expr, mo)				\
 	({								\
 		__typeof__(ptr) __cl_ptr = (ptr);			\
 		__typeof__(__atomic_load_n(__cl_ptr, __ATOMIC_RELAXED)) VAL; \
 		for (;;) {						\
-			VAL = __atomic_load_n(__cl_ptr, __ATOMIC_RELAXED); \
+			VAL = __atomic_load_n(__cl_ptr, mo);		\
 			if (cond_expr)					\
 				break;					\
 			cpu_relax();					\
@@ -90,17 +91,9 @@ static __always_inline void cpu_relax(void)
 		VAL;							\
 	})
 
+#define smp_cond_load_relaxed(ptr, cond_expr)				\
+	__ksync_cond_load(ptr, cond_expr, __ATOMIC_RELAXED)
 #define smp_cond_load_acquire(ptr, cond_expr)				\
-	({								\
-		__typeof__(ptr) __cl_ptr = (ptr);			\
-		__typeof__(__atomic_load_n(__cl_ptr, __ATOMIC_RELAXED)) VAL; \
-		for (;;) {						\
-			VAL = __atomic_load_n(__cl_ptr, __ATOMIC_ACQUIRE); \
-			if (cond_expr)					\
-				break;					\
-			cpu_relax();					\
-		}							\
-		VAL;							\
-	})
+	__ksync_cond_load(ptr, cond_expr, __ATOMIC_ACQUIRE)
 
 #endif /* _KSYNC_BARRIER_H */
