@@ -18,6 +18,7 @@
 
 #include <ksync/smp.h>
 #include "cpu.h"
+#include "irq_internal.h"
 #include "ksync_internal.h"
 #include "report.h"
 
@@ -111,7 +112,7 @@ struct ksync_cpu *ksync_cpu_slow(void)
 		cpu_limit_reached();
 	c = ksync_cpu_of(id);
 	c->cpu = id;
-	c->tid = ksync_gettid();
+	__atomic_store_n(&c->tid, ksync_gettid(), __ATOMIC_RELAXED);
 	for (int i = 0; i < MCS_MAX_NODES; i++)
 		c->qnodes[i].cpu = id;
 
@@ -129,6 +130,17 @@ struct ksync_cpu *ksync_cpu_slow(void)
 	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_RELAXED);
 	pthread_setspecific(cpu_exit_key, c);
 	return c;
+}
+
+pid_t ksync_cpu_tid(int cpu)
+{
+	uint64_t word = __atomic_load_n(&cpu_bitmap[cpu / 64], __ATOMIC_ACQUIRE);
+	struct ksync_cpu *chunk;
+
+	if (!(word & (1ull << (cpu % 64))))
+		return 0;
+	chunk = __atomic_load_n(&cpu_chunks[cpu / CPUS_PER_CHUNK], __ATOMIC_ACQUIRE);
+	return chunk ? __atomic_load_n(&chunk[cpu % CPUS_PER_CHUNK].tid, __ATOMIC_RELAXED) : 0;
 }
 
 int ksync_cpu_register(void)

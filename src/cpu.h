@@ -15,6 +15,17 @@
 #include "held_lock.h"
 #include <ksync/lock_events.h>
 
+/* Lockdep's record of the last interrupt-state changes on a CPU. */
+struct ksync_irqtrace {
+	unsigned int irq_events;
+	unsigned int hardirq_enable_event, hardirq_disable_event;
+	unsigned int softirq_enable_event, softirq_disable_event;
+	const struct ksync_site *hardirq_enable_site, *hardirq_disable_site;
+	const struct ksync_site *softirq_enable_site, *softirq_disable_site;
+};
+
+struct tasklet_struct;
+
 struct ksync_cpu {
 	struct ksync_qnode qnodes[MCS_MAX_NODES];
 	int cpu;
@@ -23,6 +34,13 @@ struct ksync_cpu {
 	unsigned long long lockevents[LOCKEVENT_NUM];
 	/* Locks this thread holds, for the debug checks and lockdep. */
 	struct ksync_held_locks held;
+	struct ksync_irqtrace irqtrace;
+	/* Tasklets scheduled on this CPU (tasklet_vec, tasklet_hi_vec). */
+	struct tasklet_struct *tasklets[2];
+	/* Task state (TASK_*) while it sleeps: also its futex word. */
+	uint32_t state;
+	/* An interrupt arrived during an interruptible sleep. */
+	uint32_t sigpending;
 } __attribute__((aligned(64)));
 
 struct ksync_cpu *ksync_cpu_slow(void);

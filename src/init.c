@@ -17,6 +17,7 @@
 
 #include <ksync/debug_locks.h>
 #include "cpu.h"
+#include "irq_internal.h"
 #include "ksync_internal.h"
 #include "report.h"
 
@@ -92,6 +93,7 @@ void ksync_init_once(void)
 	read_environment();
 	ksync_cpu_init();
 	ksync_pv_init();
+	ksync_softirq_init();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	if (ksync_debug_flags) {
 		/* backtrace() loads libgcc_s on first use: not in a report. */

@@ -20,6 +20,15 @@ void ksync_cpu_init(void);
 /* lockdep.c: checks run when a registered thread exits. */
 void ksync_thread_exit_checks(struct ksync_cpu *c);
 
+/* lockdep.c: interrupt-state tracing (hardirqs on/off events). */
+void ksync_lockdep_hardirqs_off(const struct ksync_site *site);
+void ksync_lockdep_hardirqs_on(const struct ksync_site *site);
+void ksync_lockdep_softirqs_on(const struct ksync_site *site);
+/* lockdep.c: report pieces shared with might_sleep(). */
+void ksync_lockdep_print_held_locks_if_tracked(void);
+void ksync_print_irqtrace_events(void);
+void ksync_print_preempt_disable_site(void);
+
 /* qspinlock_pv.c */
 void ksync_pv_init(void);
 void ksync_pv_fork_child(void);

@@ -236,3 +236,92 @@ void ksync_thread_exit_checks(struct ksync_cpu *c)
 	c->held.overflowed = 0;
 	c->held.chain_key = 0;
 }
+
+/* --- interrupt-state tracing ------------------------------------------------ */
+
+void ksync_lockdep_hardirqs_off(const struct ksync_site *site)
+{
+	struct ksync_irqtrace *t = &ksync_this_cpu()->irqtrace;
+
+	t->hardirq_disable_event = ++t->irq_events;
+	t->hardirq_disable_site = site;
+}
+
+void ksync_lockdep_hardirqs_on(const struct ksync_site *site)
+{
+	struct ksync_irqtrace *t = &ksync_this_cpu()->irqtrace;
+
+	t->hardirq_enable_event = ++t->irq_events;
+	t->hardirq_enable_site = site;
+}
+
+void ksync_lockdep_softirqs_on(const struct ksync_site *site)
+{
+	struct ksync_irqtrace *t = &ksync_this_cpu()->irqtrace;
+
+	t->softirq_enable_event = ++t->irq_events;
+	t->softirq_enable_site = site;
+}
+
+KSYNC_API void ksync_trace_softirqs_off(const struct ksync_site *site)
+{
+	struct ksync_irqtrace *t = &ksync_this_cpu()->irqtrace;
+
+	t->softirq_disable_event = ++t->irq_events;
+	t->softirq_disable_site = site;
+}
+
+/* --- pieces of other reports ------------------------------------------------ */
+
+void ksync_lockdep_print_held_locks_if_tracked(void)
+{
+	struct ksync_cpu *c = ksync_this_cpu_or_null();
+
+	if (c && ksync_debug_checks())
+		print_held_locks(&c->held);
+}
+
+static void print_irq_event(const char *what, unsigned int event,
+			    const struct ksync_site *site)
+{
+	char where[256];
+
+	ksync_printk("%s at (%u): %s\n", what, event,
+		     site ? ksync_site_str(site, 0, where, sizeof(where)) : "0x0");
+}
+
+void ksync_print_irqtrace_events(void)
+{
+	struct ksync_cpu *c = ksync_this_cpu_or_null();
+	const struct ksync_irqtrace *t;
+
+	if (!c)
+		return;
+	t = &c->irqtrace;
+	ksync_printk("irq event stamp: %u\n", t->irq_events);
+	print_irq_event("hardirqs last  enabled", t->hardirq_enable_event,
+			t->hardirq_enable_site);
+	print_irq_event("hardirqs last disabled", t->hardirq_disable_event,
+			t->hardirq_disable_site);
+	print_irq_event("softirqs last  enabled", t->softirq_enable_event,
+			t->softirq_enable_site);
+	print_irq_event("softirqs last disabled", t->softirq_disable_event,
+			t->softirq_disable_site);
+}
+
+/*
+ * The kernel prints where preemption was disabled (with the preempt
+ * tracer).  Here the outermost held lock is where it was, when known.
+ */
+void ksync_print_preempt_disable_site(void)
+{
+	struct ksync_cpu *c = ksync_this_cpu_or_null();
+	char where[256];
+
+	if (!c || !ksync_debug_checks() || !c->held.depth || !preempt_count())
+		return;
+	ksync_printk("Preemption disabled at:\n");
+	ksync_printk("[<%p>] %s\n", (void *)c->held.stack[0].ip,
+		     ksync_site_str(c->held.stack[0].site, c->held.stack[0].ip,
+				    where, sizeof(where)));
+}

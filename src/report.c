@@ -379,6 +379,48 @@ void ksync_dump_stack(void)
 	ksync_print_backtrace(1);
 }
 
+/* Sites already warned about (WARN_ONCE); a small lock-free set. */
+#define WARNED_SITES	256
+static const struct ksync_site *warned[WARNED_SITES];
+
+static int first_warning_at(const struct ksync_site *site)
+{
+	uintptr_t h = ((uintptr_t)site >> 4) * 0x9e3779b97f4a7c15ull;
+
+	for (unsigned int i = 0; i < WARNED_SITES; i++) {
+		const struct ksync_site **slot = &warned[(h + i) % WARNED_SITES];
+		const struct ksync_site *seen = NULL;
+
+		if (__atomic_compare_exchange_n(slot, &seen, site, 0,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return 1;	/* claimed an empty slot: first time */
+		if (seen == site)
+			return 0;
+	}
+	return 1;		/* table full: warn again rather than never */
+}
+
+void ksync_warn_once(const struct ksync_site *site, const char *fmt, ...)
+{
+	char comm[KSYNC_COMM_LEN], where[256];
+	va_list ap;
+
+	if (site && !first_warning_at(site))
+		return;
+	ksync_report_lock();
+	ksync_printk("------------[ cut here ]------------\n");
+	va_start(ap, fmt);
+	vprint_to(ksync_report_fd, NULL, fmt, ap);
+	va_end(ap);
+	ksync_printk("WARNING: CPU: %d PID: %d at %s %s\n", raw_smp_processor_id(),
+		     (int)ksync_gettid(), ksync_site_str(site, 0, where, sizeof(where)),
+		     site && site->func ? site->func : "?");
+	ksync_printk("Comm: %s %s\n", ksync_comm(comm), KSYNC_TAINT_LINE);
+	ksync_print_backtrace(1);
+	ksync_printk("---[ end trace 0000000000000000 ]---\n");
+	ksync_report_unlock();
+}
+
 void ksync_fatal(const char *fmt, ...)
 {
 	va_list ap;

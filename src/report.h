@@ -56,6 +56,14 @@ void ksync_report_header(const char *title);
 /* Symbolise one code address: "func+0x1c/0x40 (file.c:42)" or similar. */
 const char *ksync_symbolize(uintptr_t addr, char *buf, size_t len);
 
+/*
+ * The kernel's WARN_ONCE(): a "cut here" report with the message, the
+ * place (file:line of site) and a stack trace, printed once per site.
+ * Does not turn debug_locks off.
+ */
+void ksync_warn_once(const struct ksync_site *site, const char *fmt, ...)
+	__printf(2, 3);
+
 /* Print a fatal usage error and abort the process. */
 void ksync_fatal(const char *fmt, ...) __printf(1, 2) __attribute__((noreturn));
 

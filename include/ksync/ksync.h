@@ -11,12 +11,18 @@
 #include <ksync/percpu.h>
 #include <ksync/smp.h>
 #include <ksync/preempt.h>
+#include <ksync/irqflags.h>
+#include <ksync/hardirq.h>
+#include <ksync/bottom_half.h>
+#include <ksync/interrupt.h>
+#include <ksync/sched.h>
 #include <ksync/debug_locks.h>
 #include <ksync/cleanup.h>
 #include <ksync/lockdep_types.h>
 #include <ksync/lockdep.h>
 #include <ksync/qspinlock.h>
 #include <ksync/spinlock_types.h>
+#include <ksync/spinlock_api.h>
 #include <ksync/spinlock.h>
 #include <ksync/lock_events.h>
 

@@ -30,12 +30,16 @@ struct ksync_tls {
 	unsigned int cpu_plus_one;
 	/* Nesting count of local_interrupt_disable(). */
 	unsigned int irq_disable_count;
-	/* Interrupts (signals) that arrived while masked, one bit each. */
+	/* Interrupts (signals) held back while masked: bit (signal - 1). */
 	unsigned long long irq_pending;
 	/* Softirqs raised on this CPU and not yet run, one bit each. */
 	unsigned int softirq_pending;
 	/* Flags word saved by the outermost local_interrupt_disable(). */
 	unsigned int irq_disable_saved;
+	/* Interrupts handled on this CPU, for interruptible sleeps. */
+	unsigned long irqs_handled;
+	/* How many times each held-back signal arrived, by signal number. */
+	unsigned int irq_held[65];
 	/* This thread's per-CPU block, NULL until registered. */
 	struct ksync_cpu *cpu;
 	/* Where a guard() was written, for the lock call inside the guard. */

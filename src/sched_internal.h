@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Task states of a sleeping thread (the kernel's TASK_* values).
+ */
+#ifndef _KSYNC_SRC_SCHED_INTERNAL_H
+#define _KSYNC_SRC_SCHED_INTERNAL_H
+
+#define KSYNC_TASK_RUNNING		0x0000
+#define KSYNC_TASK_INTERRUPTIBLE	0x0001
+#define KSYNC_TASK_UNINTERRUPTIBLE	0x0002
+#define KSYNC_TASK_WAKEKILL		0x0100
+#define KSYNC_TASK_KILLABLE		(KSYNC_TASK_WAKEKILL | KSYNC_TASK_UNINTERRUPTIBLE)
+
+#endif /* _KSYNC_SRC_SCHED_INTERNAL_H */
