@@ -105,6 +105,9 @@ struct bench_ratio {
 	double target;
 };
 
+struct bench_result;
+struct bench_opts;
+
 /* One section of the registry (sections.c); see locks_spin.c for one. */
 struct bench_section {
 	const char *name;			/* for --section */
@@ -113,6 +116,11 @@ struct bench_section {
 	const struct bench_lock *const *locks;	/* table order, NULL-ended */
 	const struct bench_ratio *ratios;	/* NULL-ended on .what, or NULL */
 	const char *note;			/* said under the table, or NULL */
+	/*
+	 * Optional: a measurement of the section's own, run and printed
+	 * after its table (the seed's 100-acquisition rounds, say).
+	 */
+	void (*extra)(const struct bench_result *res, const struct bench_opts *o);
 };
 
 /* The registry, NULL-terminated, in --list and run order. */
@@ -161,6 +169,8 @@ double bench_section_estimate_s(const struct bench_result *res,
 				const struct bench_opts *o);
 void bench_run_section(struct bench_result *res, const struct bench_opts *o);
 bool bench_lost_updates(void);
+/* One uncontended run of @iters pairs on a fresh lock: elapsed ns. */
+uint64_t bench_time_solo(const struct bench_lock *lk, uint64_t iters);
 
 /* stats.c: medians are the lower median when the count is even. */
 unsigned int bench_median_index(const double *v, unsigned int n);

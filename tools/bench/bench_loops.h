@@ -10,7 +10,12 @@
  *
  *   BENCH_LOCK_DEFINE(id, "name", type, ctx_type,
  *                     init_expr, lock_expr, unlock_expr, fini_expr);
+ *   BENCH_LOCK_DEFINE_SCOPED(id, "name", type, ctx_type, init_expr,
+ *                     enter_expr, lock_expr, unlock_expr, leave_expr,
+ *                     fini_expr);
  *
+ * The scoped form runs enter_expr and leave_expr on the measuring thread
+ * around its loop (to take a lock with interrupts already off, say).
  * defines `const struct bench_lock bench_lock_<id>`.  The expressions see
  * `lock`, a `type *` to the lock under test, and `ctx`, a `ctx_type *` to
  * a context private to the calling thread (an MCS queue node, say; it
@@ -64,8 +69,9 @@ static inline void bench_tally_publish(struct bench_tally *t,
 
 #define BENCH_LOCK_DECLARE(id)	extern const struct bench_lock bench_lock_##id
 
-#define BENCH_LOCK_DEFINE(id, name_str, type, ctx_type,			\
-			  init_expr, lock_expr, unlock_expr, fini_expr)	\
+#define BENCH_LOCK_DEFINE_SCOPED(id, name_str, type, ctx_type, init_expr,	\
+				 enter_expr, lock_expr, unlock_expr,	\
+				 leave_expr, fini_expr)			\
 	_Static_assert(sizeof(type) <= BENCH_LOCK_MAX,			\
 		       #type " does not fit in the lock block");	\
 									\
@@ -89,16 +95,20 @@ static inline void bench_tally_publish(struct bench_tally *t,
 	{								\
 		type *lock = (type *)sh->lock;				\
 		ctx_type ctx_storage = { 0 }, *ctx = &ctx_storage;	\
-		uint64_t start = bench_now_ns();			\
+		uint64_t start, end;					\
 									\
 		(void)lock;						\
 		(void)ctx;						\
+		enter_expr;						\
+		start = bench_now_ns();					\
 		for (uint64_t i = 0; i < iters; i++) {			\
 			lock_expr;					\
 			sh->counter++;					\
 			unlock_expr;					\
 		}							\
-		return bench_now_ns() - start;				\
+		end = bench_now_ns();					\
+		leave_expr;						\
+		return end - start;					\
 	}								\
 									\
 	static void bench_##id##_worker(struct bench_shared *sh,	\
@@ -110,12 +120,14 @@ static inline void bench_tally_publish(struct bench_tally *t,
 									\
 		(void)lock;						\
 		(void)ctx;						\
+		enter_expr;						\
 		while (!bench_stopped(sh)) {				\
 			lock_expr;					\
 			sh->counter++;					\
 			unlock_expr;					\
 			n++;						\
 		}							\
+		leave_expr;						\
 		bench_tally_publish(tally, n, n);			\
 	}								\
 									\
@@ -127,5 +139,11 @@ static inline void bench_tally_publish(struct bench_tally *t,
 		.solo = bench_##id##_solo,				\
 		.worker = bench_##id##_worker,				\
 	}
+
+#define BENCH_LOCK_DEFINE(id, name_str, type, ctx_type,			\
+			  init_expr, lock_expr, unlock_expr, fini_expr)	\
+	BENCH_LOCK_DEFINE_SCOPED(id, name_str, type, ctx_type, init_expr,	\
+				 (void)0, lock_expr, unlock_expr,	\
+				 (void)0, fini_expr)
 
 #endif /* KSYNC_BENCH_LOOPS_H */

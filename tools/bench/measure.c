@@ -95,6 +95,15 @@ static double solo_sample(const char *section, struct bench_row *row)
 	return (double)ns / (double)row->solo_iters;
 }
 
+uint64_t bench_time_solo(const struct bench_lock *lk, uint64_t iters)
+{
+	struct bench_shared *sh = prepare(lk);
+	uint64_t ns = lk->solo(sh, iters);
+
+	lk->fini(sh->lock);
+	return ns;
+}
+
 /* One throughput run, as the main thread and its workers share it. */
 struct run {
 	const struct bench_lock *lock;

@@ -169,4 +169,9 @@ void bench_print_section(const struct bench_result *res,
 	bench_print_ratios(res, o);
 	printf("\n");
 	fflush(stdout);
+	if (res->section->extra) {
+		res->section->extra(res, o);
+		printf("\n");
+		fflush(stdout);
+	}
 }

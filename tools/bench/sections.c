@@ -12,7 +12,8 @@
 #include "bench.h"
 
 #define BENCH_SECTION_LIST(S)						\
-	S(spinlock)
+	S(spinlock)							\
+	S(irq)
 
 #define BENCH_SECTION_DECLARE(id) extern const struct bench_section bench_section_##id;
 #define BENCH_SECTION_ENTRY(id)	&bench_section_##id,
