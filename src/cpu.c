@@ -115,6 +115,10 @@ struct ksync_cpu *ksync_cpu_slow(void)
 	__atomic_store_n(&c->tid, ksync_gettid(), __ATOMIC_RELAXED);
 	for (int i = 0; i < MCS_MAX_NODES; i++)
 		c->qnodes[i].cpu = id;
+	/* A fresh thread: awake, with nothing pending. */
+	__atomic_store_n(&c->state, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->sigpending, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->fatal, 0, __ATOMIC_RELAXED);
 
 	/*
 	 * A signal handler may have registered this thread while we were

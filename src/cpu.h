@@ -41,6 +41,8 @@ struct ksync_cpu {
 	uint32_t state;
 	/* An interrupt arrived during an interruptible sleep. */
 	uint32_t sigpending;
+	/* ksync_send_fatal_signal() was called for this thread. */
+	uint32_t fatal;
 } __attribute__((aligned(64)));
 
 struct ksync_cpu *ksync_cpu_slow(void);

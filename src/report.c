@@ -16,6 +16,7 @@
 
 #include <dlfcn.h>
 #include <sys/auxv.h>
+#include <ksync/debug_locks.h>
 #include <ksync/smp.h>
 #include "report.h"
 #include "version.h"
@@ -400,9 +401,10 @@ static int first_warning_at(const struct ksync_site *site)
 	return 1;		/* table full: warn again rather than never */
 }
 
+static void warn_body(const struct ksync_site *site);
+
 void ksync_warn_once(const struct ksync_site *site, const char *fmt, ...)
 {
-	char comm[KSYNC_COMM_LEN], where[256];
 	va_list ap;
 
 	if (site && !first_warning_at(site))
@@ -412,12 +414,36 @@ void ksync_warn_once(const struct ksync_site *site, const char *fmt, ...)
 	va_start(ap, fmt);
 	vprint_to(ksync_report_fd, NULL, fmt, ap);
 	va_end(ap);
+	warn_body(site);
+	ksync_report_unlock();
+}
+
+static void warn_body(const struct ksync_site *site)
+{
+	char comm[KSYNC_COMM_LEN], where[256];
+
 	ksync_printk("WARNING: CPU: %d PID: %d at %s %s\n", raw_smp_processor_id(),
 		     (int)ksync_gettid(), ksync_site_str(site, 0, where, sizeof(where)),
 		     site && site->func ? site->func : "?");
 	ksync_printk("Comm: %s %s\n", ksync_comm(comm), KSYNC_TAINT_LINE);
-	ksync_print_backtrace(1);
+	ksync_print_backtrace(2);
 	ksync_printk("---[ end trace 0000000000000000 ]---\n");
+}
+
+void ksync_debug_locks_warn(const struct ksync_site *site, const char *cond,
+			    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ksync_debug_locks_off())
+		return;
+	ksync_report_lock();
+	ksync_printk("------------[ cut here ]------------\n");
+	ksync_printk("DEBUG_LOCKS_WARN_ON(%s)\n", cond);
+	va_start(ap, fmt);
+	vprint_to(ksync_report_fd, NULL, fmt, ap);
+	va_end(ap);
+	warn_body(site);
 	ksync_report_unlock();
 }
 

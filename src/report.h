@@ -64,6 +64,15 @@ const char *ksync_symbolize(uintptr_t addr, char *buf, size_t len);
 void ksync_warn_once(const struct ksync_site *site, const char *fmt, ...)
 	__printf(2, 3);
 
+/*
+ * The kernel's DEBUG_LOCKS_WARN_ON(cond): for the first problem only
+ * (debug_locks goes to 0, unless KSYNC_KEEP_GOING), print
+ * "DEBUG_LOCKS_WARN_ON(cond)", a plain explanation, the place and a stack
+ * trace, in the WARN layout.
+ */
+void ksync_debug_locks_warn(const struct ksync_site *site, const char *cond,
+			    const char *fmt, ...) __printf(3, 4);
+
 /* Print a fatal usage error and abort the process. */
 void ksync_fatal(const char *fmt, ...) __printf(1, 2) __attribute__((noreturn));
 

@@ -5,6 +5,7 @@
  * interruptible sleeper.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <ksync/sched.h>
 #include "cpu.h"
 #include "futex.h"
@@ -12,6 +13,7 @@
 #include "ksync_internal.h"
 #include "report.h"
 #include "sched_internal.h"
+#include <ksync/jiffies.h>
 
 /* Once a second at most, as the kernel's prev_jiffy check. */
 static bool rate_limited(void)
@@ -75,6 +77,202 @@ KSYNC_API void ksync_cant_sleep_report(const struct ksync_site *site)
 	ksync_printk("preempt_count: %x, expected: %x\n", (unsigned)preempt_count(), 0u);
 	ksync_dump_stack();
 	ksync_report_unlock();
+}
+
+/* --- jiffies ----------------------------------------------------------------- */
+
+static uint64_t jiffies_epoch;
+
+/* Counted from the first call, so it starts small and never wraps early. */
+KSYNC_API unsigned long ksync_jiffies(void)
+{
+	uint64_t now = ksync_now_ns(), epoch = __atomic_load_n(&jiffies_epoch, __ATOMIC_RELAXED);
+
+	if (!epoch) {
+		uint64_t zero = 0;
+
+		epoch = now - 1;
+		if (!__atomic_compare_exchange_n(&jiffies_epoch, &zero, epoch, 0,
+						 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			epoch = zero;
+	}
+	return (unsigned long)((now - epoch) / (1000000000ull / HZ));
+}
+
+uint64_t ksync_jiffies_deadline(long timeout)
+{
+	if (timeout == MAX_SCHEDULE_TIMEOUT || timeout < 0)
+		return 0;
+	return ksync_now_ns() + (uint64_t)timeout * (1000000000ull / HZ);
+}
+
+long ksync_jiffies_left(uint64_t deadline_ns)
+{
+	uint64_t now = ksync_now_ns();
+	uint64_t tick = 1000000000ull / HZ;
+
+	if (!deadline_ns)
+		return MAX_SCHEDULE_TIMEOUT;
+	if (now >= deadline_ns)
+		return 0;
+	/* Round up: time left is never reported as none. */
+	return (long)((deadline_ns - now + tick - 1) / tick);
+}
+
+/* --- task state, sleeping, waking --------------------------------------------- */
+
+KSYNC_API struct task_struct *ksync_current(void)
+{
+	return cpu_task(ksync_this_cpu());
+}
+
+/* smp_store_mb(): the condition is read after the state is visible. */
+KSYNC_API void ksync_set_current_state(unsigned int state)
+{
+	__atomic_store_n(&ksync_this_cpu()->state, state, __ATOMIC_SEQ_CST);
+}
+
+KSYNC_API void ksync___set_current_state(unsigned int state)
+{
+	__atomic_store_n(&ksync_this_cpu()->state, state, __ATOMIC_RELAXED);
+}
+
+/*
+ * ThreadSanitizer runs a signal handler only when the thread enters an
+ * intercepted libc call; a raw futex wait is not one.  So under it sleeps
+ * are cut into slices, and clock_gettime() between them (intercepted)
+ * lets an interrupt wake an interruptible sleep.
+ */
+#ifdef __SANITIZE_THREAD__
+#define SLEEP_SLICE_NS	5000000ull
+#else
+#define SLEEP_SLICE_NS	0
+#endif
+
+bool ksync_schedule_until(uint64_t deadline_ns)
+{
+	struct ksync_cpu *c = ksync_this_cpu();
+	uint32_t state;
+
+	/* Acquire: pairs with the waker's release of TASK_RUNNING. */
+	while ((state = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE)) != TASK_RUNNING) {
+		uint64_t now = ksync_now_ns(), left = UINT64_MAX;
+		struct timespec ts;
+
+		if (deadline_ns) {
+			if (now >= deadline_ns) {
+				/* Timed out; a racing wake-up finds us running. */
+				__atomic_store_n(&c->state, TASK_RUNNING, __ATOMIC_RELAXED);
+				return false;
+			}
+			left = deadline_ns - now;
+		}
+		if (SLEEP_SLICE_NS && left > SLEEP_SLICE_NS)
+			left = SLEEP_SLICE_NS;
+		if (left == UINT64_MAX) {
+			ksync_futex_wait(&c->state, state, NULL);
+		} else {
+			ts = ksync_ns_to_timespec(left);
+			ksync_futex_wait(&c->state, state, &ts);
+		}
+	}
+	return true;
+}
+
+KSYNC_API void ksync_schedule(void)
+{
+	ksync_schedule_until(0);
+}
+
+KSYNC_API long ksync_schedule_timeout(long timeout)
+{
+	uint64_t deadline = ksync_jiffies_deadline(timeout);
+
+	if (!ksync_schedule_until(deadline))
+		return 0;
+	return deadline ? ksync_jiffies_left(deadline) : MAX_SCHEDULE_TIMEOUT;
+}
+
+/*
+ * seq_cst: pairs with set_current_state(); either the sleeper sees the
+ * condition the waker set before calling us, or we see its sleeping state.
+ */
+bool ksync_wake_cpu(struct ksync_cpu *c)
+{
+	uint32_t state = __atomic_load_n(&c->state, __ATOMIC_SEQ_CST);
+
+	while (state != TASK_RUNNING) {
+		if (__atomic_compare_exchange_n(&c->state, &state, TASK_RUNNING, 0,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			ksync_futex_wake(&c->state, 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+KSYNC_API int ksync_wake_up_process(struct task_struct *p)
+{
+	return ksync_wake_cpu(task_cpu_block(p));
+}
+
+bool ksync_cpu_signal_pending_state(unsigned int state, struct ksync_cpu *c)
+{
+	if (!(state & (TASK_INTERRUPTIBLE | TASK_WAKEKILL)))
+		return false;
+	if ((state & TASK_INTERRUPTIBLE) &&
+	    __atomic_load_n(&c->sigpending, __ATOMIC_RELAXED))
+		return true;
+	/* seq_cst: pairs with the sender's store, as set_current_state(). */
+	return __atomic_load_n(&c->fatal, __ATOMIC_SEQ_CST) != 0;
+}
+
+KSYNC_API int ksync_signal_pending(struct task_struct *p)
+{
+	struct ksync_cpu *c = task_cpu_block(p);
+
+	return __atomic_load_n(&c->sigpending, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&c->fatal, __ATOMIC_ACQUIRE);
+}
+
+KSYNC_API int ksync_fatal_signal_pending(struct task_struct *p)
+{
+	return __atomic_load_n(&task_cpu_block(p)->fatal, __ATOMIC_ACQUIRE) != 0;
+}
+
+KSYNC_API int ksync_signal_pending_state(unsigned int state, struct task_struct *p)
+{
+	return ksync_cpu_signal_pending_state(state, task_cpu_block(p));
+}
+
+KSYNC_API void ksync_flush_signals(struct task_struct *p)
+{
+	__atomic_store_n(&task_cpu_block(p)->sigpending, 0, __ATOMIC_RELAXED);
+}
+
+/* The SIGKILL of ksync: wakes killable and interruptible sleeps for good. */
+KSYNC_API int ksync_send_fatal_signal(int cpu)
+{
+	struct ksync_cpu *c;
+	uint32_t state;
+
+	if (cpu < 0 || cpu >= KSYNC_NR_CPUS || !ksync_cpu_tid(cpu))
+		return -ESRCH;
+	c = ksync_cpu_of(cpu);
+	/*
+	 * seq_cst: a sleeper stores its state then reads fatal; we store
+	 * fatal then read its state: one of us sees the other.
+	 */
+	__atomic_store_n(&c->fatal, 1, __ATOMIC_SEQ_CST);
+	state = __atomic_load_n(&c->state, __ATOMIC_SEQ_CST);
+	while (state & (TASK_WAKEKILL | TASK_INTERRUPTIBLE)) {
+		if (__atomic_compare_exchange_n(&c->state, &state, TASK_RUNNING, 0,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			ksync_futex_wake(&c->state, 1);
+			break;
+		}
+	}
+	return 0;
 }
 
 /*

@@ -1,14 +1,51 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Task states of a sleeping thread (the kernel's TASK_* values).
+ * The sleeping core shared by the sleeping primitives (mutex, semaphore,
+ * rw_semaphore, completion, wait queues): task states on the CPU block,
+ * sleeping with a deadline, waking.
  */
 #ifndef _KSYNC_SRC_SCHED_INTERNAL_H
 #define _KSYNC_SRC_SCHED_INTERNAL_H
 
-#define KSYNC_TASK_RUNNING		0x0000
-#define KSYNC_TASK_INTERRUPTIBLE	0x0001
-#define KSYNC_TASK_UNINTERRUPTIBLE	0x0002
-#define KSYNC_TASK_WAKEKILL		0x0100
-#define KSYNC_TASK_KILLABLE		(KSYNC_TASK_WAKEKILL | KSYNC_TASK_UNINTERRUPTIBLE)
+#include <stdbool.h>
+#include <stdint.h>
+#include <ksync/sched.h>
+#include "cpu.h"
+
+#define KSYNC_TASK_RUNNING		TASK_RUNNING
+#define KSYNC_TASK_INTERRUPTIBLE	TASK_INTERRUPTIBLE
+#define KSYNC_TASK_UNINTERRUPTIBLE	TASK_UNINTERRUPTIBLE
+#define KSYNC_TASK_WAKEKILL		TASK_WAKEKILL
+
+static inline struct task_struct *cpu_task(struct ksync_cpu *c)
+{
+	return (struct task_struct *)c;
+}
+
+static inline struct ksync_cpu *task_cpu_block(struct task_struct *p)
+{
+	return (struct ksync_cpu *)p;
+}
+
+/*
+ * Sleep while our state is not TASK_RUNNING, until deadline_ns
+ * (CLOCK_MONOTONIC; 0: none).  Returns false if the deadline passed first,
+ * in which case the state is set back to TASK_RUNNING.
+ */
+bool ksync_schedule_until(uint64_t deadline_ns);
+
+/* Deadline for a timeout in jiffies (MAX_SCHEDULE_TIMEOUT: none, 0). */
+uint64_t ksync_jiffies_deadline(long timeout);
+/* Jiffies left until deadline (0 if it passed). */
+long ksync_jiffies_left(uint64_t deadline_ns);
+
+/* A wait begins: interrupts that arrived before it do not interrupt it. */
+static inline void ksync_wait_begin(struct ksync_cpu *c)
+{
+	__atomic_store_n(&c->sigpending, 0, __ATOMIC_RELAXED);
+}
+
+bool ksync_cpu_signal_pending_state(unsigned int state, struct ksync_cpu *c);
+bool ksync_wake_cpu(struct ksync_cpu *c);
 
 #endif /* _KSYNC_SRC_SCHED_INTERNAL_H */

@@ -48,4 +48,60 @@ __ksync_might_sleep(const struct ksync_site *site, int expected)
 			ksync_cant_sleep_report(KSYNC_SITE("cant_sleep")); \
 	} while (0)
 
+/*
+ * --- sleeping and waking -------------------------------------------------
+ *
+ * The kernel's scheduler interface, for wait loops and for ksync's own
+ * sleeping primitives.  A thread sleeps on a futex word, its task state:
+ *
+ *	set_current_state(TASK_UNINTERRUPTIBLE);
+ *	while (!condition) {
+ *		schedule();
+ *		set_current_state(TASK_UNINTERRUPTIBLE);
+ *	}
+ *	__set_current_state(TASK_RUNNING);
+ *
+ * and wake_up_process() makes it TASK_RUNNING and wakes it.  As in the
+ * kernel, set_current_state() is a full barrier, so a waker that makes the
+ * condition true before it wakes is never missed.
+ *
+ * Signals: an interrupt handled through ksync (request_irq()) that arrives
+ * while a thread is in an interruptible state wakes it and makes
+ * signal_pending() true; ksync's interruptible primitives then return
+ * -EINTR.  ksync_send_fatal_signal() is the analogue of SIGKILL: it makes
+ * fatal_signal_pending() true for good and wakes the thread from a killable
+ * or interruptible sleep; killable primitives then return -EINTR.
+ */
+#define TASK_RUNNING		0x0000
+#define TASK_INTERRUPTIBLE	0x0001
+#define TASK_UNINTERRUPTIBLE	0x0002
+#define TASK_WAKEKILL		0x0100
+#define TASK_NORMAL		(TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)
+#define TASK_KILLABLE		(TASK_WAKEKILL | TASK_UNINTERRUPTIBLE)
+
+/* A thread, as ksync's sleeping primitives see it (its CPU block). */
+struct task_struct;
+
+KSYNC_API struct task_struct *ksync_current(void);
+KSYNC_API void ksync_set_current_state(unsigned int state);
+KSYNC_API void ksync___set_current_state(unsigned int state);
+KSYNC_API void ksync_schedule(void);
+KSYNC_API long ksync_schedule_timeout(long timeout);
+KSYNC_API int ksync_wake_up_process(struct task_struct *p);
+KSYNC_API int ksync_signal_pending(struct task_struct *p);
+KSYNC_API int ksync_fatal_signal_pending(struct task_struct *p);
+KSYNC_API int ksync_signal_pending_state(unsigned int state, struct task_struct *p);
+KSYNC_API void ksync_flush_signals(struct task_struct *p);
+KSYNC_API int ksync_send_fatal_signal(int cpu);
+
+#define set_current_state(state)	ksync_set_current_state(state)
+#define __set_current_state(state)	ksync___set_current_state(state)
+#define schedule()			ksync_schedule()
+#define schedule_timeout(timeout)	ksync_schedule_timeout(timeout)
+#define wake_up_process(p)		ksync_wake_up_process(p)
+#define signal_pending(p)		ksync_signal_pending(p)
+#define fatal_signal_pending(p)		ksync_fatal_signal_pending(p)
+#define signal_pending_state(state, p)	ksync_signal_pending_state((state), (p))
+#define flush_signals(p)		ksync_flush_signals(p)
+
 #endif /* _KSYNC_SCHED_H */
