@@ -4,7 +4,8 @@
  *
  * To add one: write its lock, delay and unlock functions, fill in a
  * struct torture_lock_ops (readlock and friends too if the lock has
- * readers), and list it in torture_ops_table[] below.  Nothing else in the
+ * readers), and list it in its family's table (this file holds the
+ * spinlock family; see registry.c for the others).  Nothing else in the
  * tester needs to change: the reader threads, the "Reads :" line and the
  * reader defaults follow from readlock being set.
  *
@@ -95,18 +96,38 @@ static const struct torture_lock_ops raw_spin_lock_ops = {
 	.writeunlock	= torture_raw_spin_lock_write_unlock,
 };
 
-/* In --list order; NULL ends it. */
-const struct torture_lock_ops *const torture_ops_table[] = {
+/*
+ * spin_lock_irq: spinlock_t taken with interrupts masked.  The flags are
+ * saved in a global, written only by the holder, as locktorture does.
+ */
+static unsigned long torture_irq_flags;
+
+static void torture_spin_lock_irq_write_lock(int tid __maybe_unused)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&torture_spinlock, flags);
+	torture_irq_flags = flags;
+}
+
+static void torture_spin_lock_irq_write_unlock(int tid __maybe_unused)
+{
+	spin_unlock_irqrestore(&torture_spinlock, torture_irq_flags);
+}
+
+static const struct torture_lock_ops spin_lock_irq_ops = {
+	.name		= "spin_lock_irq",
+	.desc		= "spinlock_t: spin_lock_irqsave()/spin_unlock_irqrestore()",
+	.writelock	= torture_spin_lock_irq_write_lock,
+	.write_delay	= torture_spin_write_delay,
+	.writeunlock	= torture_spin_lock_irq_write_unlock,
+};
+
+/* The spinlock family, in --list order; NULL ends it. */
+const struct torture_lock_ops *const torture_types_spin[] = {
 	&lock_busted_ops,
 	&spin_lock_ops,
+	&spin_lock_irq_ops,
 	&raw_spin_lock_ops,
 	NULL
 };
-
-const struct torture_lock_ops *torture_find_ops(const char *name)
-{
-	for (int i = 0; torture_ops_table[i]; i++)
-		if (strcmp(torture_ops_table[i]->name, name) == 0)
-			return torture_ops_table[i];
-	return NULL;
-}

@@ -77,9 +77,10 @@ static void print_usage(FILE *f)
 		"  --list                  print the lock types and exit\n"
 		"\n"
 		"Lock types:\n");
-	for (int i = 0; torture_ops_table[i]; i++)
-		fprintf(f, "  %-23s %s\n", torture_ops_table[i]->name,
-			torture_ops_table[i]->desc);
+	const struct torture_lock_ops *ops;
+
+	for (int i = 0; (ops = torture_ops_at(i)); i++)
+		fprintf(f, "  %-23s %s\n", ops->name, ops->desc);
 	fprintf(f,
 		"\n"
 		"Exit status: 0 SUCCESS, 1 FAILURE (mutual exclusion violated),\n"
@@ -115,8 +116,10 @@ static int parse_int(const char *opt, const char *arg, int min, int max)
 
 static void list_types(void)
 {
-	for (int i = 0; torture_ops_table[i]; i++)
-		printf("%s\n", torture_ops_table[i]->name);
+	const struct torture_lock_ops *ops;
+
+	for (int i = 0; (ops = torture_ops_at(i)); i++)
+		printf("%s\n", ops->name);
 	exit(TORTURE_EXIT_SUCCESS);
 }
 
@@ -169,8 +172,10 @@ static const struct torture_lock_ops *lookup_type(const char *name)
 	if (!ops) {
 		fprintf(stderr, TORTURE_PROG ": invalid torture type: \"%s\"\n", name);
 		fprintf(stderr, TORTURE_PROG ": lock types:");
-		for (int i = 0; torture_ops_table[i]; i++)
-			fprintf(stderr, " %s", torture_ops_table[i]->name);
+		const struct torture_lock_ops *ops;
+
+		for (int i = 0; (ops = torture_ops_at(i)); i++)
+			fprintf(stderr, " %s", ops->name);
 		fprintf(stderr, "\n");
 		exit(TORTURE_EXIT_USAGE);
 	}

@@ -92,7 +92,8 @@ struct torture_cxt {
 extern struct torture_cxt cxt;
 
 /* lock_types.c */
-extern const struct torture_lock_ops *const torture_ops_table[];
+/* registry.c: every type of every family, in --list order (NULL past the end). */
+const struct torture_lock_ops *torture_ops_at(int i);
 const struct torture_lock_ops *torture_find_ops(const char *name);
 
 /* options.c: fills cxt from argv, or exits with TORTURE_EXIT_USAGE. */
