@@ -26,6 +26,13 @@ struct ksync_irqtrace {
 
 struct tasklet_struct;
 
+/* A CPU's node in an optimistic spinners' queue (osq_lock.c). */
+struct ksync_osq_node {
+	struct ksync_osq_node *next, *prev;
+	int locked;		/* 1: the OSQ was handed to us */
+	int cpu;		/* encoded: CPU number + 1 */
+};
+
 struct ksync_cpu {
 	struct ksync_qnode qnodes[MCS_MAX_NODES];
 	int cpu;
@@ -37,6 +44,8 @@ struct ksync_cpu {
 	struct ksync_irqtrace irqtrace;
 	/* Tasklets scheduled on this CPU (tasklet_vec, tasklet_hi_vec). */
 	struct tasklet_struct *tasklets[2];
+	/* This CPU's optimistic spinning node: one, as in the kernel. */
+	struct ksync_osq_node osq_node;
 	/* Task state (TASK_*) while it sleeps: also its futex word. */
 	uint32_t state;
 	/* An interrupt arrived during an interruptible sleep. */
