@@ -20,7 +20,8 @@
 
 /* Exit statuses. */
 #define BENCH_EXIT_OK		0
-#define BENCH_EXIT_LOST_UPDATE	1	/* a lock let two threads in */
+#define BENCH_EXIT_LOST_UPDATE	1	/* a lock let two threads in: a lost
+					   update, or a torn read */
 #define BENCH_EXIT_USAGE	2
 #define BENCH_EXIT_ERROR	3	/* could not run, or write an output */
 
@@ -44,17 +45,24 @@ struct bench_shared {
 	unsigned char lock[BENCH_LOCK_MAX] __attribute__((aligned(BENCH_BLOCK)));
 	/* The data it protects: deliberately a plain long, not an atomic. */
 	long counter __attribute__((aligned(BENCH_BLOCK)));
+	/* Reader-writer rows: writers keep it equal to counter. */
+	long mirror;
 	/* Set by the main thread to end a throughput run. */
 	int stop __attribute__((aligned(BENCH_BLOCK)));
+	/* Workers number themselves from it (reader-writer rows). */
+	unsigned int next_thread __attribute__((aligned(BENCH_BLOCK)));
 };
 
 /* What one worker thread did, handed to the main thread when it ends. */
 struct bench_tally {
 	unsigned long acquisitions;
 	unsigned long updates;	/* increments of the protected counter */
+	unsigned long torn;	/* reads that saw counter != mirror */
+	uint64_t worst_wait_ns;	/* timed loops only: longest lock call */
 };
 
-typedef uint64_t bench_solo_fn(struct bench_shared *sh, uint64_t iters);
+typedef uint64_t bench_solo_fn(struct bench_shared *sh, uint64_t iters,
+			       struct bench_tally *tally);
 typedef void bench_worker_fn(struct bench_shared *sh, struct bench_tally *tally);
 
 /* One lock row: defined with BENCH_LOCK_DEFINE(), see bench_loops.h. */
@@ -62,20 +70,33 @@ struct bench_lock {
 	const char *name;		/* as shown in tables, --locks, CSV */
 	void (*init)(void *lock);
 	void (*fini)(void *lock);
-	/* One thread, @iters lock/update/unlock pairs; returns elapsed ns. */
+	/*
+	 * One thread, @iters lock/update/unlock pairs (or reader-writer
+	 * operations); fills the tally, returns elapsed ns.
+	 */
 	bench_solo_fn *solo;
 	/* One of T threads: pairs until sh->stop, then fills the tally. */
 	bench_worker_fn *worker;
+	/*
+	 * The same, reading the clock around every lock call to find the
+	 * longest wait; NULL if the row has no timed loop.
+	 */
+	bench_worker_fn *timed_worker;
 };
 
 /* What a section measures (bits). */
 #define BENCH_MEASURE_UNCONTENDED	0x1u
-#define BENCH_MEASURE_THROUGHPUT	0x2u
+#define BENCH_MEASURE_THROUGHPUT	0x2u	/* and fairness */
+#define BENCH_MEASURE_WORST_WAIT	0x4u	/* timed runs beside throughput's */
 
 enum bench_metric {
 	BENCH_METRIC_NS_PER_PAIR,	/* uncontended: lower is better */
 	BENCH_METRIC_MOPS,		/* throughput at some T: higher is better */
+	BENCH_METRIC_WORST_WAIT,	/* worst wait at some T: lower is better */
 };
+
+/* bench_ratio.threads: one line for each thread count of the run. */
+#define BENCH_EVERY_T			0u
 
 enum bench_show {
 	BENCH_SHOW_TIMES,		/* num / den, as "1.05x" */
@@ -91,8 +112,10 @@ enum bench_target {
 /*
  * A ratio line quoted under a section's tables, computed from this run
  * only.  @num and @den are row names; @threads picks the thread count for
- * BENCH_METRIC_MOPS.  @target is in the unit @show prints (times or
- * percent).  A table of these ends with an entry whose @what is NULL.
+ * BENCH_METRIC_MOPS and _WORST_WAIT (BENCH_EVERY_T: one line for each
+ * thread count of the run, its label followed by ", T=n").  @target is in
+ * the unit @show prints (times or percent).  A table of these ends with
+ * an entry whose @what is NULL.
  */
 struct bench_ratio {
 	const char *what;
@@ -144,7 +167,9 @@ struct bench_row {
 	double *solo_ns;		/* [repeat]: ns per lock+unlock pair */
 	double *mops;			/* [tindex * repeats + repeat] */
 	double *fairness;		/* same layout: min/max per-thread count */
+	double *worst_ms;		/* same layout: longest wait in a run */
 	bool lost_update;
+	bool torn_read;
 };
 
 /* One section as selected and measured in this run. */
@@ -177,6 +202,8 @@ unsigned int bench_median_index(const double *v, unsigned int n);
 double bench_row_solo_ns(const struct bench_row *row, const struct bench_opts *o);
 double bench_row_mops(const struct bench_row *row, const struct bench_opts *o,
 		      unsigned int tindex, double *fairness);
+double bench_row_worst_ms(const struct bench_row *row,
+			  const struct bench_opts *o, unsigned int tindex);
 int bench_thread_index(const struct bench_opts *o, unsigned int threads);
 
 /* progress.c */

@@ -16,7 +16,10 @@
  *
  * The scoped form runs enter_expr and leave_expr on the measuring thread
  * around its loop (to take a lock with interrupts already off, say).
- * defines `const struct bench_lock bench_lock_<id>`.  The expressions see
+ * Each defines `const struct bench_lock bench_lock_<id>`, with three
+ * loops: solo (one thread, timed as a whole), worker (untimed, until
+ * stopped) and timed_worker (the worker's loop with the clock read around
+ * every lock call, for the worst wait).  The expressions see
  * `lock`, a `type *` to the lock under test, and `ctx`, a `ctx_type *` to
  * a context private to the calling thread (an MCS queue node, say; it
  * starts zeroed).  Rows that need no context use bench_noctx_t.  Every
@@ -60,11 +63,12 @@ static inline bool bench_stopped(const struct bench_shared *sh)
 
 /* Release: the main thread reads the tally with acquire after joining. */
 static inline void bench_tally_publish(struct bench_tally *t,
-				       unsigned long acquisitions,
-				       unsigned long updates)
+				       const struct bench_tally *mine)
 {
-	__atomic_store_n(&t->acquisitions, acquisitions, __ATOMIC_RELEASE);
-	__atomic_store_n(&t->updates, updates, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->acquisitions, mine->acquisitions, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->updates, mine->updates, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->torn, mine->torn, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->worst_wait_ns, mine->worst_wait_ns, __ATOMIC_RELEASE);
 }
 
 #define BENCH_LOCK_DECLARE(id)	extern const struct bench_lock bench_lock_##id
@@ -91,7 +95,8 @@ static inline void bench_tally_publish(struct bench_tally *t,
 	}								\
 									\
 	static uint64_t bench_##id##_solo(struct bench_shared *sh,	\
-					  uint64_t iters)		\
+					  uint64_t iters,		\
+					  struct bench_tally *tally)	\
 	{								\
 		type *lock = (type *)sh->lock;				\
 		ctx_type ctx_storage = { 0 }, *ctx = &ctx_storage;	\
@@ -108,6 +113,7 @@ static inline void bench_tally_publish(struct bench_tally *t,
 		}							\
 		end = bench_now_ns();					\
 		leave_expr;						\
+		tally->acquisitions = tally->updates = iters;		\
 		return end - start;					\
 	}								\
 									\
@@ -128,7 +134,42 @@ static inline void bench_tally_publish(struct bench_tally *t,
 			n++;						\
 		}							\
 		leave_expr;						\
-		bench_tally_publish(tally, n, n);			\
+		bench_tally_publish(tally, &(struct bench_tally){	\
+			.acquisitions = n, .updates = n });		\
+	}								\
+									\
+	/*								\
+	 * The worker's loop, timed: a loop of its own, because two	\
+	 * clock reads per acquisition would distort the throughput	\
+	 * runs.  The clock is read just before the lock call and as	\
+	 * soon as it returns; the maximum is kept after the unlock, so	\
+	 * that only one clock read lengthens the critical section.	\
+	 */								\
+	static void bench_##id##_timed_worker(struct bench_shared *sh,	\
+					      struct bench_tally *tally) \
+	{								\
+		type *lock = (type *)sh->lock;				\
+		ctx_type ctx_storage = { 0 }, *ctx = &ctx_storage;	\
+		uint64_t worst = 0;					\
+		unsigned long n = 0;					\
+									\
+		(void)lock;						\
+		(void)ctx;						\
+		enter_expr;						\
+		while (!bench_stopped(sh)) {				\
+			uint64_t t0 = bench_now_ns(), t1;		\
+									\
+			lock_expr;					\
+			t1 = bench_now_ns();				\
+			sh->counter++;					\
+			unlock_expr;					\
+			worst = t1 - t0 > worst ? t1 - t0 : worst;	\
+			n++;						\
+		}							\
+		leave_expr;						\
+		bench_tally_publish(tally, &(struct bench_tally){	\
+			.acquisitions = n, .updates = n,		\
+			.worst_wait_ns = worst });			\
 	}								\
 									\
 	BENCH_LOCK_DECLARE(id);						\
@@ -138,6 +179,7 @@ static inline void bench_tally_publish(struct bench_tally *t,
 		.fini = bench_##id##_fini,				\
 		.solo = bench_##id##_solo,				\
 		.worker = bench_##id##_worker,				\
+		.timed_worker = bench_##id##_timed_worker,		\
 	}
 
 #define BENCH_LOCK_DEFINE(id, name_str, type, ctx_type,			\

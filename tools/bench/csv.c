@@ -7,6 +7,7 @@
  *   spinlock,spinlock_t,ns_per_pair,1,5.210
  *   spinlock,spinlock_t,mops,2,41.2345
  *   spinlock,spinlock_t,fairness,2,0.830
+ *   mutex,mutex,worst_wait_ms,2,0.012345
  */
 #include <string.h>
 
@@ -49,13 +50,17 @@ static void put_section(FILE *f, const struct bench_result *res,
 		if (m & BENCH_MEASURE_UNCONTENDED)
 			put_row(f, res, row, "ns_per_pair", 1, 3,
 				bench_row_solo_ns(row, o));
-		if (!(m & BENCH_MEASURE_THROUGHPUT))
-			continue;
 		for (unsigned int t = 0; t < o->nthreads; t++) {
 			double fair, mops = bench_row_mops(row, o, t, &fair);
 
-			put_row(f, res, row, "mops", o->threads[t], 4, mops);
-			put_row(f, res, row, "fairness", o->threads[t], 3, fair);
+			if (m & BENCH_MEASURE_THROUGHPUT) {
+				put_row(f, res, row, "mops", o->threads[t], 4, mops);
+				put_row(f, res, row, "fairness", o->threads[t], 3, fair);
+			}
+			/* To the nanosecond: waits span microseconds to seconds. */
+			if ((m & BENCH_MEASURE_WORST_WAIT) && row->lock->timed_worker)
+				put_row(f, res, row, "worst_wait_ms", o->threads[t], 6,
+					bench_row_worst_ms(row, o, t));
 		}
 	}
 }

@@ -31,28 +31,9 @@ BENCH_LOCK_DEFINE(pthread_spin, "pthread_spinlock_t", pthread_spinlock_t,
 		  pthread_spin_lock(lock), pthread_spin_unlock(lock),
 		  pthread_spin_destroy(lock));
 
-BENCH_LOCK_DEFINE(pthread_mutex, "pthread_mutex_t", pthread_mutex_t,
-		  bench_noctx_t,
-		  pthread_mutex_init(lock, NULL),
-		  pthread_mutex_lock(lock), pthread_mutex_unlock(lock),
-		  pthread_mutex_destroy(lock));
-
-/* glibc's adaptive mutex spins a while before it sleeps. */
-static void init_adaptive_mutex(pthread_mutex_t *m)
-{
-	pthread_mutexattr_t attr;
-
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
-	pthread_mutex_init(m, &attr);
-	pthread_mutexattr_destroy(&attr);
-}
-
-BENCH_LOCK_DEFINE(pthread_adaptive, "pthread_mutex adaptive", pthread_mutex_t,
-		  bench_noctx_t,
-		  init_adaptive_mutex(lock),
-		  pthread_mutex_lock(lock), pthread_mutex_unlock(lock),
-		  pthread_mutex_destroy(lock));
+/* glibc's mutexes, shared with the mutex section: locks_pthread.c. */
+BENCH_LOCK_DECLARE(pthread_mutex);
+BENCH_LOCK_DECLARE(pthread_adaptive);
 
 #ifdef KSYNC_HAVE_CK
 BENCH_LOCK_DEFINE(ck_ticket, "ck_spinlock_ticket", ck_spinlock_ticket_t,

@@ -37,7 +37,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "Measures ksync's locks beside other implementations on this machine:\n"
 	      "uncontended cost per lock+unlock pair, throughput with T threads on one\n"
-	      "lock, and fairness (min/max acquisitions per thread).\n"
+	      "lock, fairness (min/max acquisitions per thread) and, for some sections,\n"
+	      "the worst wait (the longest one lock call took, in separate timed runs).\n"
 	      "\n"
 	      "  --section NAME[,NAME]  sections to run (default: all; see --list)\n"
 	      "  --locks NAME[,NAME]    rows to run: a row's exact name, or else any\n"
@@ -59,8 +60,8 @@ static void usage(FILE *f)
 	      "switches are honoured: with KSYNC_DEBUG=1 (or LOCKDEP, LOCK_STAT) the\n"
 	      "ksync rows, except \"nodebug\" ones, time the debug paths.\n"
 	      "\n"
-	      "Exit status: 0 success, 1 a lock lost an update, 2 usage error,\n"
-	      "3 the run or an output file failed.\n", f);
+	      "Exit status: 0 success, 1 a lock lost an update or a reader saw a\n"
+	      "torn write, 2 usage error, 3 the run or an output file failed.\n", f);
 }
 
 static int __attribute__((format(printf, 1, 2)))
@@ -297,7 +298,7 @@ int main(int argc, char **argv)
 	if (c.o.plot_path && bench_plot_write(c.o.plot_path, res, n, &c.o))
 		status = BENCH_EXIT_ERROR;
 	if (bench_lost_updates()) {
-		bench_err("FAILED: a lock lost updates (see the messages above)");
+		bench_err("FAILED: a lock lost updates or let a reader see a torn write (see the messages above)");
 		status = BENCH_EXIT_LOST_UPDATE;
 	}
 	bench_free_results(res, n);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The measuring engine: uncontended samples, threaded throughput runs, and
- * the order they run in.
+ * The measuring engine: uncontended samples, threaded throughput runs,
+ * timed runs for the worst wait, and the order they run in.
  *
  * This machine is shared and noisy, so no row gets a quiet moment the
- * others did not: every repeat visits every row (and, for throughput,
- * every row at one thread count before the next), and tables report
- * medians over the repeats.
+ * others did not: every repeat visits every row (and, for the threaded
+ * runs, every row at one thread count before the next, its timed run
+ * right after its throughput run), and tables report medians over the
+ * repeats.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -52,6 +53,11 @@ static struct bench_shared *prepare(const struct bench_lock *lk)
 	return shared;
 }
 
+static const char *plural(unsigned int n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void check_counter(const char *section, struct bench_row *row,
 			  unsigned int threads, long counter,
 			  unsigned long updates)
@@ -60,10 +66,32 @@ static void check_counter(const char *section, struct bench_row *row,
 		return;
 	bench_err("%s: %s: lost update with %u thread%s: counter is %ld, "
 		  "the threads made %lu increments",
-		  section, row->lock->name, threads, threads == 1 ? "" : "s",
+		  section, row->lock->name, threads, plural(threads),
 		  counter, updates);
 	row->lost_update = true;
 	lost_update_seen = true;
+}
+
+/* A reader saw a writer's work half done: as wrong as a lost update. */
+static void check_torn(const char *section, struct bench_row *row,
+		       unsigned int threads, unsigned long torn)
+{
+	if (!torn)
+		return;
+	bench_err("%s: %s: torn read with %u thread%s: %lu reads saw the two "
+		  "protected values differ", section, row->lock->name, threads,
+		  plural(threads), torn);
+	row->torn_read = true;
+	lost_update_seen = true;
+}
+
+/* Both checks, on what one run's threads did together. */
+static void check_run(const char *section, struct bench_row *row,
+		      unsigned int threads, const struct bench_shared *sh,
+		      unsigned long updates, unsigned long torn)
+{
+	check_counter(section, row, threads, sh->counter, updates);
+	check_torn(section, row, threads, torn);
 }
 
 /* Iterations for one ~50 ms uncontended sample; also warms the row up. */
@@ -73,8 +101,9 @@ static uint64_t calibrate(const struct bench_lock *lk)
 
 	for (;;) {
 		struct bench_shared *sh = prepare(lk);
+		struct bench_tally tally = { 0 };
 
-		ns = lk->solo(sh, iters);
+		ns = lk->solo(sh, iters, &tally);
 		lk->fini(sh->lock);
 		if (ns >= CALIBRATE_TRIAL_NS || iters >= (1ull << 40))
 			break;
@@ -88,9 +117,10 @@ static uint64_t calibrate(const struct bench_lock *lk)
 static double solo_sample(const char *section, struct bench_row *row)
 {
 	struct bench_shared *sh = prepare(row->lock);
-	uint64_t ns = row->lock->solo(sh, row->solo_iters);
+	struct bench_tally tally = { 0 };
+	uint64_t ns = row->lock->solo(sh, row->solo_iters, &tally);
 
-	check_counter(section, row, 1, sh->counter, row->solo_iters);
+	check_run(section, row, 1, sh, tally.updates, tally.torn);
 	row->lock->fini(sh->lock);
 	return (double)ns / (double)row->solo_iters;
 }
@@ -98,15 +128,16 @@ static double solo_sample(const char *section, struct bench_row *row)
 uint64_t bench_time_solo(const struct bench_lock *lk, uint64_t iters)
 {
 	struct bench_shared *sh = prepare(lk);
-	uint64_t ns = lk->solo(sh, iters);
+	struct bench_tally tally = { 0 };
+	uint64_t ns = lk->solo(sh, iters, &tally);
 
 	lk->fini(sh->lock);
 	return ns;
 }
 
-/* One throughput run, as the main thread and its workers share it. */
+/* One threaded run, as the main thread and its workers share it. */
 struct run {
-	const struct bench_lock *lock;
+	bench_worker_fn *loop;		/* the row's worker or timed_worker */
 	struct bench_shared *sh;
 	pthread_barrier_t start;
 };
@@ -123,7 +154,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 
 	pthread_barrier_wait(&w->run->start);
-	w->run->lock->worker(w->run->sh, &w->tally);
+	w->run->loop(w->run->sh, &w->tally);
 	return NULL;
 }
 
@@ -157,40 +188,50 @@ static void start_workers(struct run *run, struct worker *w, unsigned int n)
 	}
 }
 
+/* The tallies of one run's threads, put together. */
 struct sums {
-	unsigned long acquisitions, updates, min, max;
+	unsigned long acquisitions, updates, torn, min, max;
+	uint64_t worst_wait_ns;
+	uint64_t elapsed_ns;
 };
+
+static void add_tally(struct sums *s, const struct bench_tally *t)
+{
+	unsigned long a = __atomic_load_n(&t->acquisitions, __ATOMIC_ACQUIRE);
+	uint64_t worst = __atomic_load_n(&t->worst_wait_ns, __ATOMIC_ACQUIRE);
+
+	s->acquisitions += a;
+	s->updates += __atomic_load_n(&t->updates, __ATOMIC_ACQUIRE);
+	s->torn += __atomic_load_n(&t->torn, __ATOMIC_ACQUIRE);
+	s->min = a < s->min ? a : s->min;
+	s->max = a > s->max ? a : s->max;
+	s->worst_wait_ns = worst > s->worst_wait_ns ? worst : s->worst_wait_ns;
+}
 
 static struct sums join_workers(struct worker *w, unsigned int n)
 {
-	struct sums s = { 0, 0, (unsigned long)-1, 0 };
+	struct sums s = { .min = (unsigned long)-1 };
 
 	for (unsigned int i = 0; i < n; i++) {
-		unsigned long a, u;
-
 		pthread_join(w[i].thread, NULL);
-		a = __atomic_load_n(&w[i].tally.acquisitions, __ATOMIC_ACQUIRE);
-		u = __atomic_load_n(&w[i].tally.updates, __ATOMIC_ACQUIRE);
-		s.acquisitions += a;
-		s.updates += u;
-		s.min = a < s.min ? a : s.min;
-		s.max = a > s.max ? a : s.max;
+		add_tally(&s, &w[i].tally);
 	}
 	return s;
 }
 
 /*
- * @threads workers race for one lock for @duration_ms.  The clock runs
- * from the start barrier's release to the moment stop is set; a lock
- * that collapses may take longer than that to notice, which costs time
- * but not accuracy: what it gets done late is a handful of acquisitions.
+ * @threads workers run @loop on one fresh lock for @duration_ms, and the
+ * run is checked for lost updates and torn reads.  The clock runs from
+ * the start barrier's release to the moment stop is set; a lock that
+ * collapses may take longer than that to notice, which costs time but
+ * not accuracy: what it gets done late is a handful of acquisitions.
  */
-static void throughput_sample(const char *section, struct bench_row *row,
-			      unsigned int threads, unsigned int duration_ms,
-			      double *mops, double *fairness)
+static struct sums threaded_run(const char *section, struct bench_row *row,
+				bench_worker_fn *loop, unsigned int threads,
+				unsigned int duration_ms)
 {
 	struct worker *w = alloc_or_die(BENCH_BLOCK, threads * sizeof(*w));
-	struct run run = { .lock = row->lock, .sh = prepare(row->lock) };
+	struct run run = { .loop = loop, .sh = prepare(row->lock) };
 	uint64_t start, elapsed;
 	struct sums s;
 
@@ -202,13 +243,34 @@ static void throughput_sample(const char *section, struct bench_row *row,
 	elapsed = bench_now_ns() - start;
 	__atomic_store_n(&run.sh->stop, 1, __ATOMIC_RELAXED);
 	s = join_workers(w, threads);
+	s.elapsed_ns = elapsed;
 
-	check_counter(section, row, threads, run.sh->counter, s.updates);
+	check_run(section, row, threads, run.sh, s.updates, s.torn);
 	row->lock->fini(run.sh->lock);
 	pthread_barrier_destroy(&run.start);
 	free(w);
-	*mops = (double)s.acquisitions * 1e3 / (double)elapsed;
+	return s;
+}
+
+static void throughput_sample(const char *section, struct bench_row *row,
+			      unsigned int threads, unsigned int duration_ms,
+			      double *mops, double *fairness)
+{
+	struct sums s = threaded_run(section, row, row->lock->worker, threads,
+				     duration_ms);
+
+	*mops = (double)s.acquisitions * 1e3 / (double)s.elapsed_ns;
 	*fairness = s.max ? (double)s.min / (double)s.max : 0.0;
+}
+
+/* The longest any one lock call waited in the run, over all its threads. */
+static double worst_wait_sample(const char *section, struct bench_row *row,
+				unsigned int threads, unsigned int duration_ms)
+{
+	struct sums s = threaded_run(section, row, row->lock->timed_worker,
+				     threads, duration_ms);
+
+	return (double)s.worst_wait_ns / 1e6;
 }
 
 static void alloc_samples(struct bench_result *res, const struct bench_opts *o)
@@ -221,7 +283,9 @@ static void alloc_samples(struct bench_result *res, const struct bench_opts *o)
 		row->solo_ns = calloc(o->repeats, sizeof(double));
 		row->mops = calloc(n ? n : 1, sizeof(double));
 		row->fairness = calloc(n ? n : 1, sizeof(double));
-		if (!row->solo_ns || !row->mops || !row->fairness) {
+		row->worst_ms = calloc(n ? n : 1, sizeof(double));
+		if (!row->solo_ns || !row->mops || !row->fairness ||
+		    !row->worst_ms) {
 			bench_err("out of memory");
 			exit(BENCH_EXIT_ERROR);
 		}
@@ -231,6 +295,18 @@ static void alloc_samples(struct bench_result *res, const struct bench_opts *o)
 static bool measures(const struct bench_result *res, unsigned int what)
 {
 	return res->section->measures & what;
+}
+
+/* Rows with a timed loop: a row without one shows no worst wait. */
+static unsigned int timed_rows(const struct bench_result *res)
+{
+	unsigned int n = 0;
+
+	if (!measures(res, BENCH_MEASURE_WORST_WAIT))
+		return 0;
+	for (unsigned int i = 0; i < res->nrows; i++)
+		n += res->rows[i].lock->timed_worker != NULL;
+	return n;
 }
 
 unsigned long bench_section_steps(const struct bench_result *res,
@@ -244,6 +320,7 @@ unsigned long bench_section_steps(const struct bench_result *res,
 	}
 	if (measures(res, BENCH_MEASURE_THROUGHPUT))
 		per_repeat += (unsigned long)res->nrows * o->nthreads;
+	per_repeat += (unsigned long)timed_rows(res) * o->nthreads;
 	return calibration + per_repeat * o->repeats;
 }
 
@@ -251,15 +328,17 @@ unsigned long bench_section_steps(const struct bench_result *res,
 double bench_section_estimate_s(const struct bench_result *res,
 				const struct bench_opts *o)
 {
-	double per_row = 0, calibration = 0;
+	double per_row = 0, calibration = 0, per_run;
 
+	per_run = o->nthreads * (o->duration_ms / 1e3 + 0.002);
 	if (measures(res, BENCH_MEASURE_UNCONTENDED)) {
 		calibration = 0.02 * res->nrows;
 		per_row += SOLO_SAMPLE_NS / 1e9;
 	}
 	if (measures(res, BENCH_MEASURE_THROUGHPUT))
-		per_row += o->nthreads * (o->duration_ms / 1e3 + 0.002);
-	return calibration + per_row * res->nrows * o->repeats;
+		per_row += per_run;
+	return calibration +
+	       (per_row * res->nrows + per_run * timed_rows(res)) * o->repeats;
 }
 
 static void run_calibration(struct bench_result *res)
@@ -288,26 +367,38 @@ static void run_uncontended(struct bench_result *res, unsigned int r,
 	}
 }
 
-static void run_throughput(struct bench_result *res, unsigned int r,
-			   const struct bench_opts *o)
+/* One row's threaded runs at one thread count, in one repeat. */
+static void run_row_threaded(struct bench_result *res, struct bench_row *row,
+			     unsigned int t, unsigned int r,
+			     const struct bench_opts *o)
 {
 	const char *section = res->section->name;
+	unsigned int threads = o->threads[t];
+	size_t at = (size_t)t * o->repeats + r;
+	char what[32];
 
-	for (unsigned int t = 0; t < o->nthreads; t++) {
-		unsigned int threads = o->threads[t];
-		size_t at = (size_t)t * o->repeats + r;
-		char what[32];
-
+	if (measures(res, BENCH_MEASURE_THROUGHPUT)) {
 		snprintf(what, sizeof(what), "T=%u", threads);
-		for (unsigned int i = 0; i < res->nrows; i++) {
-			struct bench_row *row = &res->rows[i];
-
-			bench_progress_step(section, row->lock->name, what,
-					    r + 1, o->repeats);
-			throughput_sample(section, row, threads, o->duration_ms,
-					  &row->mops[at], &row->fairness[at]);
-		}
+		bench_progress_step(section, row->lock->name, what, r + 1,
+				    o->repeats);
+		throughput_sample(section, row, threads, o->duration_ms,
+				  &row->mops[at], &row->fairness[at]);
 	}
+	if (measures(res, BENCH_MEASURE_WORST_WAIT) && row->lock->timed_worker) {
+		snprintf(what, sizeof(what), "T=%u timed", threads);
+		bench_progress_step(section, row->lock->name, what, r + 1,
+				    o->repeats);
+		row->worst_ms[at] = worst_wait_sample(section, row, threads,
+						      o->duration_ms);
+	}
+}
+
+static void run_threaded(struct bench_result *res, unsigned int r,
+			 const struct bench_opts *o)
+{
+	for (unsigned int t = 0; t < o->nthreads; t++)
+		for (unsigned int i = 0; i < res->nrows; i++)
+			run_row_threaded(res, &res->rows[i], t, r, o);
 }
 
 /* Calibrate once per row, then interleave: each repeat visits every row. */
@@ -320,7 +411,8 @@ void bench_run_section(struct bench_result *res, const struct bench_opts *o)
 		bench_progress_repeat(res->section->name, r + 1, o->repeats);
 		if (measures(res, BENCH_MEASURE_UNCONTENDED))
 			run_uncontended(res, r, o);
-		if (measures(res, BENCH_MEASURE_THROUGHPUT))
-			run_throughput(res, r, o);
+		if (measures(res, BENCH_MEASURE_THROUGHPUT |
+				     BENCH_MEASURE_WORST_WAIT))
+			run_threaded(res, r, o);
 	}
 }

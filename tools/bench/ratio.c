@@ -9,29 +9,43 @@
 
 #include "bench.h"
 
+/* A row's median of @metric; @tindex indexes --threads where it applies. */
+static double row_metric(const struct bench_row *row,
+			 const struct bench_opts *o, enum bench_metric metric,
+			 unsigned int tindex)
+{
+	switch (metric) {
+	case BENCH_METRIC_MOPS:
+		return bench_row_mops(row, o, tindex, NULL);
+	case BENCH_METRIC_WORST_WAIT:
+		return bench_row_worst_ms(row, o, tindex);
+	case BENCH_METRIC_NS_PER_PAIR:
+	default:
+		return bench_row_solo_ns(row, o);
+	}
+}
+
 /* The median a ratio needs, or false with why it is missing. */
 static bool metric_value(const struct bench_result *res,
 			 const struct bench_opts *o, const char *lock,
-			 const struct bench_ratio *r, double *v,
-			 char *why, size_t len)
+			 const struct bench_ratio *r, unsigned int threads,
+			 double *v, char *why, size_t len)
 {
 	const struct bench_row *row = bench_find_row(res, lock);
-	int t;
+	int t = 0;
 
 	if (!row) {
 		snprintf(why, len, "%s not measured", lock);
 		return false;
 	}
-	if (r->metric == BENCH_METRIC_NS_PER_PAIR) {
-		*v = bench_row_solo_ns(row, o);
-	} else {
-		t = bench_thread_index(o, r->threads);
+	if (r->metric != BENCH_METRIC_NS_PER_PAIR) {
+		t = bench_thread_index(o, threads);
 		if (t < 0) {
-			snprintf(why, len, "T=%u not measured", r->threads);
+			snprintf(why, len, "T=%u not measured", threads);
 			return false;
 		}
-		*v = bench_row_mops(row, o, (unsigned int)t, NULL);
 	}
+	*v = row_metric(row, o, r->metric, (unsigned int)t);
 	if (*v <= 0) {
 		snprintf(why, len, "%s measured nothing", lock);
 		return false;
@@ -70,16 +84,33 @@ static void print_target(const struct bench_ratio *r, double shown)
 	       verdict(r, shown));
 }
 
+/* A ratio for every thread count of the run, rather than one. */
+static bool every_t(const struct bench_ratio *r)
+{
+	return r->metric != BENCH_METRIC_NS_PER_PAIR && r->threads == BENCH_EVERY_T;
+}
+
+static void format_label(char *buf, size_t len, const struct bench_ratio *r,
+			 unsigned int threads)
+{
+	if (every_t(r))
+		snprintf(buf, len, "%s, T=%u", r->what, threads);
+	else
+		snprintf(buf, len, "%s", r->what);
+}
+
 static void print_ratio(const struct bench_result *res,
 			const struct bench_opts *o,
-			const struct bench_ratio *r, int width)
+			const struct bench_ratio *r, unsigned int threads,
+			int width)
 {
 	double num, den, shown;
-	char why[128];
+	char label[256], why[128];
 
-	printf("  %s:%*s ", r->what, width - (int)strlen(r->what), "");
-	if (!metric_value(res, o, r->num, r, &num, why, sizeof(why)) ||
-	    !metric_value(res, o, r->den, r, &den, why, sizeof(why))) {
+	format_label(label, sizeof(label), r, threads);
+	printf("  %s:%*s ", label, width - (int)strlen(label), "");
+	if (!metric_value(res, o, r->num, r, threads, &num, why, sizeof(why)) ||
+	    !metric_value(res, o, r->den, r, threads, &den, why, sizeof(why))) {
 		printf("n/a (%s)\n", why);
 		return;
 	}
@@ -94,18 +125,39 @@ static void print_ratio(const struct bench_result *res,
 	printf("\n");
 }
 
+/* The widest label, so that the values line up. */
+static int label_width(const struct bench_ratio *r, const struct bench_opts *o)
+{
+	char label[256];
+	int width = 0;
+
+	for (; r->what; r++) {
+		unsigned int last = o->nthreads ? o->threads[o->nthreads - 1] : 0;
+
+		/* The largest thread count has the most digits. */
+		format_label(label, sizeof(label), r, last);
+		if ((int)strlen(label) > width)
+			width = (int)strlen(label);
+	}
+	return width;
+}
+
 void bench_print_ratios(const struct bench_result *res,
 			const struct bench_opts *o)
 {
 	const struct bench_ratio *r = res->section->ratios;
-	int width = 0;
+	int width;
 
 	if (!r || !r->what)
 		return;
-	for (const struct bench_ratio *p = r; p->what; p++)
-		if ((int)strlen(p->what) > width)
-			width = (int)strlen(p->what);
+	width = label_width(r, o);
 	printf("\nratios, from this run:\n");
-	for (; r->what; r++)
-		print_ratio(res, o, r, width);
+	for (; r->what; r++) {
+		if (!every_t(r)) {
+			print_ratio(res, o, r, r->threads, width);
+			continue;
+		}
+		for (unsigned int t = 0; t < o->nthreads; t++)
+			print_ratio(res, o, r, o->threads[t], width);
+	}
 }

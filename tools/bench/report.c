@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The report on stdout: a header that says where and how the numbers were
- * taken, then per section a throughput table and a fairness table.
+ * taken, then per section a throughput table, a fairness table and a
+ * worst-wait table, as far as the section measures them.
  */
 #include <string.h>
 #include <time.h>
@@ -69,8 +70,11 @@ void bench_print_header(const struct bench_opts *o,
 	fflush(stdout);
 }
 
-/* About three significant digits, without exponents. */
-static void format_mops(char *buf, size_t len, double v)
+/*
+ * About three significant digits, without exponents; a worst wait of a
+ * few microseconds still shows as more than 0.000 ms.
+ */
+static void format_value(char *buf, size_t len, double v)
 {
 	if (v >= 100)
 		snprintf(buf, len, "%.0f", v);
@@ -78,8 +82,10 @@ static void format_mops(char *buf, size_t len, double v)
 		snprintf(buf, len, "%.1f", v);
 	else if (v >= 0.1)
 		snprintf(buf, len, "%.2f", v);
-	else
+	else if (v >= 0.01)
 		snprintf(buf, len, "%.3f", v);
+	else
+		snprintf(buf, len, "%.4f", v);
 }
 
 static bool measures(const struct bench_result *res, unsigned int what)
@@ -127,11 +133,12 @@ static void print_main_row(const struct bench_result *res,
 		printf(" %*.2f", SOLO_W, bench_row_solo_ns(row, o));
 	if (measures(res, BENCH_MEASURE_THROUGHPUT)) {
 		for (unsigned int t = 0; t < o->nthreads; t++) {
-			format_mops(buf, sizeof(buf), bench_row_mops(row, o, t, NULL));
+			format_value(buf, sizeof(buf), bench_row_mops(row, o, t, NULL));
 			printf(" %*s", COL_W, buf);
 		}
 	}
-	printf("%s\n", row->lost_update ? "  LOST UPDATE" : "");
+	printf("%s%s\n", row->lost_update ? "  LOST UPDATE" : "",
+	       row->torn_read ? "  TORN READ" : "");
 }
 
 static void print_fairness(const struct bench_result *res,
@@ -155,15 +162,50 @@ static void print_fairness(const struct bench_result *res,
 	}
 }
 
+/* A row without a timed loop shows "-": it has no worst wait to give. */
+static void print_worst_wait(const struct bench_result *res,
+			     const struct bench_opts *o)
+{
+	char buf[32];
+
+	printf("\nworst wait (ms): longest time one lock call waited, median of runs\n");
+	printf("%-*s", NAME_W, "lock");
+	print_thread_heads(o);
+	printf("\n");
+	for (unsigned int i = 0; i < res->nrows; i++) {
+		const struct bench_row *row = &res->rows[i];
+
+		printf("%-*s", NAME_W, row->lock->name);
+		for (unsigned int t = 0; t < o->nthreads; t++) {
+			if (row->lock->timed_worker)
+				format_value(buf, sizeof(buf),
+					     bench_row_worst_ms(row, o, t));
+			else
+				snprintf(buf, sizeof(buf), "-");
+			printf(" %*s", COL_W, buf);
+		}
+		printf("\n");
+	}
+}
+
+static void print_main_table(const struct bench_result *res,
+			     const struct bench_opts *o)
+{
+	print_main_heads(res, o);
+	for (unsigned int i = 0; i < res->nrows; i++)
+		print_main_row(res, &res->rows[i], o);
+}
+
 void bench_print_section(const struct bench_result *res,
 			 const struct bench_opts *o)
 {
 	printf("== %s: %s ==\n\n", res->section->name, res->section->title);
-	print_main_heads(res, o);
-	for (unsigned int i = 0; i < res->nrows; i++)
-		print_main_row(res, &res->rows[i], o);
+	if (measures(res, BENCH_MEASURE_UNCONTENDED | BENCH_MEASURE_THROUGHPUT))
+		print_main_table(res, o);
 	if (measures(res, BENCH_MEASURE_THROUGHPUT))
 		print_fairness(res, o);
+	if (measures(res, BENCH_MEASURE_WORST_WAIT))
+		print_worst_wait(res, o);
 	if (res->section->note)
 		printf("\nnote: %s\n", res->section->note);
 	bench_print_ratios(res, o);

@@ -13,7 +13,9 @@
 
 #define BENCH_SECTION_LIST(S)						\
 	S(spinlock)							\
-	S(irq)
+	S(irq)								\
+	S(mutex)							\
+	S(rwlock)
 
 #define BENCH_SECTION_DECLARE(id) extern const struct bench_section bench_section_##id;
 #define BENCH_SECTION_ENTRY(id)	&bench_section_##id,
@@ -235,29 +237,41 @@ void bench_free_results(struct bench_result *res, unsigned int n)
 			free(res[i].rows[r].solo_ns);
 			free(res[i].rows[r].mops);
 			free(res[i].rows[r].fairness);
+			free(res[i].rows[r].worst_ms);
 		}
 		free(res[i].rows);
 	}
 	free(res);
 }
 
-static const char *measures_text(unsigned int m)
+/* "uncontended, throughput, fairness, worst wait", or what of it applies. */
+static void print_measures(FILE *f, unsigned int m)
 {
-	switch (m & (BENCH_MEASURE_UNCONTENDED | BENCH_MEASURE_THROUGHPUT)) {
-	case BENCH_MEASURE_UNCONTENDED:
-		return "uncontended";
-	case BENCH_MEASURE_THROUGHPUT:
-		return "throughput, fairness";
-	default:
-		return "uncontended, throughput, fairness";
+	static const struct {
+		unsigned int bit;
+		const char *text;
+	} parts[] = {
+		{ BENCH_MEASURE_UNCONTENDED, "uncontended" },
+		{ BENCH_MEASURE_THROUGHPUT, "throughput, fairness" },
+		{ BENCH_MEASURE_WORST_WAIT, "worst wait" },
+	};
+	const char *sep = "";
+
+	fputs("  measures: ", f);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (!(m & parts[i].bit))
+			continue;
+		fprintf(f, "%s%s", sep, parts[i].text);
+		sep = ", ";
 	}
+	fputc('\n', f);
 }
 
 void bench_list_sections(FILE *f)
 {
 	for (const struct bench_section *const *s = bench_sections; *s; s++) {
 		fprintf(f, "%s: %s\n", (*s)->name, (*s)->title);
-		fprintf(f, "  measures: %s\n", measures_text((*s)->measures));
+		print_measures(f, (*s)->measures);
 		for (const struct bench_lock *const *l = (*s)->locks; *l; l++)
 			fprintf(f, "  %s\n", (*l)->name);
 		if ((*s)->note)

@@ -45,6 +45,15 @@ double bench_row_mops(const struct bench_row *row, const struct bench_opts *o,
 	return row->mops[base + m];
 }
 
+/* Median over repeats of each run's worst wait at thread-count index @tindex. */
+double bench_row_worst_ms(const struct bench_row *row,
+			  const struct bench_opts *o, unsigned int tindex)
+{
+	const double *v = row->worst_ms + (size_t)tindex * o->repeats;
+
+	return v[bench_median_index(v, o->repeats)];
+}
+
 /* Index of @threads in --threads, or -1 if this run did not measure it. */
 int bench_thread_index(const struct bench_opts *o, unsigned int threads)
 {
