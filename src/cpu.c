@@ -93,6 +93,16 @@ struct ksync_cpu *ksync_cpu_of(int cpu)
 	return &cpu_chunk(cpu / CPUS_PER_CHUNK)[cpu % CPUS_PER_CHUNK];
 }
 
+struct ksync_cpu *ksync_cpu_peek(int cpu)
+{
+	struct ksync_cpu *c;
+
+	if (cpu < 0 || cpu >= KSYNC_NR_CPUS)
+		return NULL;
+	c = __atomic_load_n(&cpu_chunks[cpu / CPUS_PER_CHUNK], __ATOMIC_ACQUIRE);
+	return c ? &c[cpu % CPUS_PER_CHUNK] : NULL;
+}
+
 static __attribute__((noreturn)) void cpu_limit_reached(void)
 {
 	ksync_fatal("cannot register thread %d as a CPU: %d threads are "

@@ -52,10 +52,18 @@ struct ksync_cpu {
 	uint32_t sigpending;
 	/* ksync_send_fatal_signal() was called for this thread. */
 	uint32_t fatal;
+	/* > 0 inside lockdep or after lockdep_off(): lockdep ignores us. */
+	int lockdep_recursion;
+	/* The interrupt mask as it was when lockdep was entered. */
+	int lockdep_irqs_off;
+	/* Chain-cache lookups and hits on this CPU (owner writes only). */
+	unsigned long lockdep_chain_lookups, lockdep_chain_hits;
 } __attribute__((aligned(64)));
 
 struct ksync_cpu *ksync_cpu_slow(void);
 struct ksync_cpu *ksync_cpu_of(int cpu);
+/* CPU cpu's block if it was ever allocated, else NULL (allocates nothing). */
+struct ksync_cpu *ksync_cpu_peek(int cpu);
 void ksync_cpu_fork_child(void);
 
 /* This thread's block, registering the thread on first use. */

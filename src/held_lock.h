@@ -13,8 +13,6 @@
 #include <ksync/compiler.h>
 #include <ksync/lockdep_types.h>
 
-#define MAX_LOCK_DEPTH	48
-
 struct ksync_held_lock {
 	struct lockdep_map *instance;	/* the lock's map; identifies the lock */
 	struct lockdep_map *nest_lock;	/* outer lock for nest_lock annotations */

@@ -46,6 +46,10 @@ static void read_environment(void)
 		flags |= KSYNC_DEBUG_LOCKDEP | KSYNC_DEBUG_CHECKS;
 	if (env_on("KSYNC_LOCK_STAT"))
 		flags |= KSYNC_DEBUG_STAT;
+	/* The graph exists only while lockdep builds it. */
+	v = getenv("KSYNC_LOCKDEP_DOT");
+	if (v && *v)
+		flags |= KSYNC_DEBUG_LOCKDEP | KSYNC_DEBUG_CHECKS;
 	keep_going = env_on("KSYNC_KEEP_GOING");
 	v = getenv("KSYNC_LOCKUP_MS");
 	if (v && atoi(v) > 0)
@@ -60,14 +64,17 @@ static void read_environment(void)
 	__atomic_store_n(&ksync_debug_flags, flags, __ATOMIC_RELAXED);
 }
 
+/* Lockdep's graph lock nests outside the report lock: take them in order. */
 static void fork_prepare(void)
 {
+	ksync_lockdep_fork_prepare();
 	ksync_report_lock();
 }
 
 static void fork_parent(void)
 {
 	ksync_report_unlock();
+	ksync_lockdep_fork_parent();
 }
 
 static void fork_child(void)
@@ -75,6 +82,7 @@ static void fork_child(void)
 	ksync_cpu_fork_child();
 	ksync_pv_fork_child();
 	ksync_report_unlock();
+	ksync_lockdep_fork_child();
 }
 
 void ksync_init_once(void)

@@ -17,6 +17,11 @@ extern int ksync_lockup_ms;		/* KSYNC_LOCKUP_MS, default 1000 */
 /* cpu.c */
 void ksync_cpu_init(void);
 
+/* lockdep.c: the graph lock across fork(). */
+void ksync_lockdep_fork_prepare(void);
+void ksync_lockdep_fork_parent(void);
+void ksync_lockdep_fork_child(void);
+
 /* lockdep.c: checks run when a registered thread exits. */
 void ksync_thread_exit_checks(struct ksync_cpu *c);
 
@@ -46,7 +51,7 @@ static inline int ksync_debug_checks(void)
 	       (KSYNC_DEBUG_CHECKS | KSYNC_DEBUG_LOCKDEP);
 }
 
-static inline int ksync_lockdep_on(void)
+static inline int ksync_lockdep_enabled(void)
 {
 	return (__atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) &
 		KSYNC_DEBUG_LOCKDEP) &&

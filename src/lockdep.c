@@ -1,86 +1,298 @@
 // SPDX-License-Identifier: MIT
 /*
- * Lockdep: held-lock tracking.
+ * Lockdep: the entry points and the per-thread held-lock stack
+ * (kernel/locking/lockdep.c: lock_acquire, __lock_acquire, validate_chain,
+ * lock_release, ...).
  *
  * Each thread keeps the stack of locks it holds (the kernel's
  * current->held_locks, MAX_LOCK_DEPTH deep).  With KSYNC_DEBUG it serves
- * the exit check, the freed-lock check and the depth limit; with
- * KSYNC_LOCKDEP every new entry is also validated.
+ * the exit check, the freed-lock check, the held-lock assertions and the
+ * depth limit; with KSYNC_LOCK_STAT it times holds and waits; with
+ * KSYNC_LOCKDEP every new entry is also validated: its class's usage bits,
+ * and, when the sequence of held classes is new (a chain-cache miss), the
+ * dependency graph.
+ *
+ * Lockdep runs with this thread's interrupts masked (soft mask: nothing
+ * but a flag) and a recursion count raised, as the kernel's
+ * raw_local_irq_save() + lockdep_recursion: an interrupt handler that
+ * takes a lock waits until lockdep is done with the stack it shares.
  */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 
+#include <ksync/irqflags.h>
 #include <ksync/lockdep.h>
 #include <ksync/preempt.h>
+#include <ksync/qspinlock.h>
 #include "cpu.h"
 #include "ksync_internal.h"
+#include "lockdep_internal.h"
 #include "report.h"
+
+static arch_spinlock_t lockdep_graph_lock = __ARCH_SPIN_LOCK_UNLOCKED;
+static unsigned long max_lockdep_depth;
+
+void graph_lock(void)
+{
+	queued_spin_lock(&lockdep_graph_lock);
+}
+
+void graph_unlock(void)
+{
+	queued_spin_unlock(&lockdep_graph_lock);
+}
+
+/* fork(): the child must not inherit a graph lock held by another thread. */
+void ksync_lockdep_fork_prepare(void)
+{
+	graph_lock();
+}
+
+void ksync_lockdep_fork_parent(void)
+{
+	graph_unlock();
+}
+
+void ksync_lockdep_fork_child(void)
+{
+	__atomic_store_n(&lockdep_graph_lock.val, 0, __ATOMIC_RELAXED);
+}
+
+bool lockdep_report_begin(void)
+{
+	if (!ksync_debug_locks_off())
+		return false;
+	ksync_report_lock();
+	return true;
+}
+
+void lockdep_report_end(void)
+{
+	ksync_report_unlock();
+}
+
+/* Held locks are tracked: a debug switch is on, and no report stopped it. */
+static inline bool tracking(void)
+{
+	return __atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED);
+}
+
+bool lockdep_validating(void)
+{
+	return ksync_lockdep_enabled();
+}
+
+KSYNC_API int ksync_lockdep_tracking(void)
+{
+	struct ksync_cpu *c = ksync_this_cpu_or_null();
+
+	return tracking() && (!c || !c->lockdep_recursion);
+}
+
+int lockdep_hardirqs_enabled(const struct ksync_cpu *c)
+{
+	return c && c->lockdep_recursion ? !c->lockdep_irqs_off : !irqs_disabled();
+}
+
+int lockdep_softirqs_enabled(void)
+{
+	return !softirq_count();
+}
+
+/* Enter lockdep: mask interrupts on this thread, block recursion. */
+static unsigned long lockdep_enter(struct ksync_cpu *c)
+{
+	unsigned long flags = arch_local_irq_save();
+
+	c->lockdep_irqs_off = arch_irqs_disabled_flags(flags);
+	c->lockdep_recursion++;
+	return flags;
+}
+
+/* Leave it; interrupts held back meanwhile run here. */
+static void lockdep_exit(struct ksync_cpu *c, unsigned long flags)
+{
+	c->lockdep_recursion--;
+	arch_local_irq_restore(flags);
+}
+
+KSYNC_API void ksync_lockdep_off(void)
+{
+	ksync_this_cpu()->lockdep_recursion++;
+}
+
+KSYNC_API void ksync_lockdep_on(void)
+{
+	ksync_this_cpu()->lockdep_recursion--;
+}
 
 KSYNC_API void ksync_lockdep_init_map(struct lockdep_map *map, const char *name,
 				      struct lock_class_key *key, int subclass,
 				      int wait_type_inner, int kind)
 {
-	map->name = name;
+	__atomic_store_n(&map->class_cache[0], NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&map->class_cache[1], NULL, __ATOMIC_RELAXED);
+	map->name = name ? name : "NULL";
 	map->key = key;
-	map->class_cache[0] = NULL;
-	map->class_cache[1] = NULL;
 	map->wait_type_outer = 0;
 	map->wait_type_inner = (unsigned char)wait_type_inner;
 	map->kind = (unsigned char)kind;
 	map->subclass = (unsigned char)subclass;
+	map->cpu = raw_smp_processor_id();
+	map->last_where = 0;
 }
 
-static const char *map_name(const struct lockdep_map *map)
+/* --- acquire --------------------------------------------------------------------- */
+
+static void report_depth_overflow(struct ksync_cpu *c)
 {
-	return map->name ? map->name : "<unnamed>";
-}
-
-static void print_held_lock(const struct ksync_held_lock *hl)
-{
-	char site[256];
-
-	ksync_printk("%p (%s), at: %s\n", (void *)hl->instance,
-		     map_name(hl->instance),
-		     ksync_site_str(hl->site, hl->ip, site, sizeof(site)));
-}
-
-static void print_held_locks(const struct ksync_held_locks *h)
-{
-	char comm[KSYNC_COMM_LEN];
-	int tid = (int)ksync_gettid();
-
-	ksync_comm(comm);
-	if (!h || !h->depth) {
-		ksync_printk("no locks held by %s/%d.\n", comm, tid);
+	if (!lockdep_report_begin())
 		return;
-	}
-	ksync_printk("%d lock%s held by %s/%d:\n", h->depth,
-		     h->depth > 1 ? "s" : "", comm, tid);
-	for (int i = 0; i < h->depth; i++) {
-		ksync_printk(" #%d: ", i);
-		print_held_lock(&h->stack[i]);
-	}
-}
-
-KSYNC_API void ksync_lockdep_print_held_locks(void)
-{
-	struct ksync_cpu *c = ksync_this_cpu_or_null();
-
-	print_held_locks(c ? &c->held : NULL);
-}
-
-static void report_depth_overflow(struct ksync_held_locks *h)
-{
-	if (h->overflowed || !ksync_debug_locks_off())
-		return;
-	h->overflowed = 1;
-	ksync_report_lock();
 	ksync_printk("BUG: MAX_LOCK_DEPTH too low!\n");
 	ksync_printk("turning off the locking correctness validator.\n");
-	ksync_printk("depth: %i  max: %d!\n", h->depth, MAX_LOCK_DEPTH);
-	print_held_locks(h);
+	ksync_printk("depth: %i  max: %d!\n", c->held.depth, MAX_LOCK_DEPTH);
+	lockdep_print_held_locks(c);
 	ksync_dump_stack();
-	ksync_report_unlock();
+	lockdep_report_end();
+}
+
+static struct lock_class *map_class(struct lockdep_map *map, unsigned int subclass)
+{
+	struct lock_class *class = NULL;
+
+	/* Acquire: pairs with the release that cached a complete class. */
+	if (subclass < NR_LOCKDEP_CACHING_CLASSES)
+		class = __atomic_load_n(&map->class_cache[subclass], __ATOMIC_ACQUIRE);
+	if (__ksync_unlikely(!class))
+		class = register_lock_class(map, subclass);
+	return class;
+}
+
+static unsigned int task_irq_context(void)
+{
+	return (in_hardirq() ? LOCK_CHAIN_HARDIRQ_CONTEXT : 0) |
+	       (in_serving_softirq() ? LOCK_CHAIN_SOFTIRQ_CONTEXT : 0);
+}
+
+/* The chain-key id of a held lock: its class, and whether it is a read. */
+static uint32_t hlock_id(const struct ksync_held_lock *hl)
+{
+	return hl->class_idx | ((uint32_t)hl->read << MAX_LOCKDEP_KEYS_BITS);
+}
+
+/* Validate hl against the graph unless its held-class sequence is cached. */
+static bool validate_chain(struct ksync_cpu *c, struct ksync_held_lock *hl,
+			   bool chain_head, uint64_t chain_key)
+{
+	bool ok;
+
+	if (hl->trylock || !hl->check)
+		return true;
+	if (!lookup_chain_cache_add(chain_key))
+		return true;
+	ok = check_deadlock_and_prevs(c, hl, chain_head);
+	graph_unlock();
+	return ok;
+}
+
+static bool lock_is_held_by(struct ksync_cpu *c, const struct lockdep_map *map,
+			    int read);
+
+/* Count a nest_lock'ed acquisition into the entry of the same class on top. */
+static bool merge_nested(struct ksync_held_lock *top, int references)
+{
+	if (!references)
+		references = 1;
+	if (!top->references)
+		top->references = 1;
+	top->references = (unsigned short)(top->references + references);
+	return true;
+}
+
+struct acquire_args {
+	struct lockdep_map *map;
+	struct lockdep_map *nest_lock;
+	const struct ksync_site *site;
+	uintptr_t ip;
+	unsigned int subclass;
+	int trylock, read, check, hardirqs_off, references;
+};
+
+/*
+ * Push the lock (validating it when lockdep is on).  Returns 0 if it was
+ * not pushed (lockdep is off now), 1 if pushed, 2 if merged into the top
+ * entry (a nest_lock'ed acquisition of the same class).
+ */
+static int __lock_acquire(struct ksync_cpu *c, const struct acquire_args *a)
+{
+	struct ksync_held_locks *h = &c->held;
+	bool validate = lockdep_validating(), chain_head = false;
+	struct lock_class *class = NULL;
+	struct ksync_held_lock *hl;
+	uint64_t chain_key = h->chain_key;
+	int depth = h->depth;
+
+	if (validate || lock_stat_on()) {
+		class = map_class(a->map, a->subclass);
+		if (!class)
+			return 0;
+	}
+	if (depth >= MAX_LOCK_DEPTH) {
+		report_depth_overflow(c);
+		return 0;
+	}
+	if (depth && class && a->nest_lock &&
+	    h->stack[depth - 1].class_idx == (unsigned int)(class - lock_classes))
+		return merge_nested(&h->stack[depth - 1], a->references) ? 2 : 0;
+
+	hl = &h->stack[depth];
+	memset(hl, 0, sizeof(*hl));
+	hl->instance = a->map;
+	hl->nest_lock = a->nest_lock;
+	hl->site = a->site;
+	hl->ip = a->ip;
+	hl->class_idx = class ? (unsigned int)(class - lock_classes) : 0;
+	hl->subclass = (unsigned char)a->subclass;
+	hl->read = (unsigned char)a->read;
+	hl->trylock = (unsigned char)a->trylock;
+	hl->check = (unsigned char)(a->check && class && !class->no_validate);
+	hl->hardirqs_off = (unsigned char)a->hardirqs_off;
+	hl->irq_context = (unsigned char)task_irq_context();
+	hl->references = (unsigned short)a->references;
+	hl->prev_chain_key = chain_key;
+	if (class && lock_stat_on())
+		lock_stat_begin(hl);
+
+	if (validate) {
+		if (hl->check && !mark_usage(c, hl))
+			goto bug;
+		if (!depth || h->stack[depth - 1].irq_context != hl->irq_context) {
+			chain_key = 0;
+			chain_head = true;
+		}
+		chain_key = iterate_chain_key(chain_key, hlock_id(hl));
+		if (a->nest_lock && !lock_is_held_by(c, a->nest_lock, -1)) {
+			print_lock_nested_lock_not_held(c, hl);
+			goto bug;
+		}
+		if (!validate_chain(c, hl, chain_head, chain_key))
+			goto bug;
+	}
+push:
+	h->chain_key = chain_key;
+	/* A handler on this thread sees the entry only once it is complete. */
+	barrier();
+	h->depth = depth + 1;
+	if ((unsigned long)h->depth > __atomic_load_n(&max_lockdep_depth, __ATOMIC_RELAXED))
+		__atomic_store_n(&max_lockdep_depth, (unsigned long)h->depth, __ATOMIC_RELAXED);
+	return 1;
+bug:
+	/* Reported.  With KSYNC_KEEP_GOING, keep the books straight. */
+	if (__atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED))
+		goto push;
+	return 0;
 }
 
 KSYNC_API void ksync_lock_acquire(struct lockdep_map *map, unsigned int subclass,
@@ -88,94 +300,256 @@ KSYNC_API void ksync_lock_acquire(struct lockdep_map *map, unsigned int subclass
 				  struct lockdep_map *nest_lock,
 				  const struct ksync_site *site, uintptr_t ip)
 {
-	struct ksync_held_locks *h;
-	struct ksync_held_lock *hl;
+	struct acquire_args a = {
+		.map = map, .nest_lock = nest_lock, .site = site, .ip = ip,
+		.subclass = subclass, .trylock = trylock, .read = read,
+		.check = check,
+	};
+	struct ksync_cpu *c;
+	unsigned long flags;
 
-	if (!ksync_debug_checks())
+	if (!tracking())
 		return;
-	h = &ksync_this_cpu()->held;
-	if (h->depth >= MAX_LOCK_DEPTH) {
-		report_depth_overflow(h);
+	c = ksync_this_cpu();
+	if (c->lockdep_recursion)
 		return;
-	}
-	hl = &h->stack[h->depth];
-	memset(hl, 0, sizeof(*hl));
-	hl->instance = map;
-	hl->nest_lock = nest_lock;
-	hl->site = site;
-	hl->ip = ip;
-	hl->subclass = (unsigned char)subclass;
-	hl->read = (unsigned char)read;
-	hl->trylock = (unsigned char)trylock;
-	hl->check = (unsigned char)check;
-	hl->references = 1;
-	/* Visible to a handler on this thread only after it is complete. */
-	barrier();
-	h->depth++;
+	flags = lockdep_enter(c);
+	a.hardirqs_off = c->lockdep_irqs_off;
+	__lock_acquire(c, &a);
+	lockdep_exit(c, flags);
 }
 
-static int find_held(const struct ksync_held_locks *h, const struct lockdep_map *map)
+/* --- release ------------------------------------------------------------------- */
+
+/* hl is map, or (nest_lock merging) an entry standing for map's class. */
+static bool match_held_lock(const struct ksync_held_lock *hl,
+			    const struct lockdep_map *map)
 {
-	for (int i = h->depth - 1; i >= 0; i--)
-		if (h->stack[i].instance == map)
+	const struct lock_class *class;
+
+	if (hl->instance == map)
+		return true;
+	if (!hl->references || !hl->nest_lock || !hl->class_idx)
+		return false;
+	class = __atomic_load_n(&map->class_cache[0], __ATOMIC_ACQUIRE);
+	if (!class)
+		class = look_up_lock_class(map, 0);
+	return class && hl->class_idx == (unsigned int)(class - lock_classes);
+}
+
+/* The entry for map, searching down from the top within one context. */
+static int find_held_lock(const struct ksync_cpu *c, const struct lockdep_map *map)
+{
+	const struct ksync_held_lock *stack = c->held.stack;
+
+	for (int i = c->held.depth - 1; i >= 0; i--) {
+		if (match_held_lock(&stack[i], map))
 			return i;
+		if (i && stack[i].irq_context != stack[i - 1].irq_context)
+			break;
+	}
 	return -1;
+}
+
+/*
+ * Take entries [from, depth) off and push them again, so chain keys and
+ * dependencies describe the stack as it is now.  Stat stamps survive.
+ */
+static void reacquire_held_locks(struct ksync_cpu *c, int from, int depth,
+				 struct ksync_held_lock *saved)
+{
+	for (int i = from; i < depth; i++) {
+		const struct ksync_held_lock *old = &saved[i - from];
+		struct acquire_args a = {
+			.map = old->instance, .nest_lock = old->nest_lock,
+			.site = old->site, .ip = old->ip, .subclass = old->subclass,
+			.trylock = old->trylock, .read = old->read, .check = old->check,
+			.hardirqs_off = old->hardirqs_off, .references = old->references,
+		};
+		int ret = __lock_acquire(c, &a);
+
+		if (ret == 0)
+			return;
+		if (ret == 1) {
+			struct ksync_held_lock *now = &c->held.stack[c->held.depth - 1];
+
+			now->acquire_ns = old->acquire_ns;
+			now->wait_ns = old->wait_ns;
+		}
+	}
+}
+
+/* Remove entry i; the ones above it are pushed again. */
+static void remove_held_lock(struct ksync_cpu *c, int i)
+{
+	struct ksync_held_locks *h = &c->held;
+	struct ksync_held_lock saved[MAX_LOCK_DEPTH];
+	int depth = h->depth, above = depth - i - 1;
+
+	if (above > 0)
+		memcpy(saved, &h->stack[i + 1], (size_t)above * sizeof(saved[0]));
+	h->depth = i;
+	h->chain_key = h->stack[i].prev_chain_key;
+	if (above > 0 && lockdep_validating()) {
+		reacquire_held_locks(c, i + 1, depth, saved);
+	} else if (above > 0) {
+		memcpy(&h->stack[i], saved, (size_t)above * sizeof(saved[0]));
+		barrier();
+		h->depth = depth - 1;
+	}
+}
+
+static void __lock_release(struct ksync_cpu *c, struct lockdep_map *map,
+			   const struct ksync_site *site, uintptr_t ip)
+{
+	struct ksync_held_lock *hl;
+	int i = find_held_lock(c, map);
+
+	if (i < 0) {
+		/* KSYNC_DEBUG alone leaves this to the lock's own checks. */
+		if (lockdep_validating())
+			print_unlock_imbalance_bug(c, map, site, ip);
+		return;
+	}
+	hl = &c->held.stack[i];
+	if (hl->instance == map && hl->class_idx && lock_stat_on())
+		lock_stat_release(hl);
+	if (hl->references && --hl->references)
+		return;		/* more nest_lock'ed acquisitions remain */
+	remove_held_lock(c, i);
 }
 
 KSYNC_API void ksync_lock_release(struct lockdep_map *map,
 				  const struct ksync_site *site, uintptr_t ip)
 {
-	struct ksync_held_locks *h;
+	struct ksync_cpu *c;
+	unsigned long flags;
+
+	if (!tracking())
+		return;
+	c = ksync_this_cpu();
+	if (c->lockdep_recursion)
+		return;
+	flags = lockdep_enter(c);
+	__lock_release(c, map, site, ip);
+	lockdep_exit(c, flags);
+}
+
+KSYNC_API void ksync_lock_downgrade(struct lockdep_map *map,
+				   const struct ksync_site *site, uintptr_t ip)
+{
+	struct ksync_held_lock saved[MAX_LOCK_DEPTH];
+	struct ksync_cpu *c;
+	unsigned long flags;
+	int i, depth;
+
+	if (!tracking())
+		return;
+	c = ksync_this_cpu();
+	if (c->lockdep_recursion)
+		return;
+	flags = lockdep_enter(c);
+	i = find_held_lock(c, map);
+	if (i < 0) {
+		if (lockdep_validating())
+			print_unlock_imbalance_bug(c, map, site, ip);
+	} else if (!lockdep_validating()) {
+		c->held.stack[i].read = 1;
+	} else {
+		depth = c->held.depth;
+		memcpy(saved, &c->held.stack[i], (size_t)(depth - i) * sizeof(saved[0]));
+		saved[0].read = 1;
+		saved[0].site = site;
+		saved[0].ip = ip;
+		c->held.depth = i;
+		c->held.chain_key = saved[0].prev_chain_key;
+		reacquire_held_locks(c, i, depth, saved);
+	}
+	lockdep_exit(c, flags);
+}
+
+/* --- lock_stat hooks ------------------------------------------------------------- */
+
+static void stat_event(struct lockdep_map *map, const struct ksync_site *site,
+		       uintptr_t ip, bool contended)
+{
+	struct ksync_cpu *c;
+	unsigned long flags;
 	int i;
 
-	(void)site;
-	(void)ip;
-	if (!ksync_debug_checks())
+	if (!lock_stat_on() || !tracking())
 		return;
-	h = &ksync_this_cpu()->held;
-	i = find_held(h, map);
-	if (i < 0)
+	c = ksync_this_cpu();
+	if (c->lockdep_recursion)
 		return;
-	/* Out-of-order release is allowed: close the gap. */
-	memmove(&h->stack[i], &h->stack[i + 1],
-		(size_t)(h->depth - i - 1) * sizeof(h->stack[0]));
-	barrier();
-	h->depth--;
+	flags = lockdep_enter(c);
+	i = find_held_lock(c, map);
+	if (i >= 0 && c->held.stack[i].instance == map && c->held.stack[i].class_idx) {
+		if (contended)
+			lock_stat_contended(c, &c->held.stack[i], site, ip);
+		else
+			lock_stat_acquired(c, &c->held.stack[i], site, ip);
+	}
+	lockdep_exit(c, flags);
 }
 
 KSYNC_API void ksync_lock_contended(struct lockdep_map *map,
 				    const struct ksync_site *site, uintptr_t ip)
 {
-	(void)map;
-	(void)site;
-	(void)ip;
+	stat_event(map, site, ip, true);
 }
 
 KSYNC_API void ksync_lock_acquired(struct lockdep_map *map,
 				   const struct ksync_site *site, uintptr_t ip)
 {
-	(void)map;
-	(void)site;
-	(void)ip;
+	stat_event(map, site, ip, false);
 }
 
-static void report_freed_lock(const void *from, const void *to,
-			      const struct ksync_held_lock *hl,
-			      const struct ksync_held_locks *h)
+/* --- questions about held locks ---------------------------------------------------- */
+
+static bool lock_is_held_by(struct ksync_cpu *c, const struct lockdep_map *map,
+			    int read)
+{
+	for (int i = 0; i < c->held.depth; i++) {
+		const struct ksync_held_lock *hl = &c->held.stack[i];
+
+		if (match_held_lock(hl, map))
+			return read == -1 || !!hl->read == read;
+	}
+	return false;
+}
+
+KSYNC_API int ksync_lock_is_held_type(const struct lockdep_map *map, int read)
+{
+	struct ksync_cpu *c = ksync_this_cpu_or_null();
+
+	if (!tracking() || (c && c->lockdep_recursion))
+		return LOCK_STATE_UNKNOWN;
+	return c && lock_is_held_by(c, map, read) ? LOCK_STATE_HELD : LOCK_STATE_NOT_HELD;
+}
+
+KSYNC_API void ksync_lockdep_assert_failed(const struct ksync_site *site,
+					   const char *why)
+{
+	ksync_warn_once(site, "%s: %s\n", site && site->expr ? site->expr : "lockdep_assert",
+			why);
+}
+
+static void report_freed_lock(struct ksync_cpu *c, const void *from, const void *to,
+			      const struct ksync_held_lock *hl)
 {
 	char comm[KSYNC_COMM_LEN];
 
-	if (!ksync_debug_locks_off())
+	if (!lockdep_report_begin())
 		return;
-	ksync_report_lock();
 	ksync_report_header("WARNING: held lock freed!");
 	ksync_printk("%s/%d is freeing memory %p-%p, with a lock still held there!\n",
 		     ksync_comm(comm), (int)ksync_gettid(), from, to);
-	print_held_lock(hl);
-	print_held_locks(h);
+	lockdep_print_lock(hl);
+	lockdep_print_held_locks(c);
 	ksync_printk("\nstack backtrace:\n");
 	ksync_dump_stack();
-	ksync_report_unlock();
+	lockdep_report_end();
 }
 
 KSYNC_API void ksync_debug_check_no_locks_freed(const void *mem, size_t len)
@@ -183,61 +557,84 @@ KSYNC_API void ksync_debug_check_no_locks_freed(const void *mem, size_t len)
 	struct ksync_cpu *c = ksync_this_cpu_or_null();
 	const char *from = mem, *to = from + len;
 
-	if (!c || !ksync_debug_checks() || !len)
+	if (!c || !tracking() || !len)
 		return;
 	for (int i = 0; i < c->held.depth; i++) {
 		const char *lock = (const char *)c->held.stack[i].instance;
 
 		if (lock >= from && lock < to) {
-			report_freed_lock(from, to - 1, &c->held.stack[i], &c->held);
+			report_freed_lock(c, from, to - 1, &c->held.stack[i]);
 			return;
 		}
 	}
 }
 
-static void report_locks_held(const struct ksync_held_locks *h)
+static void report_locks_held(struct ksync_cpu *c)
 {
 	char comm[KSYNC_COMM_LEN];
 	char title[96];
 
-	if (!ksync_debug_locks_off())
+	if (!lockdep_report_begin())
 		return;
 	ksync_snprintf(title, sizeof(title), "WARNING: %s/%d still has locks held!",
 		       ksync_comm(comm), (int)ksync_gettid());
-	ksync_report_lock();
 	ksync_report_header(title);
-	print_held_locks(h);
+	lockdep_print_held_locks(c);
 	ksync_printk("\nstack backtrace:\n");
 	ksync_dump_stack();
-	ksync_report_unlock();
+	lockdep_report_end();
 }
 
 KSYNC_API void ksync_debug_check_no_locks_held(void)
 {
 	struct ksync_cpu *c = ksync_this_cpu_or_null();
 
-	if (c && ksync_debug_checks() && c->held.depth)
-		report_locks_held(&c->held);
+	if (c && tracking() && c->held.depth)
+		report_locks_held(c);
+}
+
+KSYNC_API void ksync_lockdep_print_held_locks(void)
+{
+	lockdep_print_held_locks(ksync_this_cpu_or_null());
+}
+
+void ksync_lockdep_print_held_locks_if_tracked(void)
+{
+	struct ksync_cpu *c = ksync_this_cpu_or_null();
+
+	if (c && tracking())
+		lockdep_print_held_locks(c);
 }
 
 void ksync_thread_exit_checks(struct ksync_cpu *c)
 {
 	char comm[KSYNC_COMM_LEN];
 
-	if (!ksync_debug_checks())
-		return;
-	if (c->held.depth)
-		report_locks_held(&c->held);
-	if (preempt_count())
-		ksync_printk("note: %s[%d] exited with preempt_count %d\n",
-			     ksync_comm(comm), (int)ksync_gettid(), preempt_count());
+	if (tracking() && ksync_debug_checks()) {
+		if (c->held.depth)
+			report_locks_held(c);
+		if (preempt_count())
+			ksync_printk("note: %s[%d] exited with preempt_count %d\n",
+				     ksync_comm(comm), (int)ksync_gettid(), preempt_count());
+	}
 	/* The next thread with this CPU number starts clean. */
 	c->held.depth = 0;
-	c->held.overflowed = 0;
 	c->held.chain_key = 0;
+	c->lockdep_recursion = 0;
 }
 
-/* --- interrupt-state tracing ------------------------------------------------ */
+KSYNC_API void ksync_lockdep_get_stats(struct ksync_lockdep_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->classes = __atomic_load_n(&nr_lock_classes, __ATOMIC_RELAXED);
+	st->dependencies = __atomic_load_n(&nr_dependencies, __ATOMIC_RELAXED);
+	st->chains = lockdep_nr_chains();
+	lockdep_chain_stats(&st->chain_lookups, &st->chain_hits);
+	st->max_depth = __atomic_load_n(&max_lockdep_depth, __ATOMIC_RELAXED);
+	st->debug_locks = __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED);
+}
+
+/* --- interrupt-state tracing ------------------------------------------------------- */
 
 void ksync_lockdep_hardirqs_off(const struct ksync_site *site)
 {
@@ -247,20 +644,38 @@ void ksync_lockdep_hardirqs_off(const struct ksync_site *site)
 	t->hardirq_disable_site = site;
 }
 
+/* Interrupts are about to be enabled: every held lock becomes irq-unsafe. */
 void ksync_lockdep_hardirqs_on(const struct ksync_site *site)
 {
-	struct ksync_irqtrace *t = &ksync_this_cpu()->irqtrace;
+	struct ksync_cpu *c = ksync_this_cpu();
+	struct ksync_irqtrace *t = &c->irqtrace;
+	unsigned long flags;
 
 	t->hardirq_enable_event = ++t->irq_events;
 	t->hardirq_enable_site = site;
+	if (!lockdep_validating() || c->lockdep_recursion || !c->held.depth)
+		return;
+	flags = lockdep_enter(c);
+	if (mark_held_locks(c, LOCK_ENABLED_HARDIRQ, site, 0) && lockdep_softirqs_enabled())
+		mark_held_locks(c, LOCK_ENABLED_SOFTIRQ, site, 0);
+	lockdep_exit(c, flags);
 }
 
+/* Called by the last local_bh_enable(), before softirqs are on again. */
 void ksync_lockdep_softirqs_on(const struct ksync_site *site)
 {
-	struct ksync_irqtrace *t = &ksync_this_cpu()->irqtrace;
+	struct ksync_cpu *c = ksync_this_cpu();
+	struct ksync_irqtrace *t = &c->irqtrace;
+	unsigned long flags;
 
 	t->softirq_enable_event = ++t->irq_events;
 	t->softirq_enable_site = site;
+	if (!lockdep_validating() || c->lockdep_recursion || !c->held.depth ||
+	    irqs_disabled())
+		return;
+	flags = lockdep_enter(c);
+	mark_held_locks(c, LOCK_ENABLED_SOFTIRQ, site, 0);
+	lockdep_exit(c, flags);
 }
 
 KSYNC_API void ksync_trace_softirqs_off(const struct ksync_site *site)
@@ -271,15 +686,7 @@ KSYNC_API void ksync_trace_softirqs_off(const struct ksync_site *site)
 	t->softirq_disable_site = site;
 }
 
-/* --- pieces of other reports ------------------------------------------------ */
-
-void ksync_lockdep_print_held_locks_if_tracked(void)
-{
-	struct ksync_cpu *c = ksync_this_cpu_or_null();
-
-	if (c && ksync_debug_checks())
-		print_held_locks(&c->held);
-}
+/* --- pieces of other reports --------------------------------------------------------- */
 
 static void print_irq_event(const char *what, unsigned int event,
 			    const struct ksync_site *site)
@@ -318,10 +725,17 @@ void ksync_print_preempt_disable_site(void)
 	struct ksync_cpu *c = ksync_this_cpu_or_null();
 	char where[256];
 
-	if (!c || !ksync_debug_checks() || !c->held.depth || !preempt_count())
+	if (!c || !tracking() || !c->held.depth || !preempt_count())
 		return;
 	ksync_printk("Preemption disabled at:\n");
 	ksync_printk("[<%p>] %s\n", (void *)c->held.stack[0].ip,
 		     ksync_site_str(c->held.stack[0].site, c->held.stack[0].ip,
 				    where, sizeof(where)));
+}
+
+/* At exit: the lock_stat table and the graph, if asked for. */
+__attribute__((destructor)) static void lockdep_at_exit(void)
+{
+	lock_stat_at_exit();
+	lockdep_dot_at_exit();
 }

@@ -443,10 +443,11 @@ KSYNC_API void ksync_mutex_unlock_slowpath(struct mutex *lock,
 	long owner = atomic_long_read(&lock->owner);
 
 	site = ksync_site_resolve(site);
-	if (!unlock_allowed(lock, curr, owner, site))
-		return;
+	/* Lockdep first, as the kernel: its report names the imbalance. */
 	if (ksync_debug_active())
 		ksync_lock_release(&lock->dep_map, site, RET_IP);
+	if (!unlock_allowed(lock, curr, owner, site))
+		return;
 
 	/* Release before taking wait_lock, unless a handoff is due. */
 	for (;;) {

@@ -371,6 +371,20 @@ void ksync_print_backtrace(int skip)
 	ksync_printk(" </TASK>\n");
 }
 
+int ksync_save_stack(void **frames, int max)
+{
+	void *all[64];
+	int n = backtrace(all, ARRAY_SIZE(all));
+	int i = 1;		/* frame 0 is this function itself */
+	int saved = 0;
+
+	while (i < n - 1 && in_ksync_library(all[i]))
+		i++;
+	for (; i < n && saved < max; i++)
+		frames[saved++] = all[i];
+	return saved;
+}
+
 void ksync_dump_stack(void)
 {
 	char comm[KSYNC_COMM_LEN];

@@ -53,6 +53,9 @@ void ksync_print_rule(char c, const char *s);
  */
 void ksync_report_header(const char *title);
 
+/* Save up to max return addresses, the first outside libksync. */
+int ksync_save_stack(void **frames, int max);
+
 /* Symbolise one code address: "func+0x1c/0x40 (file.c:42)" or similar. */
 const char *ksync_symbolize(uintptr_t addr, char *buf, size_t len);
 

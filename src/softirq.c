@@ -132,7 +132,9 @@ KSYNC_API void ksync_local_bh_enable_slow(unsigned int cnt,
 			ksync_warn_once(site, "local_bh_enable() in hardirq context\n");
 		if ((unsigned int)softirq_count() < (cnt & SOFTIRQ_MASK))
 			ksync_warn_once(site, "local_bh_enable() without a matching local_bh_disable()\n");
-		ksync_lockdep_softirqs_on(site);
+		/* The last enable turns softirqs on: lockdep marks held locks. */
+		if ((unsigned int)softirq_count() == (cnt & SOFTIRQ_MASK))
+			ksync_lockdep_softirqs_on(site);
 	}
 	__preempt_count_sub((int)cnt - 1);
 	if (!in_interrupt() && local_softirq_pending() && !irqs_disabled())

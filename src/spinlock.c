@@ -64,6 +64,17 @@ KSYNC_API void ksync_raw_spin_lock_debug(raw_spinlock_t *lock, int subclass,
 	do_raw_spin_lock(lock, site, ip);
 }
 
+KSYNC_API void ksync_raw_spin_lock_nest_debug(raw_spinlock_t *lock,
+					      struct lockdep_map *nest_lock,
+					      const struct ksync_site *site)
+{
+	uintptr_t ip = RET_IP;
+
+	site = ksync_site_resolve(site);
+	ksync_lock_acquire(&lock->dep_map, 0, 0, 0, 1, nest_lock, site, ip);
+	do_raw_spin_lock(lock, site, ip);
+}
+
 KSYNC_API int ksync_raw_spin_trylock_debug(raw_spinlock_t *lock,
 					   const struct ksync_site *site)
 {

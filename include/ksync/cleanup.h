@@ -81,8 +81,10 @@ static __always_inline class_##_name##_t				\
 class_##_name##ext##_constructor(_init_args)				\
 { class_##_name##_t t = _init; return t; }
 
+/* __maybe_unused: a guard() variable is only there to be destroyed. */
 #define CLASS(_name, var)						\
-	class_##_name##_t var __cleanup(class_##_name##_destructor) =	\
+	class_##_name##_t var __maybe_unused				\
+		__cleanup(class_##_name##_destructor) =			\
 		(ksync_guard_site_set(KSYNC_SITE("guard(" #_name ")")),	\
 		 class_##_name##_constructor)
 

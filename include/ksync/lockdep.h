@@ -1,21 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * <ksync/lockdep.h> - the lock validator's entry points.
+ * <ksync/lockdep.h> - the runtime lock validator.
  *
- * Every ksync lock calls these from its debug path (never from the fast
- * path): acquire before it waits, so a deadlock is reported before it
- * hangs; release when it unlocks.  They are exported for locks built
- * outside libksync (the ksync-lockdep preload library uses them).
+ * Lockdep is switched on with KSYNC_LOCKDEP=1 (no rebuild).  It then sees
+ * every acquisition of every ksync lock, learns which lock classes are
+ * taken while which others are held, and reports an order that *could*
+ * deadlock the first time it becomes possible (see docs/lockdep.md).
+ *
+ * Every ksync lock calls the entry points below from its debug path,
+ * never from the fast path: acquire before it waits, so that a deadlock is
+ * reported instead of hanging; release when it unlocks.  They are exported
+ * so that a lock built outside libksync can be validated too (the
+ * ksync-lockdep preload library does that for pthread locks).
  *
  * site is where the lock call was written (may be NULL); ip is the code
- * address to symbolise when there is no site.
+ * address to symbolise when there is no site.  read: 0 exclusive, 1 shared,
+ * 2 shared and recursive.
  */
 #ifndef _KSYNC_LOCKDEP_H
 #define _KSYNC_LOCKDEP_H
 
 #include <stddef.h>
 #include <ksync/compiler.h>
+#include <ksync/irqflags.h>
 #include <ksync/lockdep_types.h>
+#include <ksync/preempt.h>
 
 KSYNC_API void ksync_lockdep_init_map(struct lockdep_map *map, const char *name,
 				      struct lock_class_key *key, int subclass,
@@ -30,6 +39,10 @@ KSYNC_API void ksync_lock_contended(struct lockdep_map *map,
 				    const struct ksync_site *site, uintptr_t ip);
 KSYNC_API void ksync_lock_acquired(struct lockdep_map *map,
 				   const struct ksync_site *site, uintptr_t ip);
+/* A held write lock becomes a read lock (downgrade_write()). */
+KSYNC_API void ksync_lock_downgrade(struct lockdep_map *map,
+				   const struct ksync_site *site, uintptr_t ip);
+
 /* Report if [mem, mem + len) holds a lock the calling thread holds. */
 KSYNC_API void ksync_debug_check_no_locks_freed(const void *mem, size_t len);
 /* Report if the calling thread holds any lock. */
@@ -39,5 +52,165 @@ KSYNC_API void ksync_lockdep_print_held_locks(void);
 
 #define debug_check_no_locks_freed(mem, len)	ksync_debug_check_no_locks_freed((mem), (len))
 #define debug_check_no_locks_held()		ksync_debug_check_no_locks_held()
+#define debug_show_held_locks()			ksync_lockdep_print_held_locks()
+
+/* --- is it held? ------------------------------------------------------------- */
+
+#define LOCK_STATE_UNKNOWN	-1
+#define LOCK_STATE_NOT_HELD	0
+#define LOCK_STATE_HELD		1
+
+/*
+ * Whether the calling thread holds the lock: read -1 any mode, 0 for
+ * writing, 1 for reading.  LOCK_STATE_UNKNOWN when held locks are not
+ * tracked (no debug switch on, or lockdep turned itself off after a
+ * report), so that assertions then pass, as in the kernel.
+ */
+KSYNC_API int ksync_lock_is_held_type(const struct lockdep_map *map, int read);
+
+#define lockdep_is_held(lock)		ksync_lock_is_held_type(&(lock)->dep_map, -1)
+#define lockdep_is_held_type(lock, r)	ksync_lock_is_held_type(&(lock)->dep_map, (r))
+
+/* An assertion failed: the kernel's WARN_ON layout, once per site. */
+KSYNC_API void ksync_lockdep_assert_failed(const struct ksync_site *site,
+					   const char *why);
+
+#define __ksync_lockdep_assert(cond, why, what)				\
+	do {								\
+		if (__ksync_unlikely(!(cond)))				\
+			ksync_lockdep_assert_failed(KSYNC_SITE(what), (why)); \
+	} while (0)
+
+#define lockdep_assert_held(l)						\
+	__ksync_lockdep_assert(lockdep_is_held(l) != LOCK_STATE_NOT_HELD, \
+			       "lock not held", "lockdep_assert_held(" #l ")")
+#define lockdep_assert_not_held(l)					\
+	__ksync_lockdep_assert(lockdep_is_held(l) != LOCK_STATE_HELD,	\
+			       "lock held", "lockdep_assert_not_held(" #l ")")
+#define lockdep_assert_held_write(l)					\
+	__ksync_lockdep_assert(lockdep_is_held_type(l, 0) != LOCK_STATE_NOT_HELD, \
+			       "lock not held for writing",		\
+			       "lockdep_assert_held_write(" #l ")")
+#define lockdep_assert_held_read(l)					\
+	__ksync_lockdep_assert(lockdep_is_held_type(l, 1) != LOCK_STATE_NOT_HELD, \
+			       "lock not held for reading",		\
+			       "lockdep_assert_held_read(" #l ")")
+#define lockdep_assert_held_once(l)	lockdep_assert_held(l)
+
+/* Interrupt and preemption state (always checked while tracking is on). */
+KSYNC_API int ksync_lockdep_tracking(void);
+
+#define lockdep_assert_irqs_disabled()					\
+	__ksync_lockdep_assert(!ksync_lockdep_tracking() || irqs_disabled(), \
+			       "interrupts enabled", "lockdep_assert_irqs_disabled()")
+#define lockdep_assert_irqs_enabled()					\
+	__ksync_lockdep_assert(!ksync_lockdep_tracking() || !irqs_disabled(), \
+			       "interrupts disabled", "lockdep_assert_irqs_enabled()")
+#define lockdep_assert_in_softirq()					\
+	__ksync_lockdep_assert(!ksync_lockdep_tracking() ||		\
+			       (in_softirq() && !in_irq() && !in_nmi()), \
+			       "not in softirq context", "lockdep_assert_in_softirq()")
+#define lockdep_assert_in_irq()						\
+	__ksync_lockdep_assert(!ksync_lockdep_tracking() || in_irq(),	\
+			       "not in hardirq context", "lockdep_assert_in_irq()")
+#define lockdep_assert_preemption_disabled()				\
+	__ksync_lockdep_assert(!ksync_lockdep_tracking() ||		\
+			       preempt_count() || irqs_disabled(),	\
+			       "preemption enabled",			\
+			       "lockdep_assert_preemption_disabled()")
+#define lockdep_assert_preemption_enabled()				\
+	__ksync_lockdep_assert(!ksync_lockdep_tracking() ||		\
+			       (!preempt_count() && !irqs_disabled()),	\
+			       "preemption disabled",			\
+			       "lockdep_assert_preemption_enabled()")
+
+/* --- classes ------------------------------------------------------------------ */
+
+/*
+ * Give a lock another class (and name) than its init site gave it.  The
+ * key must outlive every lock of the class: a static variable.
+ */
+#define lockdep_set_class(lock, key)					\
+	ksync_lockdep_init_map(&(lock)->dep_map, #key, (key), 0,	\
+			       (lock)->dep_map.wait_type_inner,		\
+			       (lock)->dep_map.kind)
+#define lockdep_set_class_and_name(lock, key, name)			\
+	ksync_lockdep_init_map(&(lock)->dep_map, (name), (key), 0,	\
+			       (lock)->dep_map.wait_type_inner,		\
+			       (lock)->dep_map.kind)
+#define lockdep_set_class_and_subclass(lock, key, sub)			\
+	ksync_lockdep_init_map(&(lock)->dep_map, #key, (key), (sub),	\
+			       (lock)->dep_map.wait_type_inner,		\
+			       (lock)->dep_map.kind)
+#define lockdep_set_subclass(lock, sub)					\
+	ksync_lockdep_init_map(&(lock)->dep_map, (lock)->dep_map.name,	\
+			       (lock)->dep_map.key, (sub),		\
+			       (lock)->dep_map.wait_type_inner,		\
+			       (lock)->dep_map.kind)
+/* Never validated (the kernel's __lockdep_no_validate__). */
+extern KSYNC_API struct lock_class_key __lockdep_no_validate__;
+#define lockdep_set_novalidate_class(lock)				\
+	lockdep_set_class_and_name(lock, &__lockdep_no_validate__, #lock)
+#define lockdep_match_class(lock, key)	((lock)->dep_map.key == (key))
+
+/* Maps for things that are not locks (the kernel's lock_map_*()). */
+#define lockdep_init_map(map, name, key, sub)				\
+	ksync_lockdep_init_map((map), (name), (key), (sub), 0, KSYNC_LOCK_OTHER)
+#define STATIC_LOCKDEP_MAP_INIT(_name, _key)				\
+	{ .key = (_key), .name = (_name), .kind = KSYNC_LOCK_OTHER }
+
+#define __ksync_map_site(map)	KSYNC_SITE(#map)
+#define lock_acquire_exclusive(l, s, t, n, i)				\
+	ksync_lock_acquire((l), (s), (t), 0, 1, (n), NULL, (i))
+#define lock_acquire_shared(l, s, t, n, i)				\
+	ksync_lock_acquire((l), (s), (t), 1, 1, (n), NULL, (i))
+#define lock_acquire_shared_recursive(l, s, t, n, i)			\
+	ksync_lock_acquire((l), (s), (t), 2, 1, (n), NULL, (i))
+#define lock_release(l, i)	ksync_lock_release((l), NULL, (i))
+#define lock_map_acquire(map)						\
+	ksync_lock_acquire((map), 0, 0, 0, 1, NULL, __ksync_map_site(map), 0)
+#define lock_map_acquire_read(map)					\
+	ksync_lock_acquire((map), 0, 0, 2, 1, NULL, __ksync_map_site(map), 0)
+#define lock_map_acquire_tryread(map)					\
+	ksync_lock_acquire((map), 0, 1, 2, 1, NULL, __ksync_map_site(map), 0)
+#define lock_map_release(map)						\
+	ksync_lock_release((map), __ksync_map_site(map), 0)
+
+/*
+ * Switch validation off and on for the calling thread (nestable), for
+ * code that knowingly breaks the rules.
+ */
+KSYNC_API void ksync_lockdep_off(void);
+KSYNC_API void ksync_lockdep_on(void);
+#define lockdep_off()	ksync_lockdep_off()
+#define lockdep_on()	ksync_lockdep_on()
+
+/* --- what lockdep knows -------------------------------------------------------- */
+
+struct ksync_lockdep_stats {
+	unsigned long classes;		/* lock classes registered */
+	unsigned long dependencies;	/* direct dependencies in the graph */
+	unsigned long chains;		/* distinct held-class sequences seen */
+	unsigned long chain_lookups;	/* acquisitions looked up in the cache */
+	unsigned long chain_hits;	/* ... and found there (not validated again) */
+	unsigned long max_depth;	/* deepest held-lock stack seen */
+	int debug_locks;		/* 0 once a report turned lockdep off */
+};
+
+KSYNC_API void ksync_lockdep_get_stats(struct ksync_lockdep_stats *st);
+
+/*
+ * Write the dependency graph as Graphviz DOT to fd; 0 or -errno.  Also
+ * written at exit to the file KSYNC_LOCKDEP_DOT names.
+ */
+KSYNC_API int ksync_lockdep_write_dot(int fd);
+
+/*
+ * lock_stat (KSYNC_LOCK_STAT=1): write the table to fd (0 or -errno), or
+ * reset the counts.  The table is also written at exit, to the file
+ * KSYNC_LOCK_STAT_FILE names or else to stderr.
+ */
+KSYNC_API int ksync_lock_stat_write(int fd);
+KSYNC_API void ksync_lock_stat_clear(void);
 
 #endif /* _KSYNC_LOCKDEP_H */

@@ -13,9 +13,12 @@
 #ifndef _KSYNC_LOCKDEP_TYPES_H
 #define _KSYNC_LOCKDEP_TYPES_H
 
+#include <stdint.h>
 #include <ksync/compiler.h>
 
 #define MAX_LOCKDEP_SUBCLASSES	8U
+/* Locks one thread can hold at once, as the kernel's held_locks[]. */
+#define MAX_LOCK_DEPTH		48
 #define SINGLE_DEPTH_NESTING	1
 
 /* How a lock may wait, for the kernel's wait-context rules. */
@@ -49,14 +52,20 @@ struct lock_class_key {
 
 struct lock_class;
 
+#define NR_LOCKDEP_CACHING_CLASSES	2
+
 struct lockdep_map {
 	struct lock_class_key *key;		/* NULL: keyed by the map's address */
-	struct lock_class *class_cache[2];	/* subclass 0 and 1, filled lazily */
+	struct lock_class *class_cache[NR_LOCKDEP_CACHING_CLASSES];
 	const char *name;			/* the stringified lock expression */
 	unsigned char wait_type_outer;
 	unsigned char wait_type_inner;
 	unsigned char kind;			/* enum ksync_lock_kind */
 	unsigned char subclass;			/* default, lockdep_set_subclass() */
+	/* lock_stat: the CPU that last took the lock, and where (a site
+	 * pointer with bit 0 set, or a code address). */
+	int cpu;
+	uintptr_t last_where;
 };
 
 #endif /* _KSYNC_LOCKDEP_TYPES_H */

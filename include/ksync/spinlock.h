@@ -70,6 +70,9 @@ static __always_inline raw_spinlock_t *spinlock_check(spinlock_t *lock)
 #define raw_spin_lock(lock)	__ksync_raw_spin_lock((lock), 0, __KSYNC_HERE(lock))
 #define raw_spin_lock_nested(lock, subclass)				\
 	__ksync_raw_spin_lock((lock), (subclass), __KSYNC_HERE(lock))
+#define raw_spin_lock_nest_lock(lock, nest_lock)			\
+	__ksync_raw_spin_lock_nest_lock((lock), &(nest_lock)->dep_map,	\
+					__KSYNC_HERE(lock))
 #define raw_spin_trylock(lock)	__ksync_raw_spin_trylock((lock), __KSYNC_HERE(lock))
 #define raw_spin_unlock(lock)	__ksync_raw_spin_unlock((lock), __KSYNC_HERE(lock))
 
@@ -132,6 +135,9 @@ static __always_inline raw_spinlock_t *spinlock_check(spinlock_t *lock)
 #define spin_lock(lock)		__ksync_raw_spin_lock(spinlock_check(lock), 0, __KSYNC_HERE(lock))
 #define spin_lock_nested(lock, subclass)				\
 	__ksync_raw_spin_lock(spinlock_check(lock), (subclass), __KSYNC_HERE(lock))
+#define spin_lock_nest_lock(lock, nest_lock)				\
+	__ksync_raw_spin_lock_nest_lock(spinlock_check(lock),		\
+					&(nest_lock)->dep_map, __KSYNC_HERE(lock))
 #define spin_trylock(lock)						\
 	__ksync_raw_spin_trylock(spinlock_check(lock), __KSYNC_HERE(lock))
 #define spin_unlock(lock)						\

@@ -21,6 +21,9 @@
 /* Out-of-line paths, taken when any run-time debugging is on. */
 KSYNC_API void ksync_raw_spin_lock_debug(raw_spinlock_t *lock, int subclass,
 					 const struct ksync_site *site);
+KSYNC_API void ksync_raw_spin_lock_nest_debug(raw_spinlock_t *lock,
+					      struct lockdep_map *nest_lock,
+					      const struct ksync_site *site);
 KSYNC_API int ksync_raw_spin_trylock_debug(raw_spinlock_t *lock,
 					   const struct ksync_site *site);
 KSYNC_API void ksync_raw_spin_unlock_debug(raw_spinlock_t *lock,
@@ -68,6 +71,18 @@ __ksync_raw_spin_lock(raw_spinlock_t *lock, int subclass,
 {
 	preempt_disable();
 	__ksync_do_raw_spin_lock(lock, subclass, site);
+}
+
+/* Many locks of one class under an outer lock that orders them. */
+static __always_inline void
+__ksync_raw_spin_lock_nest_lock(raw_spinlock_t *lock, struct lockdep_map *nest_lock,
+				const struct ksync_site *site)
+{
+	preempt_disable();
+	if (ksync_debug_active())
+		ksync_raw_spin_lock_nest_debug(lock, nest_lock, site);
+	else
+		queued_spin_lock(&lock->raw_lock);
 }
 
 static __always_inline int

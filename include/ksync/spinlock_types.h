@@ -13,6 +13,7 @@
 #ifndef _KSYNC_SPINLOCK_TYPES_H
 #define _KSYNC_SPINLOCK_TYPES_H
 
+#include <stddef.h>
 #include <ksync/compiler.h>
 #include <ksync/qspinlock.h>
 #include <ksync/lockdep_types.h>
@@ -27,9 +28,17 @@ typedef struct raw_spinlock {
 	struct lockdep_map dep_map;
 } raw_spinlock_t;
 
+/*
+ * As in the kernel, the lockdep map is reachable as lock->dep_map from a
+ * spinlock_t too, so lockdep_assert_held(&lock) works on either type.
+ */
 typedef struct spinlock {
 	union {
 		struct raw_spinlock rlock;
+		struct {
+			unsigned char __padding[offsetof(struct raw_spinlock, dep_map)];
+			struct lockdep_map dep_map;
+		};
 	};
 } spinlock_t;
 

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The chain cache: every sequence of held classes that has been validated
+ * once, by its 64-bit hash.  An acquisition whose sequence is found here
+ * needs no graph search - the common case once a program has warmed up,
+ * and what keeps lockdep affordable.
+ *
+ * An open-addressed table of keys: lookups read it without locks, inserts
+ * happen under the graph lock.  A key, once in, never moves or leaves.
+ */
+#define _GNU_SOURCE
+#include "ksync_internal.h"
+#include "lockdep_internal.h"
+#include "report.h"
+
+#define CHAINHASH_SIZE	(2 * MAX_LOCKDEP_CHAINS)	/* at most half full */
+#define CHAINHASH_MASK	(CHAINHASH_SIZE - 1)
+
+static uint64_t chainhash[CHAINHASH_SIZE];
+static unsigned long nr_chains;
+
+/* A 64-bit mix of the running key with the next held lock's id. */
+uint64_t iterate_chain_key(uint64_t key, uint32_t id)
+{
+	uint64_t k = key ^ ((uint64_t)id * 0x9e3779b97f4a7c15ull);
+
+	k ^= k >> 32;
+	k *= 0xd6e8feb86659fd93ull;
+	k ^= k >> 32;
+	return k;
+}
+
+/*
+ * Relaxed would do - a key publishes nothing but itself, and the graph it
+ * stands for is only read under the graph lock - but acquire/release
+ * costs nothing on x86 and keeps the reasoning simple.
+ */
+static bool chain_cached(uint64_t key)
+{
+	for (uint64_t i = key & CHAINHASH_MASK;; i = (i + 1) & CHAINHASH_MASK) {
+		uint64_t v = __atomic_load_n(&chainhash[i], __ATOMIC_ACQUIRE);
+
+		if (v == key)
+			return true;
+		if (!v)
+			return false;
+	}
+}
+
+static void chain_insert(uint64_t key)
+{
+	uint64_t i = key & CHAINHASH_MASK;
+
+	while (chainhash[i])
+		i = (i + 1) & CHAINHASH_MASK;
+	__atomic_store_n(&chainhash[i], key, __ATOMIC_RELEASE);
+	__atomic_store_n(&nr_chains, nr_chains + 1, __ATOMIC_RELAXED);
+}
+
+/* Owner-only counter: a plain increment other threads may read. */
+static void count(unsigned long *ctr)
+{
+	__atomic_store_n(ctr, __atomic_load_n(ctr, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+}
+
+bool lookup_chain_cache_add(uint64_t key)
+{
+	struct ksync_cpu *c = ksync_this_cpu();
+
+	if (!key)
+		key = 1;		/* 0 marks an empty slot */
+	count(&c->lockdep_chain_lookups);
+	if (chain_cached(key)) {
+		count(&c->lockdep_chain_hits);
+		return false;
+	}
+	graph_lock();
+	if (chain_cached(key)) {
+		graph_unlock();
+		return false;
+	}
+	if (nr_chains >= MAX_LOCKDEP_CHAINS) {
+		print_lockdep_off("BUG: MAX_LOCKDEP_CHAINS too low!");
+		graph_unlock();
+		return false;
+	}
+	/* In before validation: a report is made once per chain. */
+	chain_insert(key);
+	return true;
+}
+
+unsigned long lockdep_nr_chains(void)
+{
+	return __atomic_load_n(&nr_chains, __ATOMIC_RELAXED);
+}
+
+void lockdep_chain_stats(unsigned long *lookups, unsigned long *hits)
+{
+	*lookups = *hits = 0;
+	for (int cpu = 0; cpu < KSYNC_NR_CPUS; cpu++) {
+		struct ksync_cpu *c = ksync_cpu_peek(cpu);
+
+		if (!c) {
+			cpu += 63;	/* a whole chunk is missing */
+			continue;
+		}
+		*lookups += __atomic_load_n(&c->lockdep_chain_lookups, __ATOMIC_RELAXED);
+		*hits += __atomic_load_n(&c->lockdep_chain_hits, __ATOMIC_RELAXED);
+	}
+}

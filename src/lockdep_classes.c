@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Lock classes: finding a lock's class from its key, registering new ones.
+ *
+ * A class is named by a key address: the static struct lock_class_key an
+ * init macro declares at its call site, or, for a lock set up by a static
+ * initialiser, the lock's own address.  Subclass n of a key is the address
+ * key + n.  Classes are never freed, so a class pointer cached in a lock's
+ * map stays valid for ever.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <string.h>
+
+#include "ksync_internal.h"
+#include "lockdep_internal.h"
+#include "report.h"
+
+struct lock_class lock_classes[MAX_LOCKDEP_KEYS];	/* [0] unused */
+unsigned int nr_lock_classes;
+
+#define CLASSHASH_BITS	12
+static struct lock_class *classhash[1u << CLASSHASH_BITS];
+
+KSYNC_API struct lock_class_key __lockdep_no_validate__;
+
+static const char *const usage_str[LOCK_USAGE_STATES] = {
+	[LOCK_USED_IN_HARDIRQ]		= "IN-HARDIRQ-W",
+	[LOCK_USED_IN_HARDIRQ_READ]	= "IN-HARDIRQ-R",
+	[LOCK_ENABLED_HARDIRQ]		= "HARDIRQ-ON-W",
+	[LOCK_ENABLED_HARDIRQ_READ]	= "HARDIRQ-ON-R",
+	[LOCK_USED_IN_SOFTIRQ]		= "IN-SOFTIRQ-W",
+	[LOCK_USED_IN_SOFTIRQ_READ]	= "IN-SOFTIRQ-R",
+	[LOCK_ENABLED_SOFTIRQ]		= "SOFTIRQ-ON-W",
+	[LOCK_ENABLED_SOFTIRQ_READ]	= "SOFTIRQ-ON-R",
+	[LOCK_USED]			= "INITIAL USE",
+	[LOCK_USED_READ]		= "INITIAL READ USE",
+};
+
+const char *lockdep_usage_str(enum lock_usage_bit bit)
+{
+	return bit < LOCK_USAGE_STATES ? usage_str[bit] : "?";
+}
+
+/* "HARDIRQ", "SOFTIRQ-READ", ...: the state a usage bit belongs to. */
+const char *lockdep_state_name(enum lock_usage_bit bit)
+{
+	static const char *const names[2][2] = {
+		{ "HARDIRQ", "HARDIRQ-READ" },
+		{ "SOFTIRQ", "SOFTIRQ-READ" },
+	};
+
+	return names[(bit >> 2) & 1][bit & LOCK_USAGE_READ_MASK];
+}
+
+const char *lockdep_class_name(const struct lock_class *class, char *buf, size_t len)
+{
+	int n = ksync_snprintf(buf, len, "%s", class->name ? class->name : "<unnamed>");
+
+	if (class->name_version > 1 && (size_t)n < len)
+		n += ksync_snprintf(buf + n, len - (size_t)n, "#%d", class->name_version);
+	if (class->subclass && (size_t)n < len)
+		ksync_snprintf(buf + n, len - (size_t)n, "/%u", class->subclass);
+	return buf;
+}
+
+static unsigned int key_hash(const void *key)
+{
+	uint64_t k = (uintptr_t)key;
+
+	k ^= k >> 29;
+	k *= 0x9e3779b97f4a7c15ull;
+	return (unsigned int)(k >> (64 - CLASSHASH_BITS));
+}
+
+static const void *class_key(const struct lockdep_map *map, unsigned int subclass)
+{
+	const char *base = map->key ? (const char *)map->key : (const char *)map;
+
+	return base + subclass;
+}
+
+/* Lock-free: buckets and links are published with release stores. */
+static struct lock_class *find_class(const void *key)
+{
+	struct lock_class *class;
+
+	class = __atomic_load_n(&classhash[key_hash(key)], __ATOMIC_ACQUIRE);
+	for (; class; class = __atomic_load_n(&class->hash_next, __ATOMIC_ACQUIRE))
+		if (class->key == key)
+			return class;
+	return NULL;
+}
+
+static bool subclass_valid(unsigned int subclass)
+{
+	if (subclass < MAX_LOCKDEP_SUBCLASSES)
+		return true;
+	if (ksync_debug_locks_off()) {
+		ksync_report_lock();
+		ksync_printk("BUG: looking up invalid subclass: %u\n", subclass);
+		ksync_printk("turning off the locking correctness validator.\n");
+		ksync_dump_stack();
+		ksync_report_unlock();
+	}
+	return false;
+}
+
+struct lock_class *look_up_lock_class(const struct lockdep_map *map,
+				      unsigned int subclass)
+{
+	if (!subclass)
+		subclass = map->subclass;
+	if (!subclass_valid(subclass))
+		return NULL;
+	return find_class(class_key(map, subclass));
+}
+
+/*
+ * A lock keyed by its own address must live for ever, as a key must: a
+ * lock in a heap block or on the stack would make a new class each time,
+ * and a freed one would hand its class to whatever lands there next.  An
+ * address inside a loaded object (its data or bss) is static.
+ */
+static bool static_obj(const void *addr)
+{
+	Dl_info info;
+
+	return dladdr(addr, &info) != 0;
+}
+
+static void print_non_static_key(const struct lockdep_map *map)
+{
+	if (!ksync_debug_locks_off())
+		return;
+	ksync_report_lock();
+	ksync_printk("INFO: trying to register non-static key.\n");
+	ksync_printk("The code is fine but needs lockdep annotation, or maybe\n");
+	ksync_printk("you didn't initialize this object before use?\n");
+	ksync_printk("(lock %p, %s: a lock set up by a static initialiser outside static\n"
+		     "storage needs an init call, such as spin_lock_init() or mutex_init())\n",
+		     (const void *)map, map->name ? map->name : "<unnamed>");
+	ksync_printk("turning off the locking correctness validator.\n");
+	ksync_dump_stack();
+	ksync_report_unlock();
+}
+
+/* The kernel's count_matching_names(): other keys with the same name. */
+static int name_version(const struct lock_class *new_class)
+{
+	int count = 0;
+
+	if (!new_class->name)
+		return 0;
+	for (unsigned int i = 1; i <= nr_lock_classes; i++) {
+		const struct lock_class *class = &lock_classes[i];
+
+		if ((const char *)new_class->key - new_class->subclass ==
+		    (const char *)class->key - class->subclass)
+			return class->name_version;
+		if (class->name && !strcmp(class->name, new_class->name) &&
+		    class->name_version > count)
+			count = class->name_version;
+	}
+	return count + 1;
+}
+
+static struct lock_class *new_class(const struct lockdep_map *map,
+				    const void *key, unsigned int subclass)
+{
+	struct lock_class *class;
+	unsigned int h = key_hash(key);
+
+	if (nr_lock_classes + 1 >= MAX_LOCKDEP_KEYS) {
+		print_lockdep_off("BUG: MAX_LOCKDEP_KEYS too low!");
+		return NULL;
+	}
+	class = &lock_classes[nr_lock_classes + 1];
+	class->key = key;
+	class->name = map->name;
+	class->subclass = subclass;
+	class->wait_type_inner = map->wait_type_inner;
+	class->wait_type_outer = map->wait_type_outer;
+	class->kind = map->kind;
+	class->no_validate = map->key == &__lockdep_no_validate__;
+	class->name_version = name_version(class);
+	class->hash_next = classhash[h];
+	/* Complete before it can be found: release pairs with find_class(). */
+	__atomic_store_n(&classhash[h], class, __ATOMIC_RELEASE);
+	__atomic_store_n(&nr_lock_classes, nr_lock_classes + 1, __ATOMIC_RELEASE);
+	return class;
+}
+
+/*
+ * requested is the subclass the lock call asked for; 0 means the map's
+ * default (lockdep_set_subclass()), and the class cache slot 0 holds that.
+ */
+struct lock_class *register_lock_class(struct lockdep_map *map, unsigned int requested)
+{
+	unsigned int subclass = requested ? requested : map->subclass;
+	struct lock_class *class;
+	const void *key;
+
+	if (!subclass_valid(subclass))
+		return NULL;
+	key = class_key(map, subclass);
+	class = find_class(key);
+	if (!class) {
+		if (!map->key && !static_obj(map)) {
+			print_non_static_key(map);
+			return NULL;
+		}
+		graph_lock();
+		class = find_class(key);	/* again: we may have raced */
+		if (!class)
+			class = new_class(map, key, subclass);
+		graph_unlock();
+		if (!class)
+			return NULL;
+	}
+	/* Release: the class is complete for whoever loads it from here. */
+	if (requested < NR_LOCKDEP_CACHING_CLASSES)
+		__atomic_store_n(&map->class_cache[requested], class, __ATOMIC_RELEASE);
+	return class;
+}

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lockdep's internal data (kernel/locking/lockdep_internals.h).
+ *
+ * Everything lives in static arrays, as in the kernel: lockdep runs inside
+ * interrupt handlers (signal handlers) and must not allocate.
+ *
+ * The graph lock serialises every writer (new classes, dependencies,
+ * chains, usage bits) and every reader of the dependency lists.  The hot
+ * path - a lock whose class is cached in its map, usage bits already set,
+ * a held-class sequence already in the chain cache - reads without it: a
+ * class pointer, a usage mask and a chain key, each published with a
+ * release store after the thing it names is complete.
+ */
+#ifndef _KSYNC_SRC_LOCKDEP_INTERNAL_H
+#define _KSYNC_SRC_LOCKDEP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <ksync/lockdep.h>
+#include "cpu.h"
+#include "held_lock.h"
+
+#define MAX_LOCKDEP_KEYS_BITS	13
+#define MAX_LOCKDEP_KEYS	(1u << MAX_LOCKDEP_KEYS_BITS)	/* classes */
+#define MAX_LOCKDEP_ENTRIES	32768u		/* list entries, two per dependency */
+#define MAX_LOCKDEP_CHAINS	65536u
+#define MAX_STACK_TRACE_ENTRIES	(1u << 17)
+#define LOCKDEP_TRACE_DEPTH	16		/* frames saved per event */
+#define LOCKSTAT_POINTS		4
+
+/*
+ * Usage bits: (state << 2) | (dir << 1) | read; state 0 hardirq, 1
+ * softirq; dir 0 "used in that context", 1 "taken with it enabled".
+ */
+enum lock_usage_bit {
+	LOCK_USED_IN_HARDIRQ = 0,
+	LOCK_USED_IN_HARDIRQ_READ,
+	LOCK_ENABLED_HARDIRQ,
+	LOCK_ENABLED_HARDIRQ_READ,
+	LOCK_USED_IN_SOFTIRQ,
+	LOCK_USED_IN_SOFTIRQ_READ,
+	LOCK_ENABLED_SOFTIRQ,
+	LOCK_ENABLED_SOFTIRQ_READ,
+	LOCK_USED,
+	LOCK_USED_READ,
+	LOCK_USAGE_STATES,
+};
+
+#define LOCK_USAGE_READ_MASK	1
+#define LOCK_USAGE_DIR_MASK	2
+#define LOCK_USAGE_STATE_MASK	(~(LOCK_USAGE_READ_MASK | LOCK_USAGE_DIR_MASK))
+#define LOCKF(bit)		(1u << (bit))
+#define LOCKF_USED_IN_IRQ_ALL	(LOCKF(0) | LOCKF(1) | LOCKF(4) | LOCKF(5))
+#define LOCKF_ENABLED_IRQ_ALL	(LOCKF(2) | LOCKF(3) | LOCKF(6) | LOCKF(7))
+#define LOCKF_IRQ		(LOCKF(0) | LOCKF(2) | LOCKF(4) | LOCKF(6))
+#define LOCKF_IRQ_READ		(LOCKF(1) | LOCKF(3) | LOCKF(5) | LOCKF(7))
+
+/*
+ * Dependency kinds (lockdep-design.rst): S/E is the earlier lock shared or
+ * exclusive, R/N the later one recursive-read or not.  bit0 is
+ * "prev->read == 0", bit1 "next->read != 2".
+ */
+#define DEP_SR_MASK	(1u << 0)
+#define DEP_ER_MASK	(1u << 1)
+#define DEP_SN_MASK	(1u << 2)
+#define DEP_EN_MASK	(1u << 3)
+
+/* held_lock.irq_context bits */
+#define LOCK_CHAIN_SOFTIRQ_CONTEXT	1
+#define LOCK_CHAIN_HARDIRQ_CONTEXT	2
+
+/* A saved stack trace: a run of entries in the shared pool. */
+struct lock_trace {
+	unsigned int offset;
+	unsigned int nr;
+};
+
+/* Where something happened: the call site (or code address) and a trace. */
+struct lock_where {
+	const struct ksync_site *site;
+	uintptr_t ip;
+	struct lock_trace trace;
+};
+
+struct lock_time {
+	uint64_t min, max, total, nr;
+};
+
+enum { STAT_WRITE, STAT_READ };
+
+struct lock_class_stats {
+	struct lock_time waittime[2];		/* STAT_WRITE, STAT_READ */
+	struct lock_time holdtime[2];
+	unsigned long con_bounces[2];
+	unsigned long acq_bounces[2];
+	unsigned long contention_count[LOCKSTAT_POINTS];
+	unsigned long contending_count[LOCKSTAT_POINTS];
+};
+
+struct lock_list;
+
+struct lock_class {
+	const void *key;		/* the map's key plus the subclass */
+	struct lock_class *hash_next;	/* next class in the key's hash bucket */
+	const char *name;
+	int name_version;		/* > 1: printed as name#version */
+	unsigned int subclass;
+	unsigned char wait_type_inner, wait_type_outer;
+	unsigned char kind;		/* enum ksync_lock_kind */
+	unsigned char no_validate;
+	unsigned int usage_mask;	/* LOCKF(usage bit) */
+	struct lock_where usage[LOCK_USAGE_STATES];
+	struct lock_list *after;	/* dependencies: this -> later */
+	struct lock_list *before;	/* dependencies: earlier -> this */
+	unsigned int dep_gen_id[2];	/* BFS visited marks, by only_xr */
+	/* lock_stat: contention points (waiters) and contending points
+	 * (holders), as "where" words (see lockdep_map.last_where). */
+	uintptr_t contention_point[LOCKSTAT_POINTS];
+	uintptr_t contending_point[LOCKSTAT_POINTS];
+	struct lock_class_stats stats;
+};
+
+/*
+ * One direction of a dependency prev -> next: in prev's after-list (class
+ * is next) and in next's before-list (class is prev).
+ */
+struct lock_list {
+	struct lock_class *class;	/* the class at the other end */
+	struct lock_list *next;		/* next entry in the same list */
+	struct lock_list *twin;		/* the same dependency, other list */
+	unsigned short distance;	/* 1: directly nested */
+	unsigned char dep;		/* DEP_*_MASK bits */
+	unsigned char forward;		/* in an after-list */
+	struct lock_where prev_at;	/* where prev was taken */
+	struct lock_where next_at;	/* where next was taken, with prev held */
+};
+
+/*
+ * A step of a breadth-first search: a class, reached over entry from the
+ * parent step.  only_xr: every dependency that can continue a strong path
+ * from here must start with an exclusive holder (-(E*)->), because the
+ * last step was only -(*R)->.  Forward and backward searches keep their
+ * steps apart, as one report may need a path of each.
+ */
+struct bfs_node {
+	struct lock_class *class;
+	struct lock_list *entry;	/* NULL at the root */
+	const struct bfs_node *parent;	/* NULL at the root */
+	unsigned char only_xr;
+};
+
+/* State shared by every thread (lockdep.c). */
+extern struct lock_class lock_classes[MAX_LOCKDEP_KEYS];
+extern unsigned int nr_lock_classes;
+extern unsigned long nr_dependencies;
+
+static inline struct lock_class *hlock_class(const struct ksync_held_lock *hl)
+{
+	return hl->class_idx ? &lock_classes[hl->class_idx] : NULL;
+}
+
+static inline unsigned int class_usage(const struct lock_class *class)
+{
+	return __atomic_load_n(&class->usage_mask, __ATOMIC_ACQUIRE);
+}
+
+/* lockdep.c */
+void graph_lock(void);
+void graph_unlock(void);
+/* Turn lockdep off for a report: false if someone else already did. */
+bool lockdep_report_begin(void);
+void lockdep_report_end(void);
+bool lockdep_validating(void);
+int lockdep_hardirqs_enabled(const struct ksync_cpu *c);
+int lockdep_softirqs_enabled(void);
+
+/* lockdep_classes.c */
+struct lock_class *register_lock_class(struct lockdep_map *map, unsigned int subclass);
+struct lock_class *look_up_lock_class(const struct lockdep_map *map,
+				      unsigned int subclass);
+const char *lockdep_usage_str(enum lock_usage_bit bit);
+const char *lockdep_state_name(enum lock_usage_bit bit);
+/* "name#2/1" into buf. */
+const char *lockdep_class_name(const struct lock_class *class, char *buf, size_t len);
+
+/* lockdep_trace.c */
+void lockdep_save_where(struct lock_where *w, const struct ksync_site *site,
+			uintptr_t ip, bool with_trace);
+void lockdep_print_where(const struct lock_where *w, int spaces);
+void lockdep_print_trace(const struct lock_trace *trace, int spaces);
+
+/* lockdep_graph.c (all under the graph lock) */
+enum bfs_result {
+	BFS_EQUEUEFULL = -1,
+	BFS_RMATCH = 0,
+	BFS_RNOMATCH = 1,
+};
+
+/*
+ * Search from hl's class, forwards (over after-lists) or backwards; the
+ * root's only_xr as the kernel's bfs_init_root()/bfs_init_rootb() set it.
+ * The result stays valid until the next search in the same direction.
+ */
+enum bfs_result lockdep_bfs(const struct ksync_held_lock *hl, bool forwards,
+			    bool (*match)(const struct bfs_node *n, void *data),
+			    void *data, const struct bfs_node **target);
+int bfs_depth(const struct bfs_node *n);
+/* check_deadlock() and check_prevs_add(), for a new chain. */
+bool check_deadlock_and_prevs(struct ksync_cpu *c, struct ksync_held_lock *next,
+			      bool chain_head);
+
+/* lockdep_irq.c */
+bool mark_usage(struct ksync_cpu *c, struct ksync_held_lock *hl);
+bool mark_held_locks(struct ksync_cpu *c, enum lock_usage_bit base,
+		     const struct ksync_site *site, uintptr_t ip);
+bool check_irq_usage(struct ksync_cpu *c, struct ksync_held_lock *prev,
+		     struct ksync_held_lock *next);
+
+/* lockdep_chain.c */
+uint64_t iterate_chain_key(uint64_t key, uint32_t id);
+/* true: a new chain, to validate (with the graph lock held). */
+bool lookup_chain_cache_add(uint64_t key);
+unsigned long lockdep_nr_chains(void);
+void lockdep_chain_stats(unsigned long *lookups, unsigned long *hits);
+
+/* lockdep_report.c (printing, with the report lock held) */
+void lockdep_print_lock_name(const struct lock_class *class);
+void lockdep_print_short_name(const struct lock_class *class);
+void lockdep_print_lock(const struct ksync_held_lock *hl);
+void lockdep_print_held_locks(const struct ksync_cpu *c);
+void lockdep_print_ctx(const struct ksync_cpu *c, const char *what);
+void print_deadlock_bug(struct ksync_cpu *c, struct ksync_held_lock *prev,
+			struct ksync_held_lock *next);
+void print_circular_bug(struct ksync_cpu *c, const struct bfs_node *target,
+			struct ksync_held_lock *src, struct ksync_held_lock *tgt);
+void print_usage_bug(struct ksync_cpu *c, struct ksync_held_lock *hl,
+		     enum lock_usage_bit prev_bit, enum lock_usage_bit new_bit);
+void print_irq_inversion_bug(struct ksync_cpu *c, const struct bfs_node *other,
+			     struct ksync_held_lock *hl, bool forwards,
+			     enum lock_usage_bit bit);
+void print_bad_irq_dependency(struct ksync_cpu *c,
+			      const struct bfs_node *backwards_entry,
+			      const struct bfs_node *forwards_entry,
+			      struct ksync_held_lock *prev,
+			      struct ksync_held_lock *next,
+			      enum lock_usage_bit bit1, enum lock_usage_bit bit2);
+void print_unlock_imbalance_bug(struct ksync_cpu *c, const struct lockdep_map *map,
+				const struct ksync_site *site, uintptr_t ip);
+void print_lock_nested_lock_not_held(struct ksync_cpu *c, struct ksync_held_lock *hl);
+void print_lockdep_off(const char *bug);
+
+/* lock_stat.c */
+bool lock_stat_on(void);
+void lock_stat_begin(struct ksync_held_lock *hl);
+void lock_stat_contended(struct ksync_cpu *c, struct ksync_held_lock *hl,
+			 const struct ksync_site *site, uintptr_t ip);
+void lock_stat_acquired(struct ksync_cpu *c, struct ksync_held_lock *hl,
+			const struct ksync_site *site, uintptr_t ip);
+void lock_stat_release(struct ksync_held_lock *hl);
+void lock_stat_at_exit(void);
+
+/* lockdep_dot.c */
+void lockdep_dot_at_exit(void);
+
+/* A "where" word: a site pointer with bit 0 set, or a code address. */
+static inline uintptr_t where_word(const struct ksync_site *site, uintptr_t ip)
+{
+	return site ? (uintptr_t)site | 1 : ip;
+}
+
+#endif /* _KSYNC_SRC_LOCKDEP_INTERNAL_H */
