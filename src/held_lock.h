@@ -33,7 +33,6 @@ struct ksync_held_lock {
 
 struct ksync_held_locks {
 	int depth;
-	int overflowed;			/* reported MAX_LOCK_DEPTH once */
 	uint64_t chain_key;		/* hash of the held classes */
 	struct ksync_held_lock stack[MAX_LOCK_DEPTH];
 };

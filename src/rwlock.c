@@ -109,13 +109,14 @@ static void rwlock_bug(rwlock_t *lock, const char *msg,
 /*
  * How this thread holds the lock according to its held-lock stack:
  * -1 not at all, else the read value of the innermost entry (0 write,
- * 1 or 2 read).  -2 if the stack cannot tell (it overflowed).
+ * 1 or 2 read).  -2 if the stack cannot tell (no longer tracked: a
+ * report turned lockdep off, or the stack is full).
  */
 static int held_by_me(rwlock_t *lock)
 {
 	const struct ksync_held_locks *h = &ksync_this_cpu()->held;
 
-	if (h->overflowed || h->depth >= MAX_LOCK_DEPTH)
+	if (!ksync_lockdep_tracking() || h->depth >= MAX_LOCK_DEPTH)
 		return -2;
 	for (int i = h->depth - 1; i >= 0; i--)
 		if (h->stack[i].instance == &lock->dep_map)

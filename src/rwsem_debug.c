@@ -310,12 +310,13 @@ KSYNC_API void ksync_up_write_debug(struct rw_semaphore *sem,
 	struct ksync_cpu *curr = ksync_this_cpu();
 
 	site = ksync_site_resolve(site);
+	/* Lockdep first, as the kernel: its report names the imbalance. */
+	ksync_lock_release(&sem->dep_map, site, RET_IP);
 	if (ksync_debug_checks()) {
 		rwsem_check_magic(sem, "up_write", site);
 		if (!rwsem_write_owner_ok(sem, curr, "up_write", site))
 			return;
 	}
-	ksync_lock_release(&sem->dep_map, site, RET_IP);
 	__ksync_rwsem_up_write(sem);
 }
 
@@ -334,14 +335,8 @@ KSYNC_API void ksync_downgrade_write(struct rw_semaphore *sem,
 			if (!rwsem_write_owner_ok(sem, curr, "downgrade_write", site))
 				return;
 		}
-		/*
-		 * lockdep.h has no lock_downgrade(): held for writing becomes
-		 * held for reading as a release and a read trylock (a trylock
-		 * adds no dependency, so no false report comes of it).
-		 */
-		ksync_lock_release(&sem->dep_map, site, ip);
-		ksync_lock_acquire(&sem->dep_map, 0, 1, 1, 1, NULL, site, ip);
-		ksync_lock_acquired(&sem->dep_map, site, ip);
+		/* Held for writing becomes held for reading, in place. */
+		ksync_lock_downgrade(&sem->dep_map, site, ip);
 	}
 	rwsem_downgrade(sem, curr);
 }

@@ -45,6 +45,8 @@ KSYNC_API void ksync_might_resched_report(const struct ksync_site *site,
 
 	if (rate_limited())
 		return;
+	/* A sleep inside a guard() body names the guard()'s line. */
+	site = ksync_site_resolve(site);
 	ksync_report_lock();
 	ksync_printk("BUG: sleeping function called from invalid context at %s:%d\n",
 		     site_file(site), site ? site->line : 0);

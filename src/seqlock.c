@@ -50,6 +50,8 @@ static const struct ksync_held_lock *write_section_of_mine(const seqcount_t *s)
 {
 	const struct ksync_held_locks *h = &ksync_this_cpu()->held;
 
+	if (!ksync_lockdep_tracking())
+		return NULL;	/* the stack is stale after a report */
 	for (int i = h->depth - 1; i >= 0; i--)
 		if (h->stack[i].instance == &s->dep_map && !h->stack[i].read)
 			return &h->stack[i];

@@ -2,14 +2,17 @@
 /*
  * KSYNC_LOCKDEP=1: the scenario matrix of the kernel's locking self-tests
  * (lib/locking-selftest.c), each scenario in a child process and matched
- * on its report, for spinlock_t and struct mutex (rwlock_t and rwsem
- * scenarios are in test_lockdep_rw.c).  Also what must NOT be reported:
- * subclass nesting, nest_lock, orders that agree across many threads.
+ * on its report, for spinlock_t, rwlock_t (write side), struct mutex and
+ * struct rw_semaphore (write side); then the read-lock rules.  Also what
+ * must NOT be reported: subclass nesting, nest_lock, orders that agree
+ * across many threads, read recursion where it is allowed.
  */
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <ksync/lockdep.h>
 #include <ksync/mutex.h>
+#include <ksync/rwlock.h>
+#include <ksync/rwsem.h>
 #include <ksync/spinlock.h>
 #include "ktest.h"
 
@@ -140,9 +143,131 @@ static void p##_correct(void)						\
 }
 
 #define SPIN_INIT(x)	spin_lock_init(x)
+#define RWLOCK_INIT(x)	rwlock_init(x)
 #define MUTEX_INIT(x)	mutex_init(x)
+#define RWSEM_INIT(x)	init_rwsem(x)
 LOCKDEP_MATRIX(spin, spinlock_t, DEFINE_SPINLOCK, SPIN_INIT, spin_lock, spin_unlock)
+LOCKDEP_MATRIX(rwlock, rwlock_t, DEFINE_RWLOCK, RWLOCK_INIT, write_lock, write_unlock)
 LOCKDEP_MATRIX(mutex, struct mutex, DEFINE_MUTEX, MUTEX_INIT, mutex_lock, mutex_unlock)
+LOCKDEP_MATRIX(rwsem, struct rw_semaphore, DECLARE_RWSEM, RWSEM_INIT, down_write, up_write)
+
+/* --- read locks ------------------------------------------------------------------ */
+
+/*
+ * A queued rwlock's read_lock() in process context waits behind a queued
+ * writer, so it is not recursive: two readers of one class nest badly.
+ */
+static void rwlock_read_AA(void)
+{
+	rwlock_init_x(&rwlock_X1);
+	rwlock_init_x(&rwlock_X2);
+	read_lock(&rwlock_X1);
+	read_lock(&rwlock_X2);
+	read_unlock(&rwlock_X2);
+	read_unlock(&rwlock_X1);
+	printf("went on\n");
+}
+
+/* In interrupt context (here: bottom halves off) it is recursive. */
+static void rwlock_read_recursive(void)
+{
+	rwlock_init_x(&rwlock_X1);
+	rwlock_init_x(&rwlock_X2);
+	local_bh_disable();
+	read_lock(&rwlock_X1);
+	read_lock(&rwlock_X2);
+	read_unlock(&rwlock_X2);
+	read_unlock(&rwlock_X1);
+	/*
+	 * And A(recursive read) -> B, B -> A(recursive read) is no cycle: a
+	 * recursive reader gets in past the writer that waits on B.
+	 */
+	read_lock(&rwlock_A);
+	write_lock(&rwlock_B);
+	write_unlock(&rwlock_B);
+	read_unlock(&rwlock_A);
+	write_lock(&rwlock_B);
+	read_lock(&rwlock_A);
+	read_unlock(&rwlock_A);
+	write_unlock(&rwlock_B);
+	local_bh_enable();
+	printf("went on\n");
+}
+
+/* The same orders with process-context (non-recursive) readers deadlock. */
+static void rwlock_read_ABBA(void)
+{
+	read_lock(&rwlock_A);
+	write_lock(&rwlock_B);
+	write_unlock(&rwlock_B);
+	read_unlock(&rwlock_A);
+	write_lock(&rwlock_B);
+	read_lock(&rwlock_A);
+	read_unlock(&rwlock_A);
+	write_unlock(&rwlock_B);
+	printf("went on\n");
+}
+
+/* Two readers -> writer orders that meet only at readers: no cycle. */
+static void rwlock_shared_both_ends(void)
+{
+	local_bh_disable();
+	read_lock(&rwlock_C);
+	read_lock(&rwlock_D);
+	read_unlock(&rwlock_D);
+	read_unlock(&rwlock_C);
+	read_lock(&rwlock_D);
+	read_lock(&rwlock_C);
+	read_unlock(&rwlock_C);
+	read_unlock(&rwlock_D);
+	local_bh_enable();
+	printf("went on\n");
+}
+
+/* rw_semaphore readers are never recursive. */
+static void rwsem_read_AA(void)
+{
+	rwsem_init_x(&rwsem_X1);
+	rwsem_init_x(&rwsem_X2);
+	down_read(&rwsem_X1);
+	down_read(&rwsem_X2);
+	up_read(&rwsem_X2);
+	up_read(&rwsem_X1);
+	printf("went on\n");
+}
+
+static void rwsem_read_ABBA(void)
+{
+	down_read(&rwsem_A);
+	down_write(&rwsem_B);
+	up_write(&rwsem_B);
+	up_read(&rwsem_A);
+	down_write(&rwsem_B);
+	down_read(&rwsem_A);
+	up_read(&rwsem_A);
+	up_write(&rwsem_B);
+	printf("went on\n");
+}
+
+/* Subclasses and downgrade: held for writing, then for reading. */
+static void rwsem_nested_downgrade(void)
+{
+	rwsem_init_x(&rwsem_X1);
+	rwsem_init_x(&rwsem_X2);
+	down_write(&rwsem_X1);
+	down_read_nested(&rwsem_X2, SINGLE_DEPTH_NESTING);
+	up_read(&rwsem_X2);
+	down_write_nested(&rwsem_X2, SINGLE_DEPTH_NESTING);
+	lockdep_assert_held_write(&rwsem_X2);
+	downgrade_write(&rwsem_X2);
+	lockdep_assert_held_read(&rwsem_X2);
+	up_read(&rwsem_X2);
+	up_write(&rwsem_X1);
+	read_lock(&rwlock_A);
+	lockdep_assert_held_read(&rwlock_A);
+	read_unlock(&rwlock_A);
+	printf("went on\n");
+}
 
 /* --- what must not be reported ------------------------------------------------- */
 
@@ -167,6 +292,28 @@ static void mutex_subclass(void)
 	mutex_lock_nested(&mutex_X2, SINGLE_DEPTH_NESTING);
 	mutex_unlock(&mutex_X2);
 	mutex_unlock(&mutex_X1);
+	printf("went on\n");
+}
+
+static void rwlock_subclass(void)
+{
+	rwlock_init_x(&rwlock_X1);
+	rwlock_init_x(&rwlock_X2);
+	write_lock(&rwlock_X1);
+	write_lock_nested(&rwlock_X2, SINGLE_DEPTH_NESTING);
+	write_unlock(&rwlock_X2);
+	write_unlock(&rwlock_X1);
+	printf("went on\n");
+}
+
+static void rwsem_subclass(void)
+{
+	rwsem_init_x(&rwsem_X1);
+	rwsem_init_x(&rwsem_X2);
+	down_write(&rwsem_X1);
+	down_write_nested(&rwsem_X2, SINGLE_DEPTH_NESTING);
+	up_write(&rwsem_X2);
+	up_write(&rwsem_X1);
 	printf("went on\n");
 }
 
@@ -339,10 +486,21 @@ static const struct ktest_scenario scenarios[] = {
 	{ #p "_exit_held", p##_exit_held },				\
 	{ #p "_correct", p##_correct }
 	S(spin),
+	S(rwlock),
 	S(mutex),
+	S(rwsem),
 #undef S
+	{ "rwlock_read_AA", rwlock_read_AA },
+	{ "rwlock_read_recursive", rwlock_read_recursive },
+	{ "rwlock_read_ABBA", rwlock_read_ABBA },
+	{ "rwlock_shared_both_ends", rwlock_shared_both_ends },
+	{ "rwsem_read_AA", rwsem_read_AA },
+	{ "rwsem_read_ABBA", rwsem_read_ABBA },
+	{ "rwsem_nested_downgrade", rwsem_nested_downgrade },
 	{ "spin_subclass", spin_subclass },
 	{ "mutex_subclass", mutex_subclass },
+	{ "rwlock_subclass", rwlock_subclass },
+	{ "rwsem_subclass", rwsem_subclass },
 	{ "nest_lock", nest_lock },
 	{ "nest_lock_missing", nest_lock_missing },
 	{ "nest_lock_not_held", nest_lock_not_held },
@@ -460,7 +618,21 @@ static void test_##p##_correct(void)					\
 }
 
 MATRIX_TESTS(spin, "spin")
+MATRIX_TESTS(rwlock, "rwlock")
 MATRIX_TESTS(mutex, "mutex")
+MATRIX_TESTS(rwsem, "rwsem")
+
+static void test_read_rules(void)
+{
+	expect_report("rwlock_read_AA", "WARNING: possible recursive locking detected\n");
+	expect_silence("rwlock_read_recursive");
+	expect_circular("rwlock_read_ABBA", "rwlock_B", "rwlock_A");
+	CHECK_OUT(&c, "  rlock(rwlock_A);");
+	expect_silence("rwlock_shared_both_ends");
+	expect_report("rwsem_read_AA", "WARNING: possible recursive locking detected\n");
+	expect_circular("rwsem_read_ABBA", "rwsem_B", "rwsem_A");
+	expect_silence("rwsem_nested_downgrade");
+}
 
 static void test_nest_lock(void)
 {
@@ -522,11 +694,22 @@ int main(int argc, char **argv)
 	RUN(test_spin_balance);
 	RUN(test_spin_freed_and_exit);
 	RUN(test_spin_correct);
+	RUN(test_rwlock_AA);
+	RUN(test_rwlock_cycles);
+	RUN(test_rwlock_balance);
+	RUN(test_rwlock_freed_and_exit);
+	RUN(test_rwlock_correct);
 	RUN(test_mutex_AA);
 	RUN(test_mutex_cycles);
 	RUN(test_mutex_balance);
 	RUN(test_mutex_freed_and_exit);
 	RUN(test_mutex_correct);
+	RUN(test_rwsem_AA);
+	RUN(test_rwsem_cycles);
+	RUN(test_rwsem_balance);
+	RUN(test_rwsem_freed_and_exit);
+	RUN(test_rwsem_correct);
+	RUN(test_read_rules);
 	RUN(test_nest_lock);
 	RUN(test_consistent_threads);
 	RUN(test_two_thread_cycle);

@@ -97,7 +97,8 @@ static void test_nesting_levels(void)
 		CHECK(sigaction(signals[level], &sa, NULL) == 0);
 	for (int level = 0; level < LEVELS; level++) {
 		spin_lock_init(&locks[level]);
-		spin_lock(&locks[level]);	/* main holds every lock */
+		/* main holds every lock; one class, a subclass per level */
+		spin_lock_nested(&locks[level], level);
 	}
 	no_node_before = ksync_lockevent_read(LOCKEVENT_lock_no_node);
 

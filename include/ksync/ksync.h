@@ -24,6 +24,17 @@
 #include <ksync/spinlock_types.h>
 #include <ksync/spinlock_api.h>
 #include <ksync/spinlock.h>
+#include <ksync/rwlock_types.h>
+#include <ksync/rwlock.h>
+#include <ksync/seqlock.h>
+#include <ksync/jiffies.h>
+#include <ksync/mutex.h>
+#include <ksync/rwsem.h>
+#include <ksync/semaphore.h>
+#include <ksync/completion.h>
+#include <ksync/wait.h>
+#include <ksync/condvar.h>
+#include <ksync/locked_by.h>
 #include <ksync/lock_events.h>
 
 #endif /* _KSYNC_KSYNC_H */
