@@ -52,6 +52,8 @@ struct ksync_cpu {
 	uint32_t sigpending;
 	/* ksync_send_fatal_signal() was called for this thread. */
 	uint32_t fatal;
+	/* A KSYNC_TASK_DEADLINE wait ends here (CLOCK_MONOTONIC ns). */
+	uint64_t wait_deadline;
 	/* > 0 inside lockdep or after lockdep_off(): lockdep ignores us. */
 	int lockdep_recursion;
 	/* The interrupt mask as it was when lockdep was entered. */

@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 
 #include <ksync/interrupt.h>
+#include <ksync/mutex.h>
 #include "cpu.h"
 #include "irq_internal.h"
 #include "ksync_internal.h"
@@ -53,8 +54,10 @@ struct irq_desc {
 };
 
 static struct irq_desc irq_desc[NR_IRQS];
-static pthread_mutex_t irq_lock = PTHREAD_MUTEX_INITIALIZER;
-static sigset_t irq_signals;	/* every requested signal (under irq_lock) */
+/* A ksync mutex, as the kernel's request_mutex: never a pthread call that
+ * an interposer (ksync-lockdep) would see as the program's. */
+static DEFINE_MUTEX(irq_request_mutex);
+static sigset_t irq_signals;	/* every requested signal (under irq_request_mutex) */
 static unsigned long long irq_requested;	/* the same, readable anywhere */
 
 /* --- running handlers ------------------------------------------------------ */
@@ -272,7 +275,7 @@ KSYNC_API int ksync_request_irq(unsigned int irq, irq_handler_t handler,
 		return -EINVAL;
 	ksync_init_once();
 	desc = &irq_desc[irq];
-	pthread_mutex_lock(&irq_lock);
+	mutex_lock(&irq_request_mutex);
 	if (!can_share(desc, flags)) {
 		ret = -EBUSY;
 		goto out;
@@ -289,7 +292,7 @@ KSYNC_API int ksync_request_irq(unsigned int irq, irq_handler_t handler,
 	}
 	ret = add_action(desc, handler, flags, name, dev);
 out:
-	pthread_mutex_unlock(&irq_lock);
+	mutex_unlock(&irq_request_mutex);
 	return ret;
 }
 
@@ -308,7 +311,7 @@ KSYNC_API const void *ksync_free_irq(unsigned int irq, void *dev)
 	if (!irq_number_valid(irq))
 		return NULL;
 	desc = &irq_desc[irq];
-	pthread_mutex_lock(&irq_lock);
+	mutex_lock(&irq_request_mutex);
 	for (int i = 0; i < KSYNC_IRQ_MAX_ACTIONS && !name; i++) {
 		struct irq_action *a = &desc->action[i];
 
@@ -324,7 +327,7 @@ KSYNC_API const void *ksync_free_irq(unsigned int irq, void *dev)
 		sigdelset(&irq_signals, (int)irq);
 		refresh_masks();
 	}
-	pthread_mutex_unlock(&irq_lock);
+	mutex_unlock(&irq_request_mutex);
 	if (!name) {
 		ksync_warn_once(KSYNC_SITE("free_irq"),
 				"Trying to free already-free IRQ %u\n", irq);

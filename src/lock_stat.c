@@ -28,11 +28,6 @@
 #include "lockdep_internal.h"
 #include "report.h"
 
-bool lock_stat_on(void)
-{
-	return __atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) & KSYNC_DEBUG_STAT;
-}
-
 static void add(unsigned long *ctr, unsigned long n)
 {
 	__atomic_fetch_add(ctr, n, __ATOMIC_RELAXED);
@@ -214,9 +209,8 @@ static void put_point(int fd, const char *name, uintptr_t where, unsigned long c
 {
 	char place[256];
 
-	if (where & 1)
-		ksync_site_str((const struct ksync_site *)(where & ~(uintptr_t)1), 0,
-			       place, sizeof(place));
+	if (where_site(where))
+		ksync_site_str(where_site(where), 0, place, sizeof(place));
 	else
 		ksync_symbolize(where, place, sizeof(place));
 	dprintf(fd, "%40s %14lu %29s %s\n", name, count, "", place);

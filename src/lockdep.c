@@ -79,11 +79,6 @@ static inline bool tracking(void)
 	       __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED);
 }
 
-bool lockdep_validating(void)
-{
-	return ksync_lockdep_enabled();
-}
-
 KSYNC_API int ksync_lockdep_tracking(void)
 {
 	struct ksync_cpu *c = ksync_this_cpu_or_null();
@@ -94,11 +89,6 @@ KSYNC_API int ksync_lockdep_tracking(void)
 int lockdep_hardirqs_enabled(const struct ksync_cpu *c)
 {
 	return c && c->lockdep_recursion ? !c->lockdep_irqs_off : !irqs_disabled();
-}
-
-int lockdep_softirqs_enabled(void)
-{
-	return !softirq_count();
 }
 
 /* Enter lockdep: mask interrupts on this thread, block recursion. */
@@ -146,6 +136,17 @@ KSYNC_API void ksync_lockdep_init_map(struct lockdep_map *map, const char *name,
 
 /* --- acquire --------------------------------------------------------------------- */
 
+/* Without a site, the program's own call if a preload library named it. */
+static inline uintptr_t caller_ip(const struct ksync_site *site, uintptr_t ip)
+{
+	uintptr_t override;
+
+	if (site)
+		return ip;
+	override = __atomic_load_n(&ksync_tls.caller_ip, __ATOMIC_RELAXED);
+	return override ? override : ip;
+}
+
 static void report_depth_overflow(struct ksync_cpu *c)
 {
 	if (!lockdep_report_begin())
@@ -190,7 +191,7 @@ static bool validate_chain(struct ksync_cpu *c, struct ksync_held_lock *hl,
 
 	if (hl->trylock || !hl->check)
 		return true;
-	if (!lookup_chain_cache_add(chain_key))
+	if (!lookup_chain_cache_add(c, chain_key))
 		return true;
 	ok = check_deadlock_and_prevs(c, hl, chain_head);
 	graph_unlock();
@@ -211,6 +212,10 @@ static bool merge_nested(struct ksync_held_lock *top, int references)
 	return true;
 }
 
+struct acquire_args;
+static bool mergeable(const struct ksync_held_lock *top, const struct lock_class *class,
+		      const struct acquire_args *a);
+
 struct acquire_args {
 	struct lockdep_map *map;
 	struct lockdep_map *nest_lock;
@@ -221,11 +226,33 @@ struct acquire_args {
 };
 
 /*
+ * Another lock of the class on top of the stack, counted into that entry:
+ * under a nest_lock, as the kernel does; or, a ksync extension, when the
+ * class's cmp_fn says its locks nest in order (so that a program taking
+ * a thousand bucket locks of one class does not overflow the stack).
+ */
+static bool mergeable(const struct ksync_held_lock *top, const struct lock_class *class,
+		      const struct acquire_args *a)
+{
+	lock_cmp_fn cmp;
+
+	if (top->class_idx != (unsigned int)(class - lock_classes))
+		return false;
+	if (a->nest_lock)
+		return true;
+	cmp = class_cmp_fn(class);
+
+	return cmp && top->instance != a->map && top->read == a->read &&
+	       !top->trylock && !a->trylock && cmp(top->instance, a->map) < 0;
+}
+
+/*
  * Push the lock (validating it when lockdep is on).  Returns 0 if it was
  * not pushed (lockdep is off now), 1 if pushed, 2 if merged into the top
  * entry (a nest_lock'ed acquisition of the same class).
  */
-static int __lock_acquire(struct ksync_cpu *c, const struct acquire_args *a)
+static __always_inline int __lock_acquire(struct ksync_cpu *c,
+					  const struct acquire_args *a)
 {
 	struct ksync_held_locks *h = &c->held;
 	bool validate = lockdep_validating(), chain_head = false;
@@ -243,8 +270,7 @@ static int __lock_acquire(struct ksync_cpu *c, const struct acquire_args *a)
 		report_depth_overflow(c);
 		return 0;
 	}
-	if (depth && class && a->nest_lock &&
-	    h->stack[depth - 1].class_idx == (unsigned int)(class - lock_classes))
+	if (depth && class && mergeable(&h->stack[depth - 1], class, a))
 		return merge_nested(&h->stack[depth - 1], a->references) ? 2 : 0;
 
 	hl = &h->stack[depth];
@@ -301,9 +327,9 @@ KSYNC_API void ksync_lock_acquire(struct lockdep_map *map, unsigned int subclass
 				  const struct ksync_site *site, uintptr_t ip)
 {
 	struct acquire_args a = {
-		.map = map, .nest_lock = nest_lock, .site = site, .ip = ip,
-		.subclass = subclass, .trylock = trylock, .read = read,
-		.check = check,
+		.map = map, .nest_lock = nest_lock, .site = site,
+		.ip = caller_ip(site, ip), .subclass = subclass,
+		.trylock = trylock, .read = read, .check = check,
 	};
 	struct ksync_cpu *c;
 	unsigned long flags;
@@ -329,7 +355,8 @@ static bool match_held_lock(const struct ksync_held_lock *hl,
 
 	if (hl->instance == map)
 		return true;
-	if (!hl->references || !hl->nest_lock || !hl->class_idx)
+	/* A merged entry (see mergeable()) stands for its class. */
+	if (!hl->references || !hl->class_idx)
 		return false;
 	class = __atomic_load_n(&map->class_cache[0], __ATOMIC_ACQUIRE);
 	if (!class)
@@ -431,7 +458,7 @@ KSYNC_API void ksync_lock_release(struct lockdep_map *map,
 	if (c->lockdep_recursion)
 		return;
 	flags = lockdep_enter(c);
-	__lock_release(c, map, site, ip);
+	__lock_release(c, map, site, caller_ip(site, ip));
 	lockdep_exit(c, flags);
 }
 
@@ -460,7 +487,7 @@ KSYNC_API void ksync_lock_downgrade(struct lockdep_map *map,
 		memcpy(saved, &c->held.stack[i], (size_t)(depth - i) * sizeof(saved[0]));
 		saved[0].read = 1;
 		saved[0].site = site;
-		saved[0].ip = ip;
+		saved[0].ip = caller_ip(site, ip);
 		c->held.depth = i;
 		c->held.chain_key = saved[0].prev_chain_key;
 		reacquire_held_locks(c, i, depth, saved);
@@ -486,9 +513,9 @@ static void stat_event(struct lockdep_map *map, const struct ksync_site *site,
 	i = find_held_lock(c, map);
 	if (i >= 0 && c->held.stack[i].instance == map && c->held.stack[i].class_idx) {
 		if (contended)
-			lock_stat_contended(c, &c->held.stack[i], site, ip);
+			lock_stat_contended(c, &c->held.stack[i], site, caller_ip(site, ip));
 		else
-			lock_stat_acquired(c, &c->held.stack[i], site, ip);
+			lock_stat_acquired(c, &c->held.stack[i], site, caller_ip(site, ip));
 	}
 	lockdep_exit(c, flags);
 }
@@ -738,4 +765,28 @@ __attribute__((destructor)) static void lockdep_at_exit(void)
 {
 	lock_stat_at_exit();
 	lockdep_dot_at_exit();
+}
+
+KSYNC_API void ksync_lockdep_set_lock_cmp_fn(struct lockdep_map *map, lock_cmp_fn cmp_fn,
+					     lock_print_fn print_fn)
+{
+	struct ksync_cpu *c;
+	struct lock_class *class;
+	unsigned long flags;
+
+	if (!lockdep_validating())
+		return;
+	c = ksync_this_cpu();
+	if (c->lockdep_recursion)
+		return;
+	flags = lockdep_enter(c);
+	class = map_class(map, 0);
+	if (class) {
+		graph_lock();
+		__atomic_store_n(&class->print_fn, print_fn, __ATOMIC_RELAXED);
+		/* Release: print_fn is set for whoever sees cmp_fn. */
+		__atomic_store_n(&class->cmp_fn, cmp_fn, __ATOMIC_RELEASE);
+		graph_unlock();
+	}
+	lockdep_exit(c, flags);
 }

@@ -19,17 +19,6 @@
 static uint64_t chainhash[CHAINHASH_SIZE];
 static unsigned long nr_chains;
 
-/* A 64-bit mix of the running key with the next held lock's id. */
-uint64_t iterate_chain_key(uint64_t key, uint32_t id)
-{
-	uint64_t k = key ^ ((uint64_t)id * 0x9e3779b97f4a7c15ull);
-
-	k ^= k >> 32;
-	k *= 0xd6e8feb86659fd93ull;
-	k ^= k >> 32;
-	return k;
-}
-
 /*
  * Relaxed would do - a key publishes nothing but itself, and the graph it
  * stands for is only read under the graph lock - but acquire/release
@@ -64,10 +53,8 @@ static void count(unsigned long *ctr)
 			 __ATOMIC_RELAXED);
 }
 
-bool lookup_chain_cache_add(uint64_t key)
+bool lookup_chain_cache_add(struct ksync_cpu *c, uint64_t key)
 {
-	struct ksync_cpu *c = ksync_this_cpu();
-
 	if (!key)
 		key = 1;		/* 0 marks an empty slot */
 	count(&c->lockdep_chain_lookups);

@@ -215,6 +215,9 @@ static int check_prev_add(struct ksync_cpu *c, struct ksync_held_lock *prev,
 {
 	struct lock_class *pc = hlock_class(prev), *nc = hlock_class(next);
 
+	/* Two locks of a class whose order its cmp_fn vouches for: no edge. */
+	if (pc == nc && class_cmp_fn(pc) && class_cmp_fn(pc)(prev->instance, next->instance) < 0)
+		return 2;
 	if (!check_noncircular(c, prev, next))
 		return 0;
 	if (!check_irq_usage(c, prev, next))
@@ -281,6 +284,9 @@ static int check_deadlock(struct ksync_cpu *c, struct ksync_held_lock *next)
 		if (prev->class_idx != next->class_idx)
 			continue;
 		if (next->read == 2 && prev->read)
+			continue;
+		if (class_cmp_fn(hlock_class(prev)) &&
+		    class_cmp_fn(hlock_class(prev))(prev->instance, next->instance) < 0)
 			continue;
 		if (nest)
 			return 2;

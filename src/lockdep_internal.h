@@ -18,7 +18,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <ksync/lockdep.h>
+#include <ksync/preempt.h>
 #include "cpu.h"
+#include "ksync_internal.h"
 #include "held_lock.h"
 
 #define MAX_LOCKDEP_KEYS_BITS	13
@@ -114,6 +116,8 @@ struct lock_class {
 	struct lock_list *after;	/* dependencies: this -> later */
 	struct lock_list *before;	/* dependencies: earlier -> this */
 	unsigned int dep_gen_id[2];	/* BFS visited marks, by only_xr */
+	lock_cmp_fn cmp_fn;		/* lockdep_set_lock_cmp_fn() */
+	lock_print_fn print_fn;
 	/* lock_stat: contention points (waiters) and contending points
 	 * (holders), as "where" words (see lockdep_map.last_where). */
 	uintptr_t contention_point[LOCKSTAT_POINTS];
@@ -160,6 +164,12 @@ static inline struct lock_class *hlock_class(const struct ksync_held_lock *hl)
 	return hl->class_idx ? &lock_classes[hl->class_idx] : NULL;
 }
 
+/* Set once by lockdep_set_lock_cmp_fn(), read without the graph lock. */
+static inline lock_cmp_fn class_cmp_fn(const struct lock_class *class)
+{
+	return __atomic_load_n(&class->cmp_fn, __ATOMIC_ACQUIRE);
+}
+
 static inline unsigned int class_usage(const struct lock_class *class)
 {
 	return __atomic_load_n(&class->usage_mask, __ATOMIC_ACQUIRE);
@@ -171,9 +181,18 @@ void graph_unlock(void);
 /* Turn lockdep off for a report: false if someone else already did. */
 bool lockdep_report_begin(void);
 void lockdep_report_end(void);
-bool lockdep_validating(void);
 int lockdep_hardirqs_enabled(const struct ksync_cpu *c);
-int lockdep_softirqs_enabled(void);
+
+static inline bool lockdep_validating(void)
+{
+	return ksync_lockdep_enabled();
+}
+
+/* Softirqs can run here: not disabled, not being served. */
+static inline int lockdep_softirqs_enabled(void)
+{
+	return !softirq_count();
+}
 
 /* lockdep_classes.c */
 struct lock_class *register_lock_class(struct lockdep_map *map, unsigned int subclass);
@@ -218,9 +237,19 @@ bool check_irq_usage(struct ksync_cpu *c, struct ksync_held_lock *prev,
 		     struct ksync_held_lock *next);
 
 /* lockdep_chain.c */
-uint64_t iterate_chain_key(uint64_t key, uint32_t id);
+/* A 64-bit mix of the running key with the next held lock's id. */
+static inline uint64_t iterate_chain_key(uint64_t key, uint32_t id)
+{
+	uint64_t k = key ^ ((uint64_t)id * 0x9e3779b97f4a7c15ull);
+
+	k ^= k >> 32;
+	k *= 0xd6e8feb86659fd93ull;
+	k ^= k >> 32;
+	return k;
+}
+
 /* true: a new chain, to validate (with the graph lock held). */
-bool lookup_chain_cache_add(uint64_t key);
+bool lookup_chain_cache_add(struct ksync_cpu *c, uint64_t key);
 unsigned long lockdep_nr_chains(void);
 void lockdep_chain_stats(unsigned long *lookups, unsigned long *hits);
 
@@ -251,7 +280,11 @@ void print_lock_nested_lock_not_held(struct ksync_cpu *c, struct ksync_held_lock
 void print_lockdep_off(const char *bug);
 
 /* lock_stat.c */
-bool lock_stat_on(void);
+static inline bool lock_stat_on(void)
+{
+	return __atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) & KSYNC_DEBUG_STAT;
+}
+
 void lock_stat_begin(struct ksync_held_lock *hl);
 void lock_stat_contended(struct ksync_cpu *c, struct ksync_held_lock *hl,
 			 const struct ksync_site *site, uintptr_t ip);
@@ -263,10 +296,20 @@ void lock_stat_at_exit(void);
 /* lockdep_dot.c */
 void lockdep_dot_at_exit(void);
 
-/* A "where" word: a site pointer with bit 0 set, or a code address. */
+/*
+ * A "where" word: a site pointer tagged with the top bit (user-space
+ * addresses never have it), or a code address.
+ */
+#define WHERE_SITE	(1ull << 63)
+
 static inline uintptr_t where_word(const struct ksync_site *site, uintptr_t ip)
 {
-	return site ? (uintptr_t)site | 1 : ip;
+	return site ? (uintptr_t)site | WHERE_SITE : ip;
+}
+
+static inline const struct ksync_site *where_site(uintptr_t where)
+{
+	return where & WHERE_SITE ? (const struct ksync_site *)(where & ~WHERE_SITE) : NULL;
 }
 
 #endif /* _KSYNC_SRC_LOCKDEP_INTERNAL_H */

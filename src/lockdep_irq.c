@@ -250,28 +250,53 @@ static bool mark_lock(struct ksync_cpu *c, struct ksync_held_lock *hl,
 	return ok;
 }
 
-bool mark_usage(struct ksync_cpu *c, struct ksync_held_lock *hl)
+/* The usage bits an acquisition sets: irq context, irq state, use. */
+static unsigned int usage_of(const struct ksync_held_lock *hl)
 {
 	unsigned int read = hl->read ? LOCK_USAGE_READ_MASK : 0;
-	const struct ksync_site *site = hl->site;
-	uintptr_t ip = hl->ip;
+	unsigned int need = LOCKF(hl->read ? LOCK_USED_READ : LOCK_USED);
 
 	if (!hl->trylock) {
-		if (in_hardirq() &&
-		    !mark_lock(c, hl, LOCK_USED_IN_HARDIRQ + read, site, ip))
-			return false;
-		if (in_serving_softirq() &&
-		    !mark_lock(c, hl, LOCK_USED_IN_SOFTIRQ + read, site, ip))
-			return false;
+		if (in_hardirq())
+			need |= LOCKF(LOCK_USED_IN_HARDIRQ + read);
+		if (in_serving_softirq())
+			need |= LOCKF(LOCK_USED_IN_SOFTIRQ + read);
 	}
 	if (!hl->hardirqs_off) {
-		if (!mark_lock(c, hl, LOCK_ENABLED_HARDIRQ + read, site, ip))
-			return false;
-		if (lockdep_softirqs_enabled() &&
-		    !mark_lock(c, hl, LOCK_ENABLED_SOFTIRQ + read, site, ip))
+		need |= LOCKF(LOCK_ENABLED_HARDIRQ + read);
+		if (lockdep_softirqs_enabled())
+			need |= LOCKF(LOCK_ENABLED_SOFTIRQ + read);
+	}
+	return need;
+}
+
+/*
+ * Usually every bit is set already: one load decides.  Otherwise set
+ * them one by one, in the kernel's order (so the first conflict found
+ * is the one the kernel would report).
+ */
+bool mark_usage(struct ksync_cpu *c, struct ksync_held_lock *hl)
+{
+	static const enum lock_usage_bit order[] = {
+		LOCK_USED_IN_HARDIRQ, LOCK_USED_IN_HARDIRQ_READ,
+		LOCK_USED_IN_SOFTIRQ, LOCK_USED_IN_SOFTIRQ_READ,
+		LOCK_ENABLED_HARDIRQ, LOCK_ENABLED_HARDIRQ_READ,
+		LOCK_ENABLED_SOFTIRQ, LOCK_ENABLED_SOFTIRQ_READ,
+		LOCK_USED, LOCK_USED_READ,
+	};
+	unsigned int need = usage_of(hl), have = class_usage(hlock_class(hl));
+
+	if (__ksync_likely((have & need) == need))
+		return true;
+	for (unsigned int i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		enum lock_usage_bit bit = order[i];
+
+		if ((need & LOCKF(bit)) && !(have & LOCKF(bit)) &&
+		    !mark_lock(c, hl, bit == LOCK_USED_READ ? LOCK_USED : bit,
+			       hl->site, hl->ip))
 			return false;
 	}
-	return mark_lock(c, hl, LOCK_USED, site, ip);
+	return true;
 }
 
 bool mark_held_locks(struct ksync_cpu *c, enum lock_usage_bit base,

@@ -32,17 +32,28 @@ void lockdep_print_short_name(const struct lock_class *class)
 	ksync_printk("%s", lockdep_class_name(class, name, sizeof(name)));
 }
 
-void lockdep_print_lock_name(const struct lock_class *class)
+/* " (name){usage}-{outer:inner}"; hl adds what the class's print_fn says. */
+static void print_lock_name_of(const struct lock_class *class,
+			       const struct ksync_held_lock *hl)
 {
+	lock_print_fn print = __atomic_load_n(&class->print_fn, __ATOMIC_RELAXED);
 	char name[160];
 
-	ksync_printk(" (%s){%c%c%c%c}-{%d:%d}", lockdep_class_name(class, name, sizeof(name)),
+	ksync_printk(" (%s", lockdep_class_name(class, name, sizeof(name)));
+	if (hl && print)
+		print(hl->instance);
+	ksync_printk("){%c%c%c%c}-{%d:%d}",
 		     usage_char(class, LOCK_USED_IN_HARDIRQ),
 		     usage_char(class, LOCK_USED_IN_HARDIRQ_READ),
 		     usage_char(class, LOCK_USED_IN_SOFTIRQ),
 		     usage_char(class, LOCK_USED_IN_SOFTIRQ_READ),
 		     class->wait_type_outer ? class->wait_type_outer : class->wait_type_inner,
 		     class->wait_type_inner);
+}
+
+void lockdep_print_lock_name(const struct lock_class *class)
+{
+	print_lock_name_of(class, NULL);
 }
 
 void lockdep_print_lock(const struct ksync_held_lock *hl)
@@ -52,7 +63,7 @@ void lockdep_print_lock(const struct ksync_held_lock *hl)
 
 	ksync_printk("%p", (void *)hl->instance);
 	if (class)
-		lockdep_print_lock_name(class);
+		print_lock_name_of(class, hl);
 	else
 		ksync_printk(" (%s)", hl->instance->name ? hl->instance->name : "<unnamed>");
 	ksync_printk(", at: %s\n", ksync_site_str(hl->site, hl->ip, where, sizeof(where)));
@@ -123,6 +134,9 @@ void print_deadlock_bug(struct ksync_cpu *c, struct ksync_held_lock *prev,
 	lockdep_print_lock(next);
 	ksync_printk("\nbut task is already holding lock:\n");
 	lockdep_print_lock(prev);
+	if (class_cmp_fn(hlock_class(prev)))
+		ksync_printk("and the lock comparison function returns %i:\n",
+			     class_cmp_fn(hlock_class(prev))(prev->instance, next->instance));
 	ksync_printk("\nother info that might help us debug this:\n");
 	ksync_printk(" Possible unsafe locking scenario:\n\n");
 	ksync_printk("       CPU0\n");

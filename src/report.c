@@ -334,13 +334,15 @@ void ksync_report_header(const char *title)
 /* --- stacks ------------------------------------------------------------------ */
 
 /*
- * Is addr inside libksync itself (the shared library; with the static
- * library ksync's frames cannot be told from the program's)?
+ * Is addr inside ksync itself: libksync, or a library of ksync's own that
+ * calls it on the program's behalf (libksync-preload)?  With the static
+ * library ksync's frames cannot be told from the program's.
  */
 static int in_ksync_library(void *addr)
 {
 	static void *our_base;
 	Dl_info mine, info;
+	const char *base;
 
 	if (!our_base) {
 		if (!dladdr((void *)ksync_print_backtrace, &mine) ||
@@ -349,7 +351,13 @@ static int in_ksync_library(void *addr)
 			return 0;
 		our_base = mine.dli_fbase;
 	}
-	return dladdr(addr, &info) && info.dli_fbase == our_base;
+	if (!dladdr(addr, &info))
+		return 0;
+	if (info.dli_fbase == our_base)
+		return 1;
+	base = info.dli_fname ? strrchr(info.dli_fname, '/') : NULL;
+	base = base ? base + 1 : info.dli_fname;
+	return base && !strncmp(base, "libksync-", 9);
 }
 
 void ksync_print_backtrace(int skip)
@@ -469,4 +477,14 @@ void ksync_fatal(const char *fmt, ...)
 	vprint_to(2, "ksync: ", fmt, ap);
 	va_end(ap);
 	abort();
+}
+
+/* For lock_print_fn callbacks outside libksync: the report stream. */
+KSYNC_API void ksync_report_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_to(ksync_report_fd, NULL, fmt, ap);
+	va_end(ap);
 }

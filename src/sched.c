@@ -48,8 +48,15 @@ KSYNC_API void ksync_might_resched_report(const struct ksync_site *site,
 	/* A sleep inside a guard() body names the guard()'s line. */
 	site = ksync_site_resolve(site);
 	ksync_report_lock();
-	ksync_printk("BUG: sleeping function called from invalid context at %s:%d\n",
-		     site_file(site), site ? site->line : 0);
+	if (site || !ksync_tls.caller_ip) {
+		ksync_printk("BUG: sleeping function called from invalid context at %s:%d\n",
+			     site_file(site), site ? site->line : 0);
+	} else {
+		char where[256];
+
+		ksync_printk("BUG: sleeping function called from invalid context at %s\n",
+			     ksync_site_str(NULL, ksync_tls.caller_ip, where, sizeof(where)));
+	}
 	ksync_printk("in_atomic(): %d, irqs_disabled(): %d, non_block: %d, pid: %d, name: %s\n",
 		     in_atomic() ? 1 : 0, irqs_disabled() ? 1 : 0, 0,
 		     (int)ksync_gettid(), ksync_comm(comm));
@@ -156,6 +163,10 @@ bool ksync_schedule_until(uint64_t deadline_ns)
 	struct ksync_cpu *c = ksync_this_cpu();
 	uint32_t state;
 
+	if (!deadline_ns &&
+	    (__atomic_load_n(&c->state, __ATOMIC_RELAXED) & KSYNC_TASK_DEADLINE))
+		deadline_ns = c->wait_deadline;
+
 	/* Acquire: pairs with the waker's release of TASK_RUNNING. */
 	while ((state = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE)) != TASK_RUNNING) {
 		uint64_t now = ksync_now_ns(), left = UINT64_MAX;
@@ -220,6 +231,9 @@ KSYNC_API int ksync_wake_up_process(struct task_struct *p)
 
 bool ksync_cpu_signal_pending_state(unsigned int state, struct ksync_cpu *c)
 {
+	/* A timed wait gives up at its deadline the way a signal ends it. */
+	if ((state & KSYNC_TASK_DEADLINE) && ksync_now_ns() >= c->wait_deadline)
+		return true;
 	if (!(state & (TASK_INTERRUPTIBLE | TASK_WAKEKILL)))
 		return false;
 	if ((state & TASK_INTERRUPTIBLE) &&

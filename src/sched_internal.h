@@ -16,6 +16,12 @@
 #define KSYNC_TASK_INTERRUPTIBLE	TASK_INTERRUPTIBLE
 #define KSYNC_TASK_UNINTERRUPTIBLE	TASK_UNINTERRUPTIBLE
 #define KSYNC_TASK_WAKEKILL		TASK_WAKEKILL
+/*
+ * A wait with a deadline (pthread_*_timedlock through ksync-lockdep):
+ * sleeps end at the CPU's wait_deadline, and the wait gives up there as
+ * if interrupted.  Not a kernel state; ksync only.
+ */
+#define KSYNC_TASK_DEADLINE		0x10000
 
 static inline struct task_struct *cpu_task(struct ksync_cpu *c)
 {

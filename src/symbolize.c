@@ -13,11 +13,14 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <ksync/preempt.h>
+#include <ksync/qspinlock.h>
 #include "report.h"
 
 /* The few libdw entry points we use, declared from the libdw.so.1 ABI. */
@@ -65,9 +68,21 @@ static int dw_report_modules(void)
 			return -1;					\
 	} while (0)
 
+/*
+ * RTLD_DEEPBIND: libdw's own calls (its many pthread rwlocks) go straight
+ * to the C library, never to a preloaded interposer such as ksync-lockdep's,
+ * which must not take libdw's locks for the program's.  The sanitizer
+ * runtimes refuse DEEPBIND, and their builds preload nothing.
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define DW_DLOPEN_FLAGS	(RTLD_NOW | RTLD_LOCAL)
+#else
+#define DW_DLOPEN_FLAGS	(RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)
+#endif
+
 static int dw_load(void)
 {
-	void *h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
+	void *h = dlopen("libdw.so.1", DW_DLOPEN_FLAGS);
 
 	if (!h)
 		return -1;
@@ -90,83 +105,189 @@ static int dw_load(void)
 	return 0;
 }
 
-static pthread_mutex_t dw_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The bare queued spinlock: no lockdep, no pthread call to interpose. */
+/*
+ * C++ names, readable: libstdc++'s demangler, if the program has it
+ * loaded (a C++ program does); NULL when it cannot help.
+ */
+static char *demangle(const char *name)
+{
+	static char *(*cxa_demangle)(const char *, char *, size_t *, int *);
+	static int looked;
+	int status = -1;
+	char *out;
 
-static const char *dw_symbolize(uintptr_t addr, char *buf, size_t len)
+	if (name[0] != '_' || name[1] != 'Z')
+		return NULL;
+	if (!looked) {
+		*(void **)&cxa_demangle = dlsym(RTLD_DEFAULT, "__cxa_demangle");
+		looked = 1;
+	}
+	if (!cxa_demangle)
+		return NULL;
+	out = cxa_demangle(name, NULL, NULL, &status);
+	if (status != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static arch_spinlock_t dw_lock = __ARCH_SPIN_LOCK_UNLOCKED;
+
+/* What is known about a code (or data) address. */
+struct place {
+	char func[256];		/* symbol, demangled; "" if none */
+	uint64_t off, size;	/* into the symbol */
+	char module[128];	/* the object's file name, without directories */
+	uint64_t modoff;	/* into the object */
+	char file[128];		/* source file, without directories; "" if none */
+	int line;
+};
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path ? path : "?";
+}
+
+static void copy_name(char *dst, size_t len, const char *src)
+{
+	ksync_snprintf(dst, len, "%s", src);
+}
+
+static bool dw_lookup(uintptr_t addr, struct place *p)
 {
 	Dwfl_Module *mod;
-	const char *name, *file = NULL, *modname = NULL;
-	uint64_t off = 0, a = addr;
+	const char *name, *file, *modname;
+	uint64_t a = addr, start = 0;
 	Elf64_Sym sym;
 	Dwfl_Line *line;
-	int lineno = 0;
-	size_t n;
 
 	mod = dw.addrmodule(dw.dwfl, addr);
 	if (!mod && dw_report_modules() == 0)	/* dlopen()ed since? */
 		mod = dw.addrmodule(dw.dwfl, addr);
 	if (!mod)
-		return NULL;
+		return false;
 	memset(&sym, 0, sizeof(sym));
-	name = dw.addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
-	line = dw.getsrc(mod, addr);
-	if (line)
-		file = dw.lineinfo(line, &a, &lineno, NULL, NULL, NULL);
+	name = dw.addrinfo(mod, addr, &p->off, &sym, NULL, NULL, NULL);
 	if (name) {
-		n = (size_t)ksync_snprintf(buf, len, "%s+0x%llx/0x%llx", name,
-					   (unsigned long long)off,
-					   (unsigned long long)sym.st_size);
-	} else {
-		uint64_t start = 0;
+		char *demangled = demangle(name);
 
-		modname = dw.module_info(mod, NULL, &start, NULL, NULL, NULL,
-					 NULL, NULL);
-		n = (size_t)ksync_snprintf(buf, len, "%s+0x%llx",
-					   modname ? modname : "?",
-					   (unsigned long long)(addr - start));
+		copy_name(p->func, sizeof(p->func), demangled ? demangled : name);
+		free(demangled);
+		p->size = sym.st_size;
 	}
-	if (file && n < len) {
-		const char *base = strrchr(file, '/');
-
-		ksync_snprintf(buf + n, len - n, " (%s:%d)",
-			       base ? base + 1 : file, lineno);
-	}
-	return buf;
+	modname = dw.module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	copy_name(p->module, sizeof(p->module), basename_of(modname));
+	p->modoff = addr - start;
+	line = dw.getsrc(mod, addr);
+	file = line ? dw.lineinfo(line, &a, &p->line, NULL, NULL, NULL) : NULL;
+	if (file)
+		copy_name(p->file, sizeof(p->file), basename_of(file));
+	return true;
 }
 
-static const char *dladdr_symbolize(uintptr_t addr, char *buf, size_t len)
+static bool dladdr_lookup(uintptr_t addr, struct place *p)
 {
 	Dl_info info;
 
-	if (dladdr((void *)addr, &info) && info.dli_fname) {
-		const char *mod = strrchr(info.dli_fname, '/');
-
-		mod = mod ? mod + 1 : info.dli_fname;
-		if (info.dli_sname)
-			ksync_snprintf(buf, len, "%s+0x%lx [%s]", info.dli_sname,
-				       (unsigned long)(addr - (uintptr_t)info.dli_saddr),
-				       mod);
-		else
-			ksync_snprintf(buf, len, "%s+0x%lx", mod,
-				       (unsigned long)(addr - (uintptr_t)info.dli_fbase));
-		return buf;
+	if (!dladdr((void *)addr, &info) || !info.dli_fname)
+		return false;
+	copy_name(p->module, sizeof(p->module), basename_of(info.dli_fname));
+	p->modoff = addr - (uintptr_t)info.dli_fbase;
+	if (info.dli_sname) {
+		copy_name(p->func, sizeof(p->func), info.dli_sname);
+		p->off = addr - (uintptr_t)info.dli_saddr;
 	}
-	ksync_snprintf(buf, len, "[<%p>]", (void *)addr);
-	return buf;
+	return true;
 }
 
-const char *ksync_symbolize(uintptr_t addr, char *buf, size_t len)
+/* libdw if it can (not in a signal handler: it allocates), else dladdr(). */
+static bool lookup(uintptr_t addr, struct place *p, bool *full)
 {
-	const char *r = NULL;
+	bool found = false;
 
-	/* libdw allocates: not from a signal handler (interrupt or NMI). */
+	memset(p, 0, sizeof(*p));
+	*full = false;
 	if (!(preempt_count() & (HARDIRQ_MASK | NMI_MASK)) &&
-	    pthread_mutex_trylock(&dw_lock) == 0) {
+	    queued_spin_trylock(&dw_lock)) {
+		/* libdw's own pthread locks are not the program's. */
+		ksync_tls.in_ksync++;
 		if (dw.state == 0)
 			dw.state = dw_load() == 0 ? 1 : -1;
 		if (dw.state == 1)
-			r = dw_symbolize(addr, buf, len);
-		pthread_mutex_unlock(&dw_lock);
+			found = *full = dw_lookup(addr, p);
+		ksync_tls.in_ksync--;
+		queued_spin_unlock(&dw_lock);
 	}
-	return r ? r : dladdr_symbolize(addr, buf, len);
+	return found || dladdr_lookup(addr, p);
+}
+
+/* "func+0x1c/0x40 (file.c:42)", "func+0x1c [module]", "module+0x1234". */
+const char *ksync_symbolize(uintptr_t addr, char *buf, size_t len)
+{
+	struct place p;
+	bool full;
+	size_t n;
+
+	if (!lookup(addr, &p, &full)) {
+		ksync_snprintf(buf, len, "[<%p>]", (void *)addr);
+		return buf;
+	}
+	if (!p.func[0])
+		n = (size_t)ksync_snprintf(buf, len, "%s+0x%llx", p.module,
+					   (unsigned long long)p.modoff);
+	else if (full)
+		n = (size_t)ksync_snprintf(buf, len, "%s+0x%llx/0x%llx", p.func,
+					   (unsigned long long)p.off,
+					   (unsigned long long)p.size);
+	else
+		n = (size_t)ksync_snprintf(buf, len, "%s+0x%llx [%s]", p.func,
+					   (unsigned long long)p.off, p.module);
+	if (p.file[0] && n < len)
+		ksync_snprintf(buf + n, len - n, " (%s:%d)", p.file, p.line);
+	return buf;
+}
+
+/* "ns::Class::method(int)": without the parameter list. */
+static void strip_params(char *s)
+{
+	char *open = strchr(s, '(');
+	int depth = 0;
+	char *p;
+
+	if (!open)
+		return;
+	for (p = open; *p; p++) {
+		depth += (*p == '(') - (*p == ')');
+		if (!depth)
+			break;
+	}
+	memmove(open, *p ? p + 1 : p, strlen(*p ? p + 1 : p) + 1);
+}
+
+/*
+ * A short name for a place, for lock classes named after where a lock was
+ * made: "file.c:42" when line information is there, else "func+0x1c" (a
+ * data symbol: just "big_lock"), else "module+0x1234".
+ */
+KSYNC_API const char *ksync_lockdep_site_name(uintptr_t addr, char *buf, size_t len)
+{
+	struct place p;
+	bool full;
+
+	if (!lookup(addr, &p, &full))
+		ksync_snprintf(buf, len, "%p", (void *)addr);
+	else if (p.file[0])
+		ksync_snprintf(buf, len, "%s:%d", p.file, p.line);
+	else if (p.func[0] && !p.off)
+		ksync_snprintf(buf, len, "%s", p.func);
+	else if (p.func[0])
+		ksync_snprintf(buf, len, "%s+0x%llx", p.func, (unsigned long long)p.off);
+	else
+		ksync_snprintf(buf, len, "%s+0x%llx", p.module, (unsigned long long)p.modoff);
+	strip_params(buf);
+	return buf;
 }

@@ -153,6 +153,19 @@ extern KSYNC_API struct lock_class_key __lockdep_no_validate__;
 	lockdep_set_class_and_name(lock, &__lockdep_no_validate__, #lock)
 #define lockdep_match_class(lock, key)	((lock)->dep_map.key == (key))
 
+/*
+ * Locks of one class that may nest in a known order (the kernel's
+ * lockdep_set_lock_cmp_fn()): cmp_fn(a, b) < 0 means holding a while
+ * taking b is fine, so it is neither recursive locking nor a dependency.
+ * print_fn (may be NULL) adds a line about a lock to reports.
+ */
+KSYNC_API void ksync_lockdep_set_lock_cmp_fn(struct lockdep_map *map, lock_cmp_fn cmp_fn,
+					     lock_print_fn print_fn);
+#define lockdep_set_lock_cmp_fn(lock, cmp_fn, print_fn)			\
+	ksync_lockdep_set_lock_cmp_fn(&(lock)->dep_map, (cmp_fn), (print_fn))
+/* Print to the report stream (stderr or KSYNC_LOG), for a print_fn. */
+KSYNC_API void ksync_report_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Maps for things that are not locks (the kernel's lock_map_*()). */
 #define lockdep_init_map(map, name, key, sub)				\
 	ksync_lockdep_init_map((map), (name), (key), (sub), 0, KSYNC_LOCK_OTHER)
@@ -184,6 +197,13 @@ KSYNC_API void ksync_lockdep_off(void);
 KSYNC_API void ksync_lockdep_on(void);
 #define lockdep_off()	ksync_lockdep_off()
 #define lockdep_on()	ksync_lockdep_on()
+
+/*
+ * A short name for a code or data address, as reports print places:
+ * "file.c:42", "func+0x1c", or a data symbol ("big_lock").  For naming
+ * the classes of locks made outside libksync (the preload library).
+ */
+KSYNC_API const char *ksync_lockdep_site_name(uintptr_t addr, char *buf, size_t len);
 
 /* --- what lockdep knows -------------------------------------------------------- */
 

@@ -51,6 +51,15 @@ struct lock_class_key {
 };
 
 struct lock_class;
+struct lockdep_map;
+
+/*
+ * Order two locks of one class (the kernel's lockdep_set_lock_cmp_fn()):
+ * < 0 if a may be held while b is taken, 0 if nesting them is a bug.
+ */
+typedef int (*lock_cmp_fn)(const struct lockdep_map *a, const struct lockdep_map *b);
+/* Add to a lock's name in reports (printed inside its parentheses). */
+typedef void (*lock_print_fn)(const struct lockdep_map *map);
 
 #define NR_LOCKDEP_CACHING_CLASSES	2
 
@@ -63,7 +72,7 @@ struct lockdep_map {
 	unsigned char kind;			/* enum ksync_lock_kind */
 	unsigned char subclass;			/* default, lockdep_set_subclass() */
 	/* lock_stat: the CPU that last took the lock, and where (a site
-	 * pointer with bit 0 set, or a code address). */
+	 * pointer tagged with the top bit, or a code address). */
 	int cpu;
 	uintptr_t last_where;
 };

@@ -84,6 +84,12 @@ KSYNC_API void ksync_mutex_unlock_slowpath(struct mutex *lock,
 					   const struct ksync_site *site);
 KSYNC_API int ksync_atomic_dec_and_mutex_lock(atomic_t *cnt, struct mutex *lock,
 					      const struct ksync_site *site);
+/*
+ * ksync extension (the kernel has no timed mutex): lock, or give up at
+ * deadline_ns (CLOCK_MONOTONIC) with -ETIMEDOUT.  For pthread_mutex_timedlock().
+ */
+KSYNC_API int ksync_mutex_lock_until(struct mutex *lock, uint64_t deadline_ns,
+				     const struct ksync_site *site);
 
 /* One lockdep class per place in the source that initialises mutexes. */
 #define mutex_init(mutex)						\

@@ -17,6 +17,7 @@
 #ifndef _KSYNC_PERCPU_H
 #define _KSYNC_PERCPU_H
 
+#include <stdint.h>
 #include <ksync/compiler.h>
 
 struct ksync_cpu;
@@ -44,6 +45,16 @@ struct ksync_tls {
 	struct ksync_cpu *cpu;
 	/* Where a guard() was written, for the lock call inside the guard. */
 	const struct ksync_site *guard_site;
+	/*
+	 * The program's call that a lock operation without a site stands
+	 * for (set by ksync-lockdep's preload library around its calls).
+	 */
+	uintptr_t caller_ip;
+	/*
+	 * > 0 while ksync works for itself (symbolising a report with
+	 * libdw): pthread calls made meanwhile are not the program's.
+	 */
+	unsigned int in_ksync;
 };
 
 extern KSYNC_API __thread struct ksync_tls ksync_tls

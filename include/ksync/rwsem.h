@@ -147,6 +147,15 @@ KSYNC_API void ksync_up_write_debug(struct rw_semaphore *sem,
 				    const struct ksync_site *site);
 
 /* Rare operations, always out of line. */
+/*
+ * ksync extension (not in the kernel): take it for reading or writing, or
+ * give up at deadline_ns (CLOCK_MONOTONIC) with -ETIMEDOUT.  For
+ * pthread_rwlock_timedrdlock()/timedwrlock().
+ */
+KSYNC_API int ksync_down_read_until(struct rw_semaphore *sem, uint64_t deadline_ns,
+				    const struct ksync_site *site);
+KSYNC_API int ksync_down_write_until(struct rw_semaphore *sem, uint64_t deadline_ns,
+				     const struct ksync_site *site);
 KSYNC_API void ksync_downgrade_write(struct rw_semaphore *sem,
 				     const struct ksync_site *site);
 KSYNC_API void ksync_down_read_non_owner(struct rw_semaphore *sem,

@@ -15,6 +15,19 @@ grep -q "End of test: SUCCESS" "$tmp/out" || fail "torture spin_lock: no SUCCESS
 "$bin/ksync-torture" --type raw_spin_lock --nwriters 32 --duration 2 --long-hold 10 >"$tmp/out" 2>&1 ||
 	fail "torture raw_spin_lock with 32 writers"
 
+# Every other family, briefly; the sleeping ones also under the validator.
+for type in spin_lock_irq mutex_lock sem_down seqlock; do
+	"$bin/ksync-torture" --type "$type" --duration 1 --stutter 0 --long-hold 5 \
+		>"$tmp/out" 2>&1 || fail "torture $type"
+	grep -q "End of test: SUCCESS" "$tmp/out" || fail "torture $type: no SUCCESS"
+done
+for type in spin_lock mutex_lock rwsem_lock; do
+	KSYNC_LOCKDEP=1 "$bin/ksync-torture" --type "$type" --duration 1 --stutter 0 \
+		--long-hold 5 >"$tmp/out" 2>&1 || fail "torture $type under lockdep"
+	grep -q "End of test: SUCCESS" "$tmp/out" || fail "torture $type under lockdep: no SUCCESS"
+	! grep -q "WARNING\|BUG" "$tmp/out" || fail "torture $type: lockdep report"
+done
+
 "$bin/ksync-torture" --type lock_busted --duration 1 >"$tmp/out" 2>&1
 [ $? -eq 1 ] || fail "torture lock_busted must exit 1"
 grep -q "End of test: FAILURE" "$tmp/out" || fail "torture lock_busted: no FAILURE"

@@ -20,3 +20,9 @@ BENCH_LOCK_DEFINE(spinlock_nodebug, "spinlock_t nodebug", spinlock_t,
 		  bench_noctx_t,
 		  spin_lock_init(lock), spin_lock(lock), spin_unlock(lock),
 		  (void)0);
+
+/* The same, under the lockdep section's name for it. */
+BENCH_LOCK_DEFINE(spin_lockdep_out, "spin_lock compiled out", spinlock_t,
+		  bench_noctx_t,
+		  spin_lock_init(lock), spin_lock(lock), spin_unlock(lock),
+		  (void)0);

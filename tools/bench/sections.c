@@ -15,7 +15,8 @@
 	S(spinlock)							\
 	S(irq)								\
 	S(mutex)							\
-	S(rwlock)
+	S(rwlock)							\
+	S(lockdep)
 
 #define BENCH_SECTION_DECLARE(id) extern const struct bench_section bench_section_##id;
 #define BENCH_SECTION_ENTRY(id)	&bench_section_##id,

@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: MIT
+/* Linked statically: ksync-lockdep must refuse it, clearly. */
+int main(void)
+{
+	return 0;
+}

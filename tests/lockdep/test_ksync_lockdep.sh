@@ -1,0 +1,135 @@
+#!/bin/sh
+# ksync-lockdep on plain pthread programs (ours: tests/lockdep/pt_*.c, and
+# Debian's: python3 with libsqlite3, kyotocabinet's test tools): each bug
+# gets its report, correct programs none, results stay right under
+# validation and under --replace, bad input gets a clear refusal.
+#
+#   test_ksync_lockdep.sh TOOLS_DIR PROGRAMS_DIR SOURCE_DIR
+set -u
+tools=$1
+progs=$2
+src=$3
+lockdep="$tools/ksync-lockdep"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+fail() {
+	echo "FAIL: $*"
+	sed 's/^/    /' "$tmp/out" | head -60
+	failed=1
+}
+
+# run NAME EXPECTED_STATUS -- command...: output in $tmp/out
+run() {
+	name=$1
+	want=$2
+	shift 3
+	timeout 120 "$@" >"$tmp/out" 2>&1
+	got=$?
+	[ "$got" -eq "$want" ] || { fail "$name: exit status $got, want $want"; return 1; }
+	return 0
+}
+
+has() { grep -qF -- "$2" "$tmp/out" || fail "$1: output lacks '$2'"; }
+hasnt() { ! grep -qF -- "$2" "$tmp/out" || fail "$1: output has '$2'"; }
+reports() { grep -cE '^(WARNING: (possible|inconsistent|bad unlock|held lock|.* still has)|BUG: )' "$tmp/out"; }
+
+# --- our own buggy programs: each its report, in both modes ---------------------------
+for mode in "" "--replace"; do
+	p="$progs/pt_scenarios"
+	run "aa $mode" 0 -- $lockdep $mode "$p" aa_errorcheck &&
+		{ has "aa $mode" "WARNING: possible recursive locking detected"
+		  has "aa $mode" "second lock: EDEADLK"; }
+	run "abba $mode" 0 -- $lockdep $mode "$p" abba_one_thread &&
+		{ has "abba $mode" "WARNING: possible circular locking dependency detected"
+		  has "abba $mode" "(a @0x"
+		  has "abba $mode" "pt_scenarios.c:"
+		  has "abba $mode" "Possible unsafe locking scenario"
+		  has "abba $mode" "done"; }
+	run "abba threads $mode" 0 -- $lockdep $mode "$p" abba_two_threads &&
+		has "abba threads $mode" "WARNING: possible circular locking dependency detected"
+	run "cycle4 $mode" 0 -- $lockdep $mode "$p" cycle4 &&
+		{ has "cycle4 $mode" "WARNING: possible circular locking dependency detected"
+		  has "cycle4 $mode" "-> #3 ("
+		  has "cycle4 $mode" "Chain exists of:"; }
+	run "unlock $mode" 0 -- $lockdep $mode "$p" unlock_balance &&
+		{ has "unlock $mode" "WARNING: bad unlock balance detected!"
+		  has "unlock $mode" "unlock: EPERM"; }
+	run "rwlock cycle $mode" 0 -- $lockdep $mode "$p" rwlock_cycle &&
+		has "rwlock cycle $mode" "WARNING: possible circular locking dependency detected"
+	run "rwlock twice $mode" 0 -- $lockdep $mode "$p" rwlock_write_twice &&
+		{ has "rwlock twice $mode" "WARNING: possible recursive locking detected"
+		  has "rwlock twice $mode" "second wrlock: EDEADLK"; }
+	run "exit held $mode" 0 -- $lockdep $mode "$p" exit_held &&
+		has "exit held $mode" "still has locks held!"
+	run "spin $mode" 0 -- $lockdep $mode "$p" spin_then_mutex_cycle &&
+		has "spin $mode" "WARNING: possible circular locking dependency detected"
+	run "fork $mode" 0 -- $lockdep $mode "$p" fork_child_abba &&
+		{ has "fork $mode" "child ok"
+		  has "fork $mode" "child exit 0"
+		  has "fork $mode" "WARNING: possible circular locking dependency detected"; }
+	# Correct programs: hand-over-hand, bucket arrays, recursion, condvars.
+	run "correct $mode" 0 -- $lockdep $mode "$p" correct &&
+		{ has "correct $mode" "consumed 10000, walked 64000"
+		  [ "$(reports)" -eq 0 ] || fail "correct $mode: a report on a correct program"; }
+	run "correct instance $mode" 0 -- $lockdep $mode --class instance "$p" correct &&
+		[ "$(reports)" -eq 0 ] || fail "correct instance $mode: a report"
+done
+
+# --- what a pthread program may count on, in every mode -----------------------------------
+for mode in "" "--replace" "--replace --no-validate"; do
+	run "semantics $mode" 0 -- $lockdep $mode "$progs/pt_semantics" &&
+		has "semantics $mode" "semantics ok"
+	run "stress $mode" 0 -- $lockdep $mode "$progs/pt_stress" 16 &&
+		{ has "stress $mode" "stress ok"
+		  [ "$(reports)" -eq 0 ] || fail "stress $mode: a report"; }
+done
+
+# --- the exit status, the log, lock_stat, the graph ----------------------------------------
+run "status" 7 -- $lockdep sh -c 'exit 7'
+run "log" 0 -- $lockdep --log "$tmp/log" --stat --graph "$tmp/g.dot" "$progs/pt_scenarios" abba_one_thread &&
+	{ hasnt "log" "WARNING"
+	  grep -q "WARNING: possible circular locking dependency detected" "$tmp/log" ||
+		fail "log: no report in the log file"
+	  grep -q "lock_stat version 0.4" "$tmp/log" || fail "log: no lock_stat table"
+	  grep -q "digraph lockdep" "$tmp/g.dot" || fail "graph: no DOT file"; }
+
+# --- bad input ------------------------------------------------------------------------------
+run "not found" 127 -- $lockdep "$tmp/no-such-program" && has "not found" "command not found"
+touch "$tmp/plain-file"
+run "not executable" 126 -- $lockdep "$tmp/plain-file" && has "not executable" "Permission denied"
+if [ -x "$progs/pt_static" ]; then
+	run "static" 126 -- $lockdep "$progs/pt_static" && has "static" "is statically linked"
+fi
+run "bad option" 2 -- $lockdep --no-such-option true && has "bad option" "unknown option"
+run "no program" 2 -- $lockdep && has "no program" "no program to run"
+run "bad class" 2 -- $lockdep --class nonsense true
+
+# --- programs nobody here wrote -------------------------------------------------------------
+if command -v python3 >/dev/null && python3 -c 'import sqlite3' 2>/dev/null; then
+	py=$(command -v python3)
+	for mode in "" "--replace"; do
+		run "sqlite $mode" 0 -- $lockdep $mode "$py" "$src/sqlite_threads.py" "$tmp/t.db" 4 1000 &&
+			{ has "sqlite $mode" "sqlite ok 4000"
+			  [ "$(reports)" -eq 0 ] || fail "sqlite $mode: a report"; }
+	done
+else
+	echo "SKIP: python3 with sqlite3 not installed"
+fi
+if command -v kccachetest >/dev/null; then
+	for mode in "" "--replace"; do
+		run "kccachetest $mode" 0 -- $lockdep $mode kccachetest wicked -th 4 -it 1 5000 &&
+			{ has "kccachetest $mode" "ok"
+			  [ "$(reports)" -eq 0 ] || fail "kccachetest $mode: a report"; }
+		rm -f "$tmp/kt.kct"
+		run "kctreetest $mode" 0 -- $lockdep $mode kctreetest wicked -th 4 -it 1 "$tmp/kt.kct" 3000 &&
+			{ has "kctreetest $mode" "ok"
+			  [ "$(reports)" -eq 0 ] || fail "kctreetest $mode: a report"; }
+	done
+else
+	echo "SKIP: kyotocabinet-utils not installed"
+fi
+
+[ $failed -eq 0 ] && echo "ksync-lockdep test passed"
+exit $failed

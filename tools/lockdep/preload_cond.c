@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libksync-preload: pthread_cond_*.
+ *
+ * Validating: the C library waits; lockdep sees the mutex released for
+ * the wait and taken again after it, which is what happens.
+ *
+ * Replacing: a condition variable must release and retake the program's
+ * mutex, now a ksync mutex the C library's condvar cannot handle, so it
+ * is ksync's: a sequence number that every signal bumps, and a futex wait
+ * on it.  A waiter reads the sequence while holding the mutex, so a signal
+ * made after it let go changes the number and the futex wait returns at
+ * once: no wakeup is lost.  Wakeups may be spurious, as POSIX allows.  It
+ * lives in the first bytes of the pthread_cond_t, zero in
+ * PTHREAD_COND_INITIALIZER; process-shared condition variables stay the C
+ * library's (its __wrefs marks them).
+ */
+#include "preload.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
+#define COND_SHARED_MASK	1u	/* the C library's __wrefs bit */
+
+struct rcond {
+	uint32_t seq;		/* futex word: bumped by every signal */
+	uint32_t waiters;	/* skip the wake system call when 0 */
+	uint32_t clock;		/* CLOCK_REALTIME (0) or CLOCK_MONOTONIC */
+};
+
+_Static_assert(sizeof(struct rcond) <= offsetof(struct __pthread_cond_s, __wrefs),
+	       "the replacement condvar must leave __wrefs alone");
+
+static struct rcond *rcond(pthread_cond_t *c)
+{
+	return (struct rcond *)(void *)c;
+}
+
+static bool replaced(const pthread_cond_t *c)
+{
+	return preload_replacing() && !(c->__data.__wrefs & COND_SHARED_MASK) &&
+	       !preload_is_foreign(c);
+}
+
+static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, word, op, val, ts, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+/* Let go of the mutex for the wait, whoever implements it. */
+static int release_mutex(pthread_mutex_t *m, uintptr_t ip)
+{
+	if (preload_mutex_replaced(m))
+		return preload_mutex_unlock(m, ip);
+	preload_mutex_wait_begin(m, ip);
+	return realfn()->real_mutex_unlock(m);
+}
+
+static void retake_mutex(pthread_mutex_t *m, uintptr_t ip)
+{
+	if (preload_mutex_replaced(m)) {
+		preload_mutex_relock(m, ip);
+		return;
+	}
+	preload_mutex_wait_end(m, ip);
+	realfn()->real_mutex_lock(m);
+}
+
+static int rcond_wait(pthread_cond_t *c, pthread_mutex_t *m, bool timed, clockid_t clock,
+		      const struct timespec *abstime, uintptr_t ip)
+{
+	struct rcond *rc = rcond(c);
+	int saved_errno = errno, ret = 0;
+	uint32_t seq;
+	long r;
+
+	if (timed && (!preload_timespec_valid(abstime) ||
+		      (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)))
+		return EINVAL;
+	if (!preload_mutex_owned(m))
+		return EPERM;
+	/*
+	 * seq_cst, with the signaller's bump and its read of waiters: either
+	 * it sees us counted and wakes, or we see its bump in the futex wait.
+	 */
+	seq = __atomic_load_n(&rc->seq, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&rc->waiters, 1, __ATOMIC_SEQ_CST);
+	if (release_mutex(m, ip)) {
+		__atomic_fetch_sub(&rc->waiters, 1, __ATOMIC_RELAXED);
+		return EPERM;
+	}
+	if (timed) {
+		struct timespec ts = *abstime;
+		int op = FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG |
+			 (clock == CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0);
+
+		r = futex(&rc->seq, op, seq, &ts);
+		if (r < 0 && errno == ETIMEDOUT)
+			ret = ETIMEDOUT;
+	} else {
+		futex(&rc->seq, FUTEX_WAIT_PRIVATE, seq, NULL);
+	}
+	__atomic_fetch_sub(&rc->waiters, 1, __ATOMIC_RELAXED);
+	retake_mutex(m, ip);
+	errno = saved_errno;
+	return ret;
+}
+
+static int rcond_wake(pthread_cond_t *c, int n)
+{
+	struct rcond *rc = rcond(c);
+	int saved_errno = errno;
+
+	/* seq_cst: see rcond_wait(). */
+	__atomic_fetch_add(&rc->seq, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&rc->waiters, __ATOMIC_SEQ_CST))
+		futex(&rc->seq, FUTEX_WAKE_PRIVATE, (uint32_t)n, NULL);
+	errno = saved_errno;
+	return 0;
+}
+
+/* The C library's condvar cannot release a ksync mutex. */
+static int mismatched(void)
+{
+	static bool said;
+
+	if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+		fprintf(stderr, "ksync-lockdep: a process-shared condition variable used with "
+			"a private mutex cannot be replaced; the wait fails with EINVAL\n");
+	return EINVAL;
+}
+
+/* The C library waits; lockdep sees the mutex go and come back. */
+static int vcond_wait(pthread_cond_t *c, pthread_mutex_t *m, int kind, clockid_t clock,
+		      const struct timespec *abstime, uintptr_t ip)
+{
+	const struct real_pthread *f = realfn();
+	bool validating = preload_validating();
+	int ret;
+
+	if (preload_mutex_replaced(m))
+		return mismatched();
+	if (validating)
+		preload_mutex_wait_begin(m, ip);
+	if (kind == 0)
+		ret = f->real_cond_wait(c, m);
+	else if (kind == 1)
+		ret = f->real_cond_timedwait(c, m, abstime);
+	else
+		ret = f->real_cond_clockwait ? f->real_cond_clockwait(c, m, clock, abstime) : ENOSYS;
+	if (validating)
+		preload_mutex_wait_end(m, ip);
+	return ret;
+}
+
+PRELOAD_API int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
+{
+	int pshared = PTHREAD_PROCESS_PRIVATE;
+	clockid_t clock = CLOCK_REALTIME;
+
+	if (!preload_replacing())
+		return realfn()->real_cond_init(c, attr);
+	if (preload_in_ksync()) {
+		preload_set_foreign(c);
+		return realfn()->real_cond_init(c, attr);
+	}
+	preload_clear_foreign(c);
+	if (attr) {
+		pthread_condattr_getpshared(attr, &pshared);
+		pthread_condattr_getclock(attr, &clock);
+	}
+	if (pshared != PTHREAD_PROCESS_PRIVATE)
+		return realfn()->real_cond_init(c, attr);
+	memset(c, 0, sizeof(*c));
+	rcond(c)->clock = (uint32_t)clock;
+	return 0;
+}
+
+PRELOAD_API int pthread_cond_destroy(pthread_cond_t *c)
+{
+	if (replaced(c))
+		return 0;
+	preload_clear_foreign(c);
+	return realfn()->real_cond_destroy(c);
+}
+
+PRELOAD_API int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	if (replaced(c))
+		return rcond_wait(c, m, false, CLOCK_REALTIME, NULL, RET_IP);
+	return vcond_wait(c, m, 0, CLOCK_REALTIME, NULL, RET_IP);
+}
+
+PRELOAD_API int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+				       const struct timespec *abstime)
+{
+	if (replaced(c))
+		return rcond_wait(c, m, true, (clockid_t)rcond(c)->clock, abstime, RET_IP);
+	return vcond_wait(c, m, 1, CLOCK_REALTIME, abstime, RET_IP);
+}
+
+PRELOAD_API int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
+				       clockid_t clock, const struct timespec *abstime)
+{
+	if (replaced(c))
+		return rcond_wait(c, m, true, clock, abstime, RET_IP);
+	return vcond_wait(c, m, 2, clock, abstime, RET_IP);
+}
+
+PRELOAD_API int pthread_cond_signal(pthread_cond_t *c)
+{
+	if (replaced(c))
+		return rcond_wake(c, 1);
+	return realfn()->real_cond_signal(c);
+}
+
+PRELOAD_API int pthread_cond_broadcast(pthread_cond_t *c)
+{
+	if (replaced(c))
+		return rcond_wake(c, INT_MAX);
+	return realfn()->real_cond_broadcast(c);
+}

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libksync-preload: pthread_rwlock_*.
+ *
+ * Validating: lockdep sees a reader as recursive (read = 2), because the
+ * C library's default rwlock lets a reader in past waiting writers, so a
+ * thread may read-lock it again; a rwlock made with
+ * PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP is not (read = 1).
+ *
+ * Replacing: a ksync rw_semaphore, pointed to from the first word of the
+ * pthread_rwlock_t as for mutexes.  An rw_semaphore's readers are not
+ * recursive - a queued writer stops new readers - but POSIX lets a thread
+ * hold a read lock several times, so each thread counts its own read holds
+ * and takes the rw_semaphore once.  Process-shared rwlocks stay the C
+ * library's (__data.__shared marks them).
+ */
+#include "preload.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <ksync/rwsem.h>
+
+struct rrwlock {
+	struct rw_semaphore sem;
+	void *writer;		/* the write owner's CPU block */
+	const pthread_rwlock_t *user;	/* the pthread_rwlock_t it stands for */
+};
+
+static void print_rrwlock(const struct lockdep_map *map)
+{
+	const struct rrwlock *r = (const void *)((const char *)map -
+						 offsetof(struct rrwlock, sem.dep_map));
+
+	ksync_report_printf(" @%p", (const void *)r->user);
+}
+
+/*
+ * The read locks this thread holds, and how many times each: a small
+ * table that grows (a program may hold a thousand bucket locks at once).
+ */
+struct read_hold {
+	struct rrwlock *r;
+	unsigned int count;
+};
+
+#define READ_HOLDS_FIRST	16
+
+static __thread struct read_holds {
+	struct read_hold *slot;
+	unsigned int size, used;	/* used: high-water mark of slots in use */
+	struct read_hold first[READ_HOLDS_FIRST];
+} holds __attribute__((tls_model("initial-exec")));
+
+static struct lock_class_key plain_key;
+
+static struct rrwlock **rrwlock_slot(pthread_rwlock_t *rw)
+{
+	return (struct rrwlock **)(void *)rw;
+}
+
+static bool replaced(const pthread_rwlock_t *rw)
+{
+	if (!preload_replacing() || rw->__data.__shared || preload_is_foreign(rw))
+		return false;
+	/* First met while ksync works for itself: the C library's for good. */
+	if (preload_in_ksync() && !__atomic_load_n((struct rrwlock *const *)(const void *)rw,
+						   __ATOMIC_ACQUIRE)) {
+		preload_set_foreign(rw);
+		return false;
+	}
+	return true;
+}
+
+static struct rrwlock *rrwlock_new(pthread_rwlock_t *rw, uintptr_t ip, bool from_init)
+{
+	struct rrwlock *r = preload_obj_get(POOL_RWLOCK, sizeof(*r));
+	bool validating = preload_validating();
+	struct shadow *s = NULL;
+
+	if (!r)
+		return NULL;
+	preload_busy++;
+	if (validating)
+		s = from_init ? shadow_init(rw, SHADOW_RWLOCK, ip)
+			      : shadow_get(rw, SHADOW_RWLOCK, ip);
+	ksync_init_rwsem(&r->sem, s ? s->map.name : "pthread_rwlock",
+			 s ? s->map.key : &plain_key);
+	if (s)
+		preload_set_cmp_fn(&r->sem.dep_map, print_rrwlock);
+	r->user = rw;
+	preload_busy--;
+	return r;
+}
+
+static struct rrwlock *rrwlock_of(pthread_rwlock_t *rw, uintptr_t ip)
+{
+	struct rrwlock **slot = rrwlock_slot(rw), *r, *none = NULL;
+
+	/* Acquire: pairs with the release that published it complete. */
+	r = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(r != NULL, 1))
+		return r;
+	r = rrwlock_new(rw, ip, false);
+	if (r && !__atomic_compare_exchange_n(slot, &none, r, 0, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE)) {
+		preload_obj_put(POOL_RWLOCK, r);
+		r = none;
+	}
+	return r;
+}
+
+static bool write_owned(struct rrwlock *r)
+{
+	return __atomic_load_n(&r->writer, __ATOMIC_RELAXED) == (void *)ksync_tls.cpu &&
+	       ksync_tls.cpu;
+}
+
+static struct read_hold *read_hold(struct rrwlock *r)
+{
+	for (unsigned int i = 0; i < holds.used; i++)
+		if (holds.slot[i].r == r)
+			return &holds.slot[i];
+	return NULL;
+}
+
+/* A slot for a new read hold, growing the table if it is full. */
+static struct read_hold *new_read_hold(struct rrwlock *r)
+{
+	struct read_hold *h = NULL;
+
+	if (!holds.slot) {
+		holds.slot = holds.first;
+		holds.size = READ_HOLDS_FIRST;
+	}
+	for (unsigned int i = 0; i < holds.used && !h; i++)
+		if (!holds.slot[i].r)
+			h = &holds.slot[i];
+	if (!h && holds.used == holds.size) {
+		struct read_hold *bigger = preload_alloc(2 * holds.size * sizeof(*bigger));
+
+		if (!bigger)
+			return NULL;
+		memcpy(bigger, holds.slot, holds.size * sizeof(*bigger));
+		holds.slot = bigger;	/* the old one is not reused: small */
+		holds.size *= 2;
+	}
+	if (!h)
+		h = &holds.slot[holds.used++];
+	h->r = r;
+	h->count = 1;
+	return h;
+}
+
+static void drop_read_hold(struct read_hold *h)
+{
+	h->r = NULL;
+	while (holds.used && !holds.slot[holds.used - 1].r)
+		holds.used--;
+}
+
+static int rrw_rdlock(pthread_rwlock_t *rw, uintptr_t ip, uint64_t deadline, bool trylock)
+{
+	struct rrwlock *r = rrwlock_of(rw, ip);
+	struct read_hold *h;
+	int ret = 0;
+
+	if (!r)
+		return ENOMEM;
+	if (write_owned(r)) {
+		if (trylock)
+			return EBUSY;
+		preload_tell_relock(&r->sem.dep_map, 1, ip);
+		return EDEADLK;
+	}
+	if ((h = read_hold(r))) {
+		if (h->count == ~0u)
+			return EAGAIN;
+		h->count++;
+		return 0;
+	}
+	preload_blame(ip);
+	if (trylock)
+		ret = __ksync_down_read_trylock(&r->sem, NULL) ? 0 : EBUSY;
+	else if (deadline)
+		ret = ksync_down_read_until(&r->sem, deadline, NULL) ? ETIMEDOUT : 0;
+	else
+		__ksync_down_read(&r->sem, TASK_UNINTERRUPTIBLE, 0, NULL);
+	preload_unblame();
+	if (!ret && !new_read_hold(r)) {
+		__ksync_up_read(&r->sem, NULL);
+		ret = EAGAIN;		/* no memory to count it in */
+	}
+	return ret;
+}
+
+static int rrw_wrlock(pthread_rwlock_t *rw, uintptr_t ip, uint64_t deadline, bool trylock)
+{
+	struct rrwlock *r = rrwlock_of(rw, ip);
+	int ret = 0;
+
+	if (!r)
+		return ENOMEM;
+	if (write_owned(r) || read_hold(r)) {
+		if (trylock)
+			return EBUSY;
+		preload_tell_relock(&r->sem.dep_map, 0, ip);
+		return EDEADLK;
+	}
+	preload_blame(ip);
+	if (trylock)
+		ret = __ksync_down_write_trylock(&r->sem, NULL) ? 0 : EBUSY;
+	else if (deadline)
+		ret = ksync_down_write_until(&r->sem, deadline, NULL) ? ETIMEDOUT : 0;
+	else
+		__ksync_down_write(&r->sem, TASK_UNINTERRUPTIBLE, 0, NULL, NULL);
+	preload_unblame();
+	if (!ret)
+		__atomic_store_n(&r->writer, (void *)ksync_tls.cpu, __ATOMIC_RELAXED);
+	return ret;
+}
+
+static int rrw_unlock(pthread_rwlock_t *rw, uintptr_t ip)
+{
+	struct rrwlock *r = rrwlock_of(rw, ip);
+	struct read_hold *h;
+
+	if (!r)
+		return EPERM;
+	preload_blame(ip);
+	if (write_owned(r)) {
+		__atomic_store_n(&r->writer, NULL, __ATOMIC_RELAXED);
+		__ksync_up_write(&r->sem, NULL);
+	} else if ((h = read_hold(r))) {
+		if (!--h->count) {
+			drop_read_hold(h);
+			__ksync_up_read(&r->sem, NULL);
+		}
+	} else {
+		preload_unblame();
+		preload_tell_bad_unlock(&r->sem.dep_map, ip);
+		return EPERM;
+	}
+	preload_unblame();
+	return 0;
+}
+
+static int rrw_init(pthread_rwlock_t *rw, const pthread_rwlockattr_t *attr, uintptr_t ip)
+{
+	int pshared = PTHREAD_PROCESS_PRIVATE;
+	struct rrwlock *r;
+
+	if (attr)
+		pthread_rwlockattr_getpshared(attr, &pshared);
+	if (pshared != PTHREAD_PROCESS_PRIVATE)
+		return -1;
+	memset(rw, 0, sizeof(*rw));
+	r = rrwlock_new(rw, ip, true);
+	if (!r)
+		return ENOMEM;
+	__atomic_store_n(rrwlock_slot(rw), r, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int rrw_destroy(pthread_rwlock_t *rw)
+{
+	struct rrwlock *r = __atomic_load_n(rrwlock_slot(rw), __ATOMIC_ACQUIRE);
+	struct shadow *s;
+
+	if (!r)
+		return 0;
+	if (rwsem_is_locked(&r->sem))
+		return EBUSY;
+	if ((s = shadow_find(rw)))
+		s->destroyed = 1;
+	__atomic_store_n(rrwlock_slot(rw), NULL, __ATOMIC_RELAXED);
+	preload_obj_put(POOL_RWLOCK, r);
+	return 0;
+}
+
+/* --- validated ------------------------------------------------------------------------- */
+
+static struct shadow *vrw(pthread_rwlock_t *rw, uintptr_t ip)
+{
+	struct shadow *s = shadow_get(rw, SHADOW_RWLOCK, ip);
+
+	if (s && !s->read)
+		s->read = rw->__data.__flags == PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP ?
+			  1 : 2;
+	return s;
+}
+
+/*
+ * A read lock this thread holds for reading already, on a rwlock that lets
+ * readers past waiting writers (the C library's default): it cannot wait,
+ * so, like a trylock, it orders nothing.  (Not so for a
+ * PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP rwlock, whose readers queue
+ * behind writers: there the second read is a real dependency.)
+ */
+static bool read_again(struct shadow *s)
+{
+	return s && s->read == 2 && ksync_lock_is_held_type(&s->map, 1) == LOCK_STATE_HELD;
+}
+
+/* A lock call of either kind: lockdep first, then the C library. */
+static int vrw_lock(pthread_rwlock_t *rw, uintptr_t ip, bool write,
+		    int (*lock)(pthread_rwlock_t *), int (*try)(pthread_rwlock_t *))
+{
+	struct shadow *s;
+	int ret;
+
+	if (!preload_validating())
+		return lock(rw);
+	s = vrw(rw, ip);
+	preload_acquire(s, !write && read_again(s), write ? 0 : (s ? s->read : 2), ip);
+	/* lock_stat: a failed try makes the wait that follows a contention. */
+	if (s && preload_stat() && !try(rw)) {
+		ret = 0;
+	} else {
+		if (preload_stat())
+			preload_contended(s, ip);
+		ret = lock(rw);
+	}
+	if (ret)
+		preload_release(s, ip);
+	else
+		preload_acquired(s, ip);
+	return ret;
+}
+
+static int vrw_trylock(pthread_rwlock_t *rw, uintptr_t ip, bool write,
+		       int (*trylock)(pthread_rwlock_t *))
+{
+	int ret = trylock(rw);
+	struct shadow *s;
+
+	if (!ret && preload_validating() && (s = vrw(rw, ip)))
+		preload_acquire(s, 1, write ? 0 : s->read, ip);
+	return ret;
+}
+
+static int vrw_timedlock(pthread_rwlock_t *rw, uintptr_t ip, bool write, clockid_t clock,
+			 const struct timespec *abstime, bool clocked)
+{
+	const struct real_pthread *f = realfn();
+	struct shadow *s = NULL;
+	int ret;
+
+	if (preload_validating()) {
+		s = vrw(rw, ip);
+		preload_acquire(s, 0, write ? 0 : (s ? s->read : 2), ip);
+	}
+	if (clocked)
+		ret = write ? (f->real_rwlock_clockwrlock ? f->real_rwlock_clockwrlock(rw, clock, abstime) : ENOSYS)
+			    : (f->real_rwlock_clockrdlock ? f->real_rwlock_clockrdlock(rw, clock, abstime) : ENOSYS);
+	else
+		ret = write ? f->real_rwlock_timedwrlock(rw, abstime) : f->real_rwlock_timedrdlock(rw, abstime);
+	if (ret)
+		preload_release(s, ip);
+	return ret;
+}
+
+/* --- the entry points ----------------------------------------------------------------- */
+
+PRELOAD_API int pthread_rwlock_init(pthread_rwlock_t *rw, const pthread_rwlockattr_t *attr)
+{
+	uintptr_t ip = RET_IP;
+	struct shadow *s;
+	int ret;
+
+	if (preload_replacing()) {
+		/* Made while ksync works for itself: the C library's for good. */
+		if (preload_in_ksync()) {
+			preload_set_foreign(rw);
+		} else {
+			preload_clear_foreign(rw);
+			if ((ret = rrw_init(rw, attr, ip)) >= 0)
+				return ret;
+		}
+	}
+	ret = realfn()->real_rwlock_init(rw, attr);
+	if (!ret && preload_validating() && (s = shadow_init(rw, SHADOW_RWLOCK, ip)))
+		s->read = 0;	/* vrw() reads the kind again */
+	return ret;
+}
+
+PRELOAD_API int pthread_rwlock_destroy(pthread_rwlock_t *rw)
+{
+	struct shadow *s;
+
+	if (replaced(rw))
+		return rrw_destroy(rw);
+	preload_clear_foreign(rw);	/* the address may hold another lock next */
+	if (preload_validating() && (s = shadow_find(rw))) {
+		ksync_debug_check_no_locks_freed(&s->map, sizeof(s->map));
+		s->destroyed = 1;
+	}
+	return realfn()->real_rwlock_destroy(rw);
+}
+
+PRELOAD_API int pthread_rwlock_rdlock(pthread_rwlock_t *rw)
+{
+	if (replaced(rw))
+		return rrw_rdlock(rw, RET_IP, 0, false);
+	return vrw_lock(rw, RET_IP, false, realfn()->real_rwlock_rdlock,
+			realfn()->real_rwlock_tryrdlock);
+}
+
+PRELOAD_API int pthread_rwlock_wrlock(pthread_rwlock_t *rw)
+{
+	if (replaced(rw))
+		return rrw_wrlock(rw, RET_IP, 0, false);
+	return vrw_lock(rw, RET_IP, true, realfn()->real_rwlock_wrlock,
+			realfn()->real_rwlock_trywrlock);
+}
+
+PRELOAD_API int pthread_rwlock_tryrdlock(pthread_rwlock_t *rw)
+{
+	if (replaced(rw))
+		return rrw_rdlock(rw, RET_IP, 0, true);
+	return vrw_trylock(rw, RET_IP, false, realfn()->real_rwlock_tryrdlock);
+}
+
+PRELOAD_API int pthread_rwlock_trywrlock(pthread_rwlock_t *rw)
+{
+	if (replaced(rw))
+		return rrw_wrlock(rw, RET_IP, 0, true);
+	return vrw_trylock(rw, RET_IP, true, realfn()->real_rwlock_trywrlock);
+}
+
+static int timed(pthread_rwlock_t *rw, uintptr_t ip, bool write, clockid_t clock,
+		 const struct timespec *abstime, bool clocked)
+{
+	uint64_t deadline;
+
+	if (!replaced(rw))
+		return vrw_timedlock(rw, ip, write, clock, abstime, clocked);
+	if (!preload_timespec_valid(abstime) ||
+	    (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC))
+		return EINVAL;
+	deadline = preload_deadline_ns(clock, abstime);
+	return write ? rrw_wrlock(rw, ip, deadline, false) : rrw_rdlock(rw, ip, deadline, false);
+}
+
+PRELOAD_API int pthread_rwlock_timedrdlock(pthread_rwlock_t *rw, const struct timespec *t)
+{
+	return timed(rw, RET_IP, false, CLOCK_REALTIME, t, false);
+}
+
+PRELOAD_API int pthread_rwlock_timedwrlock(pthread_rwlock_t *rw, const struct timespec *t)
+{
+	return timed(rw, RET_IP, true, CLOCK_REALTIME, t, false);
+}
+
+PRELOAD_API int pthread_rwlock_clockrdlock(pthread_rwlock_t *rw, clockid_t clock,
+					   const struct timespec *t)
+{
+	return timed(rw, RET_IP, false, clock, t, true);
+}
+
+PRELOAD_API int pthread_rwlock_clockwrlock(pthread_rwlock_t *rw, clockid_t clock,
+					   const struct timespec *t)
+{
+	return timed(rw, RET_IP, true, clock, t, true);
+}
+
+PRELOAD_API int pthread_rwlock_unlock(pthread_rwlock_t *rw)
+{
+	uintptr_t ip = RET_IP;
+
+	if (replaced(rw))
+		return rrw_unlock(rw, ip);
+	if (preload_validating())
+		preload_release(vrw(rw, ip), ip);
+	return realfn()->real_rwlock_unlock(rw);
+}
