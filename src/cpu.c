@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -165,6 +166,31 @@ int ksync_cpu_register(void)
 int ksync_num_online_cpus(void)
 {
 	return __atomic_load_n(&cpus_online, __ATOMIC_RELAXED);
+}
+
+/* CPUs in our affinity mask, counted once (0: not yet). */
+static int hw_cpus;
+
+static int hw_cpus_count(void)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	return n > 0 ? n : 1;
+}
+
+bool ksync_cpus_oversubscribed(void)
+{
+	/* Relaxed: a plain cached number; racing first callers agree. */
+	int hw = __atomic_load_n(&hw_cpus, __ATOMIC_RELAXED);
+
+	if (__ksync_unlikely(!hw)) {
+		hw = hw_cpus_count();
+		__atomic_store_n(&hw_cpus, hw, __ATOMIC_RELAXED);
+	}
+	return ksync_num_online_cpus() > hw;
 }
 
 static void cpu_unregister(struct ksync_cpu *c)

@@ -67,6 +67,11 @@ struct ksync_cpu *ksync_cpu_of(int cpu);
 /* CPU cpu's block if it was ever allocated, else NULL (allocates nothing). */
 struct ksync_cpu *ksync_cpu_peek(int cpu);
 void ksync_cpu_fork_child(void);
+/*
+ * More ksync threads than hardware CPUs this process may run on: a
+ * spinner would then likely take the CPU its lock's owner needs.
+ */
+bool ksync_cpus_oversubscribed(void);
 
 /* This thread's block, registering the thread on first use. */
 static inline struct ksync_cpu *ksync_this_cpu(void)
