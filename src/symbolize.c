@@ -27,6 +27,8 @@
 typedef struct Dwfl Dwfl;
 typedef struct Dwfl_Module Dwfl_Module;
 typedef struct Dwfl_Line Dwfl_Line;
+typedef struct Dwarf_Die Dwarf_Die;	/* only ever pointed to */
+typedef struct Dwarf_Line Dwarf_Line;
 typedef struct {
 	void *find_elf;
 	void *find_debuginfo;
@@ -48,6 +50,12 @@ static struct {
 	const char *(*module_info)(Dwfl_Module *, void ***, uint64_t *, uint64_t *,
 				   uint64_t *, uint64_t *, const char **,
 				   const char **);
+	/* For modules without .debug_aranges (see cu_line()); may be NULL. */
+	Dwarf_Die *(*nextcu)(Dwfl_Module *, Dwarf_Die *, uint64_t *);
+	int (*haspc)(Dwarf_Die *, uint64_t);
+	Dwarf_Line *(*getsrc_die)(Dwarf_Die *, uint64_t);
+	const char *(*linesrc)(Dwarf_Line *, uint64_t *, uint64_t *);
+	int (*lineno)(Dwarf_Line *, int *);
 	dwfl_callbacks_t callbacks;
 	Dwfl *dwfl;
 	int state;	/* 0 untried, 1 ready, -1 unavailable */
@@ -95,6 +103,11 @@ static int dw_load(void)
 	DW_SYM(getsrc, "dwfl_module_getsrc");
 	DW_SYM(lineinfo, "dwfl_lineinfo");
 	DW_SYM(module_info, "dwfl_module_info");
+	*(void **)&dw.nextcu = dlsym(h, "dwfl_module_nextcu");
+	*(void **)&dw.haspc = dlsym(h, "dwarf_haspc");
+	*(void **)&dw.getsrc_die = dlsym(h, "dwarf_getsrc_die");
+	*(void **)&dw.linesrc = dlsym(h, "dwarf_linesrc");
+	*(void **)&dw.lineno = dlsym(h, "dwarf_lineno");
 	dw.callbacks.find_elf = dlsym(h, "dwfl_linux_proc_find_elf");
 	dw.callbacks.find_debuginfo = dlsym(h, "dwfl_standard_find_debuginfo");
 	if (!dw.callbacks.find_elf || !dw.callbacks.find_debuginfo)
@@ -157,6 +170,31 @@ static void copy_name(char *dst, size_t len, const char *src)
 	ksync_snprintf(dst, len, "%s", src);
 }
 
+/*
+ * The line of addr found by walking the module's compile units: the
+ * libdw of Debian 12 (0.188) finds a CU only through .debug_aranges,
+ * which clang does not emit unless asked (-gdwarf-aranges).  Only
+ * reports come here.
+ */
+static const char *cu_line(Dwfl_Module *mod, uint64_t addr, int *lineno)
+{
+	Dwarf_Die *cu = NULL;
+	Dwarf_Line *line;
+	uint64_t bias;
+
+	if (!dw.nextcu || !dw.haspc || !dw.getsrc_die || !dw.linesrc || !dw.lineno)
+		return NULL;
+	while ((cu = dw.nextcu(mod, cu, &bias)) != NULL) {
+		if (dw.haspc(cu, addr - bias) <= 0)
+			continue;
+		line = dw.getsrc_die(cu, addr - bias);
+		if (line && dw.lineno(line, lineno) == 0)
+			return dw.linesrc(line, NULL, NULL);
+		return NULL;
+	}
+	return NULL;
+}
+
 static bool dw_lookup(uintptr_t addr, struct place *p)
 {
 	Dwfl_Module *mod;
@@ -183,7 +221,8 @@ static bool dw_lookup(uintptr_t addr, struct place *p)
 	copy_name(p->module, sizeof(p->module), basename_of(modname));
 	p->modoff = addr - start;
 	line = dw.getsrc(mod, addr);
-	file = line ? dw.lineinfo(line, &a, &p->line, NULL, NULL, NULL) : NULL;
+	file = line ? dw.lineinfo(line, &a, &p->line, NULL, NULL, NULL) :
+		      cu_line(mod, addr, &p->line);
 	if (file)
 		copy_name(p->file, sizeof(p->file), basename_of(file));
 	return true;
