@@ -242,8 +242,13 @@ static bool mergeable(const struct ksync_held_lock *top, const struct lock_class
 		return true;
 	cmp = class_cmp_fn(class);
 
+	/*
+	 * A trylock orders nothing, so it may join any entry; a blocking
+	 * acquisition may not join a trylock's entry, which recorded no
+	 * dependencies on the locks below it.
+	 */
 	return cmp && top->instance != a->map && top->read == a->read &&
-	       !top->trylock && !a->trylock && cmp(top->instance, a->map) < 0;
+	       (a->trylock || !top->trylock) && cmp(top->instance, a->map) < 0;
 }
 
 /*

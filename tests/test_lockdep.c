@@ -7,6 +7,7 @@
  * must NOT be reported: subclass nesting, nest_lock, orders that agree
  * across many threads, read recursion where it is allowed.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <ksync/lockdep.h>
@@ -371,6 +372,74 @@ static void nest_lock_not_held(void)
 }
 
 /*
+ * lockdep_set_lock_cmp_fn(): 64 mutexes and 64 spinlocks of one class
+ * each, ordered by address.  Taken in order (the spinlocks by trylock)
+ * they neither report recursion nor overflow the 48-entry held-lock
+ * stack: each run is one entry.
+ */
+#define NR_ORDERED 64
+static struct mutex ordered_m[NR_ORDERED];
+static spinlock_t ordered_s[NR_ORDERED];
+
+static int by_address(const struct lockdep_map *a, const struct lockdep_map *b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static void print_index(const struct lockdep_map *map)
+{
+	const struct mutex *m = (const void *)((const char *)map - offsetof(struct mutex, dep_map));
+
+	ksync_report_printf(" [slot %d]", (int)(m - ordered_m));
+}
+
+static void init_ordered(void)
+{
+	for (int i = 0; i < NR_ORDERED; i++) {
+		mutex_init(&ordered_m[i]);
+		lockdep_set_lock_cmp_fn(&ordered_m[i], by_address, print_index);
+		spin_lock_init(&ordered_s[i]);
+		lockdep_set_lock_cmp_fn(&ordered_s[i], by_address, NULL);
+	}
+}
+
+static void cmp_fn_ordered(void)
+{
+	struct ksync_lockdep_stats st;
+
+	init_ordered();
+	for (int i = 0; i < NR_ORDERED; i++)
+		mutex_lock(&ordered_m[i]);
+	for (int i = 0; i < NR_ORDERED; i++) {
+		if (!spin_trylock(&ordered_s[i]))
+			abort();
+	}
+	ksync_lockdep_get_stats(&st);
+	if (st.max_depth != 2) {
+		printf("held-lock stack %lu deep, not 2\n", st.max_depth);
+		abort();
+	}
+	for (int i = 0; i < NR_ORDERED; i += 2)	/* any order */
+		spin_unlock(&ordered_s[i]);
+	for (int i = 1; i < NR_ORDERED; i += 2)
+		spin_unlock(&ordered_s[i]);
+	for (int i = NR_ORDERED - 1; i >= 0; i--)
+		mutex_unlock(&ordered_m[i]);
+	printf("went on\n");
+}
+
+/* Against the order: recursive locking, and the print_fn's words. */
+static void cmp_fn_reversed(void)
+{
+	init_ordered();
+	mutex_lock(&ordered_m[5]);
+	mutex_lock(&ordered_m[3]);
+	mutex_unlock(&ordered_m[3]);
+	mutex_unlock(&ordered_m[5]);
+	printf("went on\n");
+}
+
+/*
  * 16 threads (more than cores) take random subsets of A < B < C < D, in
  * that order, mutexes and spinlocks mixed: never a report.
  */
@@ -504,6 +573,8 @@ static const struct ktest_scenario scenarios[] = {
 	{ "nest_lock", nest_lock },
 	{ "nest_lock_missing", nest_lock_missing },
 	{ "nest_lock_not_held", nest_lock_not_held },
+	{ "cmp_fn_ordered", cmp_fn_ordered },
+	{ "cmp_fn_reversed", cmp_fn_reversed },
 	{ "consistent_threads", consistent_threads },
 	{ "two_thread_cycle", two_thread_cycle },
 	{ "mixed_cycle", mixed_cycle },
@@ -643,6 +714,14 @@ static void test_nest_lock(void)
 	CHECK_OUT(&c, "but this task is not holding:\nspin_B\n");
 }
 
+static void test_cmp_fn(void)
+{
+	expect_silence("cmp_fn_ordered");
+	expect_report("cmp_fn_reversed", "WARNING: possible recursive locking detected\n");
+	CHECK_OUT(&c, " [slot 3]");
+	CHECK_OUT(&c, " [slot 5]");
+}
+
 static void test_consistent_threads(void)
 {
 	expect_silence("consistent_threads");
@@ -711,6 +790,7 @@ int main(int argc, char **argv)
 	RUN(test_rwsem_correct);
 	RUN(test_read_rules);
 	RUN(test_nest_lock);
+	RUN(test_cmp_fn);
 	RUN(test_consistent_threads);
 	RUN(test_two_thread_cycle);
 	RUN(test_mixed);
