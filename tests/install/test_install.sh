@@ -23,4 +23,14 @@ cc -o "$prefix/hello-static" "$src_dir/hello.c" $(pkg-config --cflags ksync) \
 test -x "$prefix/bin/ksync-bench"
 test -x "$prefix/bin/ksync-torture"
 ls "$libdir"/libksync.so.* >/dev/null
+
+# The installed ksync-lockdep finds its installed preload library (no
+# build tree beside it) and validates a plain pthread program.
+if [ -x "$prefix/bin/ksync-lockdep" ]; then
+	test -f "$libdir/libksync-preload.so"
+	cc -o "$prefix/abba" "$src_dir/abba.c" -lpthread
+	out=$("$prefix/bin/ksync-lockdep" "$prefix/abba" 2>&1)
+	echo "$out" | grep -q "WARNING: possible circular locking dependency detected"
+	echo "$out" | grep -q "abba done"
+fi
 echo "install test passed"

@@ -78,7 +78,8 @@ for mode in "" "--replace"; do
 done
 
 # --- what a pthread program may count on, in every mode -----------------------------------
-for mode in "" "--replace" "--replace --no-validate"; do
+for mode in "" "--replace" "--replace --no-validate" "--replace=mutex" \
+	    "--replace=rwlock,spin" "--replace=cond --no-validate"; do
 	run "semantics $mode" 0 -- $lockdep $mode "$progs/pt_semantics" &&
 		has "semantics $mode" "semantics ok"
 	run "stress $mode" 0 -- $lockdep $mode "$progs/pt_stress" 16 &&
@@ -105,6 +106,7 @@ fi
 run "bad option" 2 -- $lockdep --no-such-option true && has "bad option" "unknown option"
 run "no program" 2 -- $lockdep && has "no program" "no program to run"
 run "bad class" 2 -- $lockdep --class nonsense true
+run "bad kinds" 2 -- $lockdep --replace=mutex,semaphore true && has "bad kinds" "not 'mutex,semaphore'"
 
 # --- programs nobody here wrote -------------------------------------------------------------
 if command -v python3 >/dev/null && python3 -c 'import sqlite3' 2>/dev/null; then

@@ -47,6 +47,7 @@ struct options {
 	const char *graph;
 	const char *class;
 	const char *class_depth;
+	const char *replace_kinds;
 	bool stat, replace, no_validate, keep_going;
 };
 
@@ -62,9 +63,10 @@ static void usage(FILE *f)
 		"  --stat              write lock statistics (lock_stat) at exit\n"
 		"  --stat-file FILE    ... to FILE instead of the report stream\n"
 		"  --graph FILE.dot    write the lock dependency graph at exit\n"
-		"  --replace           run the program's mutexes, rwlocks, spinlocks and\n"
+		"  --replace[=KINDS]   run the program's mutexes, rwlocks, spinlocks and\n"
 		"                      condition variables on ksync's mutex, rw_semaphore\n"
-		"                      and queued spinlock\n"
+		"                      and queued spinlock (KINDS: some of mutex,rwlock,\n"
+		"                      spin,cond; mutex brings cond with it)\n"
 		"  --no-validate       no lockdep (with --replace: ksync's locks alone)\n"
 		"  --class site        one lock class per place locks are initialised\n"
 		"                      (the default)\n"
@@ -94,6 +96,18 @@ static void die(int status, const char *fmt, ...)
 	exit(status);
 }
 
+static bool valid_kinds(const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+	bool ok = copy && *copy;
+
+	for (char *k = strtok_r(copy, ",", &save); k && ok; k = strtok_r(NULL, ",", &save))
+		ok = !strcmp(k, "mutex") || !strcmp(k, "rwlock") || !strcmp(k, "spin") ||
+		     !strcmp(k, "cond");
+	free(copy);
+	return ok;
+}
+
 static int parse(int argc, char **argv, struct options *o)
 {
 	enum { O_LOG = 256, O_STAT, O_STAT_FILE, O_GRAPH, O_REPLACE, O_NO_VALIDATE,
@@ -103,7 +117,7 @@ static int parse(int argc, char **argv, struct options *o)
 		{ "stat", no_argument, NULL, O_STAT },
 		{ "stat-file", required_argument, NULL, O_STAT_FILE },
 		{ "graph", required_argument, NULL, O_GRAPH },
-		{ "replace", no_argument, NULL, O_REPLACE },
+		{ "replace", optional_argument, NULL, O_REPLACE },
 		{ "no-validate", no_argument, NULL, O_NO_VALIDATE },
 		{ "class", required_argument, NULL, O_CLASS },
 		{ "class-depth", required_argument, NULL, O_CLASS_DEPTH },
@@ -122,7 +136,7 @@ static int parse(int argc, char **argv, struct options *o)
 		case O_STAT: o->stat = true; break;
 		case O_STAT_FILE: o->stat = true; o->stat_file = optarg; break;
 		case O_GRAPH: o->graph = optarg; break;
-		case O_REPLACE: o->replace = true; break;
+		case O_REPLACE: o->replace = true; o->replace_kinds = optarg; break;
 		case O_NO_VALIDATE: o->no_validate = true; break;
 		case O_CLASS: o->class = optarg; break;
 		case O_CLASS_DEPTH: o->class_depth = optarg; break;
@@ -139,6 +153,9 @@ static int parse(int argc, char **argv, struct options *o)
 			exit(EXIT_USAGE);
 		}
 	}
+	if (o->replace_kinds && !valid_kinds(o->replace_kinds))
+		die(EXIT_USAGE, "--replace=KINDS takes mutex, rwlock, spin and cond, "
+		    "separated by commas, not '%s'", o->replace_kinds);
 	if (o->class && strcmp(o->class, "site") && strcmp(o->class, "instance"))
 		die(EXIT_USAGE, "--class must be 'site' or 'instance', not '%s'", o->class);
 	if (o->class_depth && (strlen(o->class_depth) != 1 || o->class_depth[0] < '1' ||
@@ -288,7 +305,7 @@ static void set_environment(const struct options *o, const char *lib)
 	if (!o->no_validate)
 		set("KSYNC_LOCKDEP", "1");
 	if (o->replace)
-		set("KSYNC_PRELOAD_REPLACE", "1");
+		set("KSYNC_PRELOAD_REPLACE", o->replace_kinds ? o->replace_kinds : "1");
 	if (o->class)
 		set("KSYNC_PRELOAD_CLASS", o->class);
 	if (o->class_depth)

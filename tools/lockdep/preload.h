@@ -80,7 +80,13 @@ static inline const struct real_pthread *realfn(void)
 
 /* --- configuration (set by ksync-lockdep in the environment) ------------------- */
 
-extern bool preload_replace;		/* KSYNC_PRELOAD_REPLACE=1 */
+/*
+ * KSYNC_PRELOAD_REPLACE=1 (all) or a list of mutex,rwlock,spin,cond: the
+ * kinds of lock replaced.  Replacing mutexes replaces condition variables
+ * too (the C library's cannot release a ksync mutex).
+ */
+enum { REPLACE_MUTEX = 1, REPLACE_RWLOCK = 2, REPLACE_SPIN = 4, REPLACE_COND = 8 };
+extern unsigned int preload_replace;
 extern bool preload_instance_classes;	/* KSYNC_PRELOAD_CLASS=instance */
 extern unsigned int preload_class_depth;	/* KSYNC_PRELOAD_CLASS_DEPTH, 1-4 */
 
@@ -104,11 +110,11 @@ static inline bool preload_validating(void)
 	       !ksync_tls.in_ksync;
 }
 
-/* --replace is on (whether this lock is replaced is the caller's to say). */
-static inline bool preload_replacing(void)
+/* This kind of lock is replaced (whether this one is, the caller says). */
+static inline bool preload_replacing(unsigned int kind)
 {
 	realfn();	/* the settings are read with the real functions */
-	return preload_replace;
+	return preload_replace & kind;
 }
 
 /* ksync is working for itself (symbolising with libdw). */

@@ -44,7 +44,7 @@ static struct rcond *rcond(pthread_cond_t *c)
 
 static bool replaced(const pthread_cond_t *c)
 {
-	return preload_replacing() && !(c->__data.__wrefs & COND_SHARED_MASK) &&
+	return preload_replacing(REPLACE_COND) && !(c->__data.__wrefs & COND_SHARED_MASK) &&
 	       !preload_is_foreign(c);
 }
 
@@ -164,7 +164,7 @@ PRELOAD_API int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a
 	int pshared = PTHREAD_PROCESS_PRIVATE;
 	clockid_t clock = CLOCK_REALTIME;
 
-	if (!preload_replacing())
+	if (!preload_replacing(REPLACE_COND))
 		return realfn()->real_cond_init(c, attr);
 	if (preload_in_ksync()) {
 		preload_set_foreign(c);

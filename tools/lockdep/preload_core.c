@@ -16,7 +16,7 @@
 #include <ksync/qspinlock.h>
 
 struct real_pthread real;
-bool preload_replace;
+unsigned int preload_replace;
 bool preload_instance_classes;
 unsigned int preload_class_depth = 2;
 __thread int preload_busy __attribute__((tls_model("initial-exec")));
@@ -27,6 +27,25 @@ static bool env_is(const char *name, const char *value)
 	const char *v = getenv(name);
 
 	return v && !strcmp(v, value);
+}
+
+static unsigned int replace_kinds(const char *v)
+{
+	unsigned int kinds = 0;
+
+	if (!v || !*v || !strcmp(v, "0"))
+		return 0;
+	if (!strcmp(v, "1") || !strcmp(v, "all"))
+		return REPLACE_MUTEX | REPLACE_RWLOCK | REPLACE_SPIN | REPLACE_COND;
+	if (strstr(v, "mutex"))
+		kinds |= REPLACE_MUTEX | REPLACE_COND;
+	if (strstr(v, "rwlock"))
+		kinds |= REPLACE_RWLOCK;
+	if (strstr(v, "spin"))
+		kinds |= REPLACE_SPIN;
+	if (strstr(v, "cond"))
+		kinds |= REPLACE_COND;
+	return kinds;
 }
 
 /* pthread_cond_* come in two versions; the program uses the current one. */
@@ -82,7 +101,7 @@ void preload_resolve(void)
 	 * lock already, and every lock must be replaced or not from its
 	 * first use.
 	 */
-	preload_replace = env_is("KSYNC_PRELOAD_REPLACE", "1");
+	preload_replace = replace_kinds(getenv("KSYNC_PRELOAD_REPLACE"));
 	preload_instance_classes = env_is("KSYNC_PRELOAD_CLASS", "instance");
 	depth = getenv("KSYNC_PRELOAD_CLASS_DEPTH");
 	if (depth && atoi(depth) >= 1 && atoi(depth) <= 4)

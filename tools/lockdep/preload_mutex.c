@@ -62,7 +62,7 @@ static struct rmutex **rmutex_slot(pthread_mutex_t *m)
 
 bool preload_mutex_replaced(const pthread_mutex_t *m)
 {
-	if (!preload_replacing() || (m->__data.__kind & KIND_GLIBC_ONLY) ||
+	if (!preload_replacing(REPLACE_MUTEX) || (m->__data.__kind & KIND_GLIBC_ONLY) ||
 	    preload_is_foreign(m))
 		return false;
 	/* First met while ksync works for itself: the C library's for good. */
@@ -286,7 +286,7 @@ PRELOAD_API int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t
 	uintptr_t ip = RET_IP;
 	int ret;
 
-	if (preload_replacing()) {
+	if (preload_replacing(REPLACE_MUTEX)) {
 		/* Made while ksync works for itself: the C library's for good. */
 		if (preload_in_ksync()) {
 			preload_set_foreign(m);

@@ -38,20 +38,92 @@ static void print_rrwlock(const struct lockdep_map *map)
 
 /*
  * The read locks this thread holds, and how many times each: a small
- * table that grows (a program may hold a thousand bucket locks at once).
+ * open-addressed table (linear probing, deletion by shifting back) that
+ * doubles when half full - a program may hold a thousand bucket locks.
  */
 struct read_hold {
 	struct rrwlock *r;
 	unsigned int count;
 };
 
-#define READ_HOLDS_FIRST	16
+#define READ_HOLDS_FIRST	16	/* a power of two */
 
 static __thread struct read_holds {
 	struct read_hold *slot;
-	unsigned int size, used;	/* used: high-water mark of slots in use */
+	unsigned int size, used;
 	struct read_hold first[READ_HOLDS_FIRST];
 } holds __attribute__((tls_model("initial-exec")));
+
+static unsigned int hold_slot(const struct rrwlock *r, unsigned int size)
+{
+	return (unsigned int)(((uintptr_t)r * 0x9e3779b97f4a7c15ull) >> 40) & (size - 1);
+}
+
+static struct read_hold *read_hold(struct rrwlock *r)
+{
+	if (!holds.used)
+		return NULL;
+	for (unsigned int i = hold_slot(r, holds.size);; i = (i + 1) & (holds.size - 1)) {
+		if (holds.slot[i].r == r)
+			return &holds.slot[i];
+		if (!holds.slot[i].r)
+			return NULL;
+	}
+}
+
+static void put_hold(struct read_hold *table, unsigned int size, struct rrwlock *r,
+		     unsigned int count)
+{
+	unsigned int i = hold_slot(r, size);
+
+	while (table[i].r)
+		i = (i + 1) & (size - 1);
+	table[i].r = r;
+	table[i].count = count;
+}
+
+/* A slot for a new read hold, growing the table when half full. */
+static struct read_hold *new_read_hold(struct rrwlock *r)
+{
+	if (!holds.slot) {
+		holds.slot = holds.first;
+		holds.size = READ_HOLDS_FIRST;
+	}
+	if (2 * (holds.used + 1) > holds.size) {
+		unsigned int size = 2 * holds.size;
+		struct read_hold *bigger = preload_alloc(size * sizeof(*bigger));
+
+		if (!bigger)
+			return NULL;
+		for (unsigned int i = 0; i < holds.size; i++)
+			if (holds.slot[i].r)
+				put_hold(bigger, size, holds.slot[i].r, holds.slot[i].count);
+		holds.slot = bigger;	/* the old one is not reused: small */
+		holds.size = size;
+	}
+	put_hold(holds.slot, holds.size, r, 1);
+	holds.used++;
+	return read_hold(r);
+}
+
+/* Empty the slot, moving later entries of its probe run back into it. */
+static void drop_read_hold(struct read_hold *h)
+{
+	unsigned int mask = holds.size - 1, hole = (unsigned int)(h - holds.slot);
+
+	for (unsigned int i = (hole + 1) & mask; holds.slot[i].r; i = (i + 1) & mask) {
+		unsigned int home = hold_slot(holds.slot[i].r, holds.size);
+
+		/* Movable if its home is not in (hole, i] (cyclically). */
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			holds.slot[hole] = holds.slot[i];
+			hole = i;
+		}
+	}
+	holds.slot[hole].r = NULL;
+	holds.slot[hole].count = 0;
+	holds.used--;
+}
 
 static struct lock_class_key plain_key;
 
@@ -62,7 +134,7 @@ static struct rrwlock **rrwlock_slot(pthread_rwlock_t *rw)
 
 static bool replaced(const pthread_rwlock_t *rw)
 {
-	if (!preload_replacing() || rw->__data.__shared || preload_is_foreign(rw))
+	if (!preload_replacing(REPLACE_RWLOCK) || rw->__data.__shared || preload_is_foreign(rw))
 		return false;
 	/* First met while ksync works for itself: the C library's for good. */
 	if (preload_in_ksync() && !__atomic_load_n((struct rrwlock *const *)(const void *)rw,
@@ -115,49 +187,6 @@ static bool write_owned(struct rrwlock *r)
 {
 	return __atomic_load_n(&r->writer, __ATOMIC_RELAXED) == (void *)ksync_tls.cpu &&
 	       ksync_tls.cpu;
-}
-
-static struct read_hold *read_hold(struct rrwlock *r)
-{
-	for (unsigned int i = 0; i < holds.used; i++)
-		if (holds.slot[i].r == r)
-			return &holds.slot[i];
-	return NULL;
-}
-
-/* A slot for a new read hold, growing the table if it is full. */
-static struct read_hold *new_read_hold(struct rrwlock *r)
-{
-	struct read_hold *h = NULL;
-
-	if (!holds.slot) {
-		holds.slot = holds.first;
-		holds.size = READ_HOLDS_FIRST;
-	}
-	for (unsigned int i = 0; i < holds.used && !h; i++)
-		if (!holds.slot[i].r)
-			h = &holds.slot[i];
-	if (!h && holds.used == holds.size) {
-		struct read_hold *bigger = preload_alloc(2 * holds.size * sizeof(*bigger));
-
-		if (!bigger)
-			return NULL;
-		memcpy(bigger, holds.slot, holds.size * sizeof(*bigger));
-		holds.slot = bigger;	/* the old one is not reused: small */
-		holds.size *= 2;
-	}
-	if (!h)
-		h = &holds.slot[holds.used++];
-	h->r = r;
-	h->count = 1;
-	return h;
-}
-
-static void drop_read_hold(struct read_hold *h)
-{
-	h->r = NULL;
-	while (holds.used && !holds.slot[holds.used - 1].r)
-		holds.used--;
 }
 
 static int rrw_rdlock(pthread_rwlock_t *rw, uintptr_t ip, uint64_t deadline, bool trylock)
@@ -369,7 +398,7 @@ PRELOAD_API int pthread_rwlock_init(pthread_rwlock_t *rw, const pthread_rwlockat
 	struct shadow *s;
 	int ret;
 
-	if (preload_replacing()) {
+	if (preload_replacing(REPLACE_RWLOCK)) {
 		/* Made while ksync works for itself: the C library's for good. */
 		if (preload_in_ksync()) {
 			preload_set_foreign(rw);

@@ -39,7 +39,7 @@ static void set_shared(const pthread_spinlock_t *l, bool on)
 		const void *cur = __atomic_load_n(&shared[i], __ATOMIC_RELAXED);
 
 		if (on && !cur) {
-			__atomic_store_n(&shared[i], l, __ATOMIC_RELAXED);
+			__atomic_store_n(&shared[i], (const void *)l, __ATOMIC_RELAXED);
 			/* Release: the entry is there before the count says so. */
 			__atomic_fetch_add(&nr_shared, 1, __ATOMIC_RELEASE);
 			break;
@@ -55,7 +55,7 @@ static void set_shared(const pthread_spinlock_t *l, bool on)
 
 static bool replaced(const pthread_spinlock_t *l)
 {
-	return preload_replacing() && !is_shared(l) && !preload_is_foreign((const void *)l);
+	return preload_replacing(REPLACE_SPIN) && !is_shared(l) && !preload_is_foreign((const void *)l);
 }
 
 static arch_spinlock_t *qlock(pthread_spinlock_t *l)
@@ -70,11 +70,11 @@ PRELOAD_API int pthread_spin_init(pthread_spinlock_t *l, int pshared)
 	uintptr_t ip = RET_IP;
 	int ret;
 
-	if (preload_replacing() && preload_in_ksync())
+	if (preload_replacing(REPLACE_SPIN) && preload_in_ksync())
 		preload_set_foreign((const void *)l);
-	else if (preload_replacing())
+	else if (preload_replacing(REPLACE_SPIN))
 		preload_clear_foreign((const void *)l);
-	if (pshared == PTHREAD_PROCESS_SHARED && preload_replacing()) {
+	if (pshared == PTHREAD_PROCESS_SHARED && preload_replacing(REPLACE_SPIN)) {
 		if (nr_shared >= MAX_SHARED)
 			return ENOMEM;
 		set_shared(l, true);
@@ -99,7 +99,7 @@ PRELOAD_API int pthread_spin_destroy(pthread_spinlock_t *l)
 		ksync_debug_check_no_locks_freed(&s->map, sizeof(s->map));
 		s->destroyed = 1;
 	}
-	if (preload_replace && is_shared(l))
+	if ((preload_replace & REPLACE_SPIN) && is_shared(l))
 		set_shared(l, false);
 	preload_clear_foreign((const void *)l);
 	return realfn()->real_spin_destroy(l);
