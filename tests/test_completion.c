@@ -16,56 +16,9 @@
 #include <ksync/interrupt.h>
 #include <ksync/smp.h>
 #include <ksync/spinlock.h>
-#include "ktest.h"
+#include "ktest_deadline.h"
 
-#define DEADLINE_S	20.0
-#define LONG_WAIT	((unsigned long)(DEADLINE_S * HZ))
-
-static void *join_or_fail(pthread_t t)
-{
-	struct timespec ts;
-	void *ret;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)DEADLINE_S;
-	if (pthread_timedjoin_np(t, &ret, &ts) != 0)
-		KTEST_FAIL("a thread is stuck: a lost wakeup?");
-	return ret;
-}
-
-#define WAIT_UNTIL(cond)						\
-	do {								\
-		double __end = ktest_now() + DEADLINE_S;		\
-		while (!(cond)) {					\
-			if (ktest_now() > __end)			\
-				KTEST_FAIL("timed out waiting for %s", #cond); \
-			ktest_sleep_ms(1);				\
-		}							\
-	} while (0)
-
-/*
- * The stress tests use some waits without a timeout (down(), wait_event(),
- * ...): if a wakeup were lost there, fail loudly here rather than hang
- * until ctest gives up.
- */
-#define WATCHDOG_S	150
-
-static void *watchdog(void *arg)
-{
-	ktest_sleep_ms(WATCHDOG_S * 1000);
-	fprintf(stderr, "FAIL %s: still running after %d s: a lost wakeup?\n",
-		ktest_current, WATCHDOG_S);
-	_exit(1);
-	return arg;
-}
-
-static void start_watchdog(void)
-{
-	pthread_t t;
-
-	CHECK(pthread_create(&t, NULL, watchdog, NULL) == 0);
-	CHECK(pthread_detach(t) == 0);
-}
+#define LONG_WAIT	((unsigned long)(KTEST_DEADLINE_S * HZ))
 
 /* Waiters queued, counted under the completion's lock. */
 static int queued(struct completion *x)
@@ -183,11 +136,11 @@ static void test_complete_all(void)
 	init_completion(&all_done);
 	for (long i = 0; i < ALL_WAITERS; i++)
 		CHECK(pthread_create(&t[i], NULL, all_waiter, (void *)i) == 0);
-	WAIT_UNTIL(queued(&all_done) == ALL_WAITERS);
+	KTEST_WAIT_UNTIL(queued(&all_done) == ALL_WAITERS);
 	CHECK_EQ(all_returned, 0);
 	complete_all(&all_done);
 	for (int i = 0; i < ALL_WAITERS; i++)
-		join_or_fail(t[i]);
+		ktest_join_or_fail(t[i]);
 	CHECK_EQ(all_returned, ALL_WAITERS);
 	CHECK_EQ(queued(&all_done), 0);
 
@@ -227,17 +180,17 @@ static void test_complete_wakes_one_fifo(void)
 	init_completion(&one_done);
 	for (long i = 0; i < 3; i++) {
 		CHECK(pthread_create(&t[i], NULL, one_waiter, (void *)i) == 0);
-		WAIT_UNTIL(queued(&one_done) == i + 1);
+		KTEST_WAIT_UNTIL(queued(&one_done) == i + 1);
 	}
 	for (int i = 0; i < 3; i++) {
 		complete(&one_done);
-		WAIT_UNTIL(__atomic_load_n(&order_next, __ATOMIC_ACQUIRE) == i + 1);
+		KTEST_WAIT_UNTIL(__atomic_load_n(&order_next, __ATOMIC_ACQUIRE) == i + 1);
 		ktest_sleep_ms(10);
 		CHECK_EQ(__atomic_load_n(&order_next, __ATOMIC_ACQUIRE), i + 1);
 		CHECK_EQ(order[i], i);
 	}
 	for (int i = 0; i < 3; i++)
-		join_or_fail(t[i]);
+		ktest_join_or_fail(t[i]);
 	CHECK_EQ(done_of(&one_done), 0);
 }
 
@@ -275,18 +228,18 @@ static void test_timeouts(void)
 	t0 = ktest_now();
 	left = wait_for_completion_timeout(&x, 5000);
 	dt = ktest_now() - t0;
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK(left >= 1 && left <= 5000);
 	CHECK((double)left >= 5000 - dt * 1000 - 1);
 	CHECK(dt < 5.0);
 
 	CHECK(pthread_create(&t, NULL, complete_later, &x) == 0);
 	r = wait_for_completion_interruptible_timeout(&x, 5000);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK(r >= 1 && r <= 5000);
 	CHECK(pthread_create(&t, NULL, complete_later, &x) == 0);
 	r = wait_for_completion_killable_timeout(&x, 5000);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK(r >= 1 && r <= 5000);
 	CHECK_EQ(done_of(&x), 0);
 }
@@ -339,7 +292,7 @@ static pthread_t start_waiter(enum how how)
 	waiter_cpu = -1;
 	waiter_result = 12345;
 	CHECK(pthread_create(&t, NULL, signal_waiter, (void *)(long)how) == 0);
-	WAIT_UNTIL(queued(&sig_done) == 1);
+	KTEST_WAIT_UNTIL(queued(&sig_done) == 1);
 	return t;
 }
 
@@ -365,13 +318,13 @@ static void test_interruptible_and_killable(void)
 
 	t = start_waiter(HOW_INTERRUPTIBLE);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), -EINTR);
 	CHECK_EQ(queued(&sig_done), 0);
 
 	t = start_waiter(HOW_INTR_TIMEOUT);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), -EINTR);
 
 	/* Killable: an interrupt does not end it, a fatal signal does. */
@@ -380,12 +333,12 @@ static void test_interruptible_and_killable(void)
 	ktest_sleep_ms(30);
 	CHECK_EQ(result(), 12345);
 	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), -EINTR);
 
 	t = start_waiter(HOW_KILL_TIMEOUT);
 	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), -EINTR);
 
 	/* The plain wait sleeps through both. */
@@ -395,13 +348,13 @@ static void test_interruptible_and_killable(void)
 	ktest_sleep_ms(30);
 	CHECK_EQ(result(), 12345);
 	complete(&sig_done);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), 0);
 
 	/* An interrupted waiter did not consume the event. */
 	t = start_waiter(HOW_INTERRUPTIBLE);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), -EINTR);
 	complete(&sig_done);
 	CHECK(try_wait_for_completion(&sig_done));
@@ -428,23 +381,23 @@ static void test_complete_from_handler(void)
 	/* On the sleeping thread itself: success, not an interruption. */
 	t = start_waiter(HOW_INTERRUPTIBLE);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), 0);
 	t = start_waiter(HOW_PLAIN);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), 0);
 
 	/* On another thread. */
 	helper_stop = 0;
 	CHECK(pthread_create(&h, NULL, idle_helper, NULL) == 0);
-	WAIT_UNTIL(__atomic_load_n(&helper_cpu, __ATOMIC_ACQUIRE) >= 0);
+	KTEST_WAIT_UNTIL(__atomic_load_n(&helper_cpu, __ATOMIC_ACQUIRE) >= 0);
 	t = start_waiter(HOW_KILL_TIMEOUT);
 	CHECK_EQ(ksync_raise_irq(helper_cpu, SIGUSR2), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK(result() >= 1);
 	__atomic_store_n(&helper_stop, 1, __ATOMIC_RELEASE);
-	join_or_fail(h);
+	ktest_join_or_fail(h);
 	CHECK(free_irq(SIGUSR2, &sig_done) != NULL);
 }
 
@@ -465,9 +418,9 @@ static void test_free_after_completion_done(void)
 		CHECK(x != NULL);
 		init_completion(x);
 		CHECK(pthread_create(&t, NULL, complete_it, x) == 0);
-		WAIT_UNTIL(completion_done(x));
+		KTEST_WAIT_UNTIL(completion_done(x));
 		free(x);	/* complete() has let go of it: ASan would say */
-		join_or_fail(t);
+		ktest_join_or_fail(t);
 	}
 }
 
@@ -639,7 +592,7 @@ static void test_handler_use_is_silent(void)
 int main(int argc, char **argv)
 {
 	ktest_child_main(argc, argv, scenarios);
-	start_watchdog();
+	ktest_start_watchdog();
 	RUN(test_initial_state);
 	RUN(test_events_are_counted);
 	RUN(test_complete_all);

@@ -21,56 +21,9 @@
 #include <ksync/mutex.h>
 #include <ksync/smp.h>
 #include <ksync/spinlock.h>
-#include "ktest.h"
+#include "ktest_deadline.h"
 
-#define DEADLINE_S	20.0
-#define LONG_WAIT	((long)(DEADLINE_S * HZ))
-
-static void *join_or_fail(pthread_t t)
-{
-	struct timespec ts;
-	void *ret;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)DEADLINE_S;
-	if (pthread_timedjoin_np(t, &ret, &ts) != 0)
-		KTEST_FAIL("a thread is stuck: a lost notification?");
-	return ret;
-}
-
-#define WAIT_UNTIL(cond)						\
-	do {								\
-		double __end = ktest_now() + DEADLINE_S;		\
-		while (!(cond)) {					\
-			if (ktest_now() > __end)			\
-				KTEST_FAIL("timed out waiting for %s", #cond); \
-			ktest_sleep_ms(1);				\
-		}							\
-	} while (0)
-
-/*
- * The stress tests use some waits without a timeout (down(), wait_event(),
- * ...): if a wakeup were lost there, fail loudly here rather than hang
- * until ctest gives up.
- */
-#define WATCHDOG_S	150
-
-static void *watchdog(void *arg)
-{
-	ktest_sleep_ms(WATCHDOG_S * 1000);
-	fprintf(stderr, "FAIL %s: still running after %d s: a lost wakeup?\n",
-		ktest_current, WATCHDOG_S);
-	_exit(1);
-	return arg;
-}
-
-static void start_watchdog(void)
-{
-	pthread_t t;
-
-	CHECK(pthread_create(&t, NULL, watchdog, NULL) == 0);
-	CHECK(pthread_detach(t) == 0);
-}
+#define LONG_WAIT	((long)(KTEST_DEADLINE_S * HZ))
 
 static int queued(struct condvar *cv)
 {
@@ -301,7 +254,7 @@ static pthread_t start_waiter(enum kind kind, enum how how)
 	waiter_cpu = -1;
 	waiter_result = 12345;
 	CHECK(pthread_create(&t, NULL, one_waiter, (void *)(long)how) == 0);
-	WAIT_UNTIL(queued(&cv1) == 1);
+	KTEST_WAIT_UNTIL(queued(&cv1) == 1);
 	return t;
 }
 
@@ -341,7 +294,7 @@ static void test_each_lock_type(void)
 		for (int how = HOW_PLAIN; how <= HOW_INTR_TIMEOUT; how++) {
 			t = start_waiter(k, how);
 			set_flag_and_notify();
-			join_or_fail(t);
+			ktest_join_or_fail(t);
 			if (how == HOW_TIMEOUT || how == HOW_INTR_TIMEOUT)
 				CHECK(result() >= 1 && result() <= LONG_WAIT);	/* Woken */
 			else
@@ -350,11 +303,11 @@ static void test_each_lock_type(void)
 		/* Signal: -EINTR, with the lock held again (checked inside). */
 		t = start_waiter(k, HOW_INTR);
 		CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-		join_or_fail(t);
+		ktest_join_or_fail(t);
 		CHECK_EQ(result(), -EINTR);
 		t = start_waiter(k, HOW_INTR_TIMEOUT);
 		CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-		join_or_fail(t);
+		ktest_join_or_fail(t);
 		CHECK_EQ(result(), -EINTR);
 		/* The uninterruptible ones sleep through it. */
 		t = start_waiter(k, HOW_TIMEOUT);
@@ -362,7 +315,7 @@ static void test_each_lock_type(void)
 		ktest_sleep_ms(30);
 		CHECK_EQ(result(), 12345);
 		set_flag_and_notify();
-		join_or_fail(t);
+		ktest_join_or_fail(t);
 		CHECK(result() >= 1);
 		CHECK(!waitqueue_active(&cv1.wait_queue_head));
 	}
@@ -401,9 +354,9 @@ static void test_notify_from_handler(void)
 		waiter_result = 12345;
 		__atomic_store_n(&handler_flag, 0, __ATOMIC_RELEASE);
 		CHECK(pthread_create(&t, NULL, irq_woken_waiter, NULL) == 0);
-		WAIT_UNTIL(queued(&cv1) == 1);
+		KTEST_WAIT_UNTIL(queued(&cv1) == 1);
 		CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-		join_or_fail(t);
+		ktest_join_or_fail(t);
 		CHECK_EQ(result(), 0);
 	}
 	CHECK(free_irq(SIGUSR2, &cv1) != NULL);
@@ -443,7 +396,7 @@ static int woken(void)
 
 static void expect_woken(int want)
 {
-	WAIT_UNTIL(woken() >= want);
+	KTEST_WAIT_UNTIL(woken() >= want);
 	ktest_sleep_ms(20);
 	CHECK_EQ(woken(), want);
 }
@@ -456,7 +409,7 @@ static void test_notify_one_fifo_and_all(void)
 	crowd_woken = 0;
 	for (long i = 0; i < CROWD; i++) {
 		CHECK(pthread_create(&t[i], NULL, crowd_waiter, (void *)i) == 0);
-		WAIT_UNTIL(queued(&crowd_cv) == i + 1);
+		KTEST_WAIT_UNTIL(queued(&crowd_cv) == i + 1);
 	}
 	condvar_notify_one(&crowd_cv);
 	expect_woken(1);
@@ -467,7 +420,7 @@ static void test_notify_one_fifo_and_all(void)
 	condvar_notify_all(&crowd_cv);
 	expect_woken(CROWD);
 	for (int i = 0; i < CROWD; i++)
-		join_or_fail(t[i]);
+		ktest_join_or_fail(t[i]);
 	CHECK_EQ(queued(&crowd_cv), 0);
 }
 
@@ -493,11 +446,11 @@ static void test_with_guard(void)
 	condvar_init(&crowd_cv);
 	crowd_woken = 0;
 	CHECK(pthread_create(&t, NULL, guarded_waiter, NULL) == 0);
-	WAIT_UNTIL(queued(&crowd_cv) == 1);
+	KTEST_WAIT_UNTIL(queued(&crowd_cv) == 1);
 	scoped_guard(mutex, &crowd_mutex)
 		crowd_woken = 1;
 	condvar_notify_one(&crowd_cv);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(crowd_woken, 2);
 	CHECK(!mutex_is_locked(&crowd_mutex));
 }
@@ -694,7 +647,7 @@ static void test_misuse_reported(void)
 int main(int argc, char **argv)
 {
 	ktest_child_main(argc, argv, scenarios);
-	start_watchdog();
+	ktest_start_watchdog();
 	RUN(test_not_sticky_and_timeouts);
 	RUN(test_each_lock_type);
 	RUN(test_notify_from_handler);

@@ -15,57 +15,9 @@
 #include <ksync/semaphore.h>
 #include <ksync/smp.h>
 #include <ksync/spinlock.h>
-#include "ktest.h"
+#include "ktest_deadline.h"
 
 #define THREADS		16
-#define DEADLINE_S	20.0	/* for anything that should take far less */
-
-/* Join, or fail if the thread is still stuck after DEADLINE_S. */
-static void *join_or_fail(pthread_t t)
-{
-	struct timespec ts;
-	void *ret;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)DEADLINE_S;
-	if (pthread_timedjoin_np(t, &ret, &ts) != 0)
-		KTEST_FAIL("a thread is stuck: a lost wakeup?");
-	return ret;
-}
-
-#define WAIT_UNTIL(cond)						\
-	do {								\
-		double __end = ktest_now() + DEADLINE_S;		\
-		while (!(cond)) {					\
-			if (ktest_now() > __end)			\
-				KTEST_FAIL("timed out waiting for %s", #cond); \
-			ktest_sleep_ms(1);				\
-		}							\
-	} while (0)
-
-/*
- * The stress tests use some waits without a timeout (down(), wait_event(),
- * ...): if a wakeup were lost there, fail loudly here rather than hang
- * until ctest gives up.
- */
-#define WATCHDOG_S	150
-
-static void *watchdog(void *arg)
-{
-	ktest_sleep_ms(WATCHDOG_S * 1000);
-	fprintf(stderr, "FAIL %s: still running after %d s: a lost wakeup?\n",
-		ktest_current, WATCHDOG_S);
-	_exit(1);
-	return arg;
-}
-
-static void start_watchdog(void)
-{
-	pthread_t t;
-
-	CHECK(pthread_create(&t, NULL, watchdog, NULL) == 0);
-	CHECK(pthread_detach(t) == 0);
-}
 
 /* Under the semaphore's lock, as the semaphore itself reads them. */
 static int queued(struct semaphore *sem)
@@ -208,18 +160,18 @@ static void test_fifo_handoff_no_barging(void)
 	got_slot = got_next = 0;
 	for (long i = 0; i < 3; i++) {
 		CHECK(pthread_create(&t[i], NULL, fifo_waiter, (void *)i) == 0);
-		WAIT_UNTIL(queued(&fifo_sem) == i + 1);	/* queued in this order */
+		KTEST_WAIT_UNTIL(queued(&fifo_sem) == i + 1);	/* queued in this order */
 	}
 	for (int i = 0; i < 3; i++) {
 		up(&fifo_sem);
 		/* Handed to the first waiter: no unit left for a newcomer. */
 		CHECK_EQ(down_trylock(&fifo_sem), 1);
 		CHECK_EQ(count_of(&fifo_sem), 0);
-		WAIT_UNTIL(got_count() == i + 1);
+		KTEST_WAIT_UNTIL(got_count() == i + 1);
 		CHECK_EQ(got_order[i], i);
 	}
 	for (int i = 0; i < 3; i++)
-		join_or_fail(t[i]);
+		ktest_join_or_fail(t[i]);
 	CHECK_EQ(queued(&fifo_sem), 0);
 }
 
@@ -238,15 +190,15 @@ static void test_timed_out_waiter_leaves_queue(void)
 	sema_init(&fifo_sem, 0);
 	got_slot = got_next = 0;
 	CHECK(pthread_create(&a, NULL, timing_out_waiter, NULL) == 0);
-	WAIT_UNTIL(queued(&fifo_sem) == 1);
+	KTEST_WAIT_UNTIL(queued(&fifo_sem) == 1);
 	CHECK(pthread_create(&b, NULL, fifo_waiter, (void *)7) == 0);
-	WAIT_UNTIL(queued(&fifo_sem) == 2);
-	CHECK_EQ((long)join_or_fail(a), -ETIME);
+	KTEST_WAIT_UNTIL(queued(&fifo_sem) == 2);
+	CHECK_EQ((long)ktest_join_or_fail(a), -ETIME);
 	CHECK_EQ(queued(&fifo_sem), 1);
 	up(&fifo_sem);
-	WAIT_UNTIL(got_count() == 1);
+	KTEST_WAIT_UNTIL(got_count() == 1);
 	CHECK_EQ(got_order[0], 7);
-	join_or_fail(b);
+	ktest_join_or_fail(b);
 	CHECK_EQ(count_of(&fifo_sem), 0);
 }
 
@@ -292,7 +244,7 @@ static pthread_t start_waiter(enum how how)
 	waiter_cpu = -1;
 	waiter_result = 1;
 	CHECK(pthread_create(&t, NULL, signal_waiter, (void *)(long)how) == 0);
-	WAIT_UNTIL(queued(&sig_sem) == 1);
+	KTEST_WAIT_UNTIL(queued(&sig_sem) == 1);
 	return t;
 }
 
@@ -318,7 +270,7 @@ static void test_interruptible_and_killable(void)
 
 	t = start_waiter(HOW_INTERRUPTIBLE);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), -EINTR);
 	CHECK_EQ(queued(&sig_sem), 0);
 	CHECK_EQ(count_of(&sig_sem), 0);
@@ -329,14 +281,14 @@ static void test_interruptible_and_killable(void)
 	ktest_sleep_ms(30);
 	CHECK_EQ(result(), 1);
 	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), -EINTR);
 	CHECK_EQ(queued(&sig_sem), 0);
 
 	/* Interruptible ends on a fatal signal too. */
 	t = start_waiter(HOW_INTERRUPTIBLE);
 	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), -EINTR);
 
 	/* down() sleeps through both, and takes the unit when it comes. */
@@ -346,7 +298,7 @@ static void test_interruptible_and_killable(void)
 	ktest_sleep_ms(30);
 	CHECK_EQ(result(), 1);
 	up(&sig_sem);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), 0);
 	CHECK_EQ(count_of(&sig_sem), 0);
 
@@ -373,7 +325,7 @@ static void test_earlier_interrupt_does_not_count(void)
 	CHECK_EQ(ksync_irqs_handled(), handled + 1);
 	CHECK(pthread_create(&t, NULL, up_later, &sig_sem) == 0);
 	CHECK_EQ(down_interruptible(&sig_sem), 0);	/* not -EINTR */
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK(free_irq(SIGUSR1, NULL) != NULL);
 }
 
@@ -389,12 +341,12 @@ static void test_up_from_handler_on_sleeper(void)
 	CHECK_EQ(request_irq(SIGUSR2, up_handler, 0, "sem-up", &sig_sem), 0);
 	t = start_waiter(HOW_DOWN);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), 0);
 
 	t = start_waiter(HOW_INTERRUPTIBLE);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), 0);
 	CHECK_EQ(count_of(&sig_sem), 0);
 	CHECK(free_irq(SIGUSR2, &sig_sem) != NULL);
@@ -419,13 +371,13 @@ static void test_up_from_handler_elsewhere(void)
 	CHECK_EQ(request_irq(SIGUSR2, up_handler, 0, "sem-up", &sig_sem), 0);
 	helper_stop = 0;
 	CHECK(pthread_create(&h, NULL, idle_helper, NULL) == 0);
-	WAIT_UNTIL(__atomic_load_n(&helper_cpu, __ATOMIC_ACQUIRE) >= 0);
+	KTEST_WAIT_UNTIL(__atomic_load_n(&helper_cpu, __ATOMIC_ACQUIRE) >= 0);
 	t = start_waiter(HOW_KILLABLE);
 	CHECK_EQ(ksync_raise_irq(helper_cpu, SIGUSR2), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), 0);
 	__atomic_store_n(&helper_stop, 1, __ATOMIC_RELEASE);
-	join_or_fail(h);
+	ktest_join_or_fail(h);
 	CHECK(free_irq(SIGUSR2, &sig_sem) != NULL);
 }
 
@@ -474,7 +426,7 @@ static void take(long i, long round)
 			KTEST_FAIL("down_killable() failed with no signal");
 		break;
 	case 3:
-		if (down_timeout(&stress_sem, (long)(DEADLINE_S * HZ)))
+		if (down_timeout(&stress_sem, (long)(KTEST_DEADLINE_S * HZ)))
 			KTEST_FAIL("down_timeout() timed out: a lost wakeup?");
 		break;
 	default:
@@ -648,7 +600,7 @@ static void test_trylock_in_handler_silent(void)
 int main(int argc, char **argv)
 {
 	ktest_child_main(argc, argv, scenarios);
-	start_watchdog();
+	ktest_start_watchdog();
 	RUN(test_definitions);
 	RUN(test_down_up_counts);
 	RUN(test_down_timeout_in_time);

@@ -16,56 +16,9 @@
 #include <ksync/smp.h>
 #include <ksync/spinlock.h>
 #include <ksync/wait.h>
-#include "ktest.h"
+#include "ktest_deadline.h"
 
-#define DEADLINE_S	20.0
-#define LONG_WAIT	((long)(DEADLINE_S * HZ))
-
-static void *join_or_fail(pthread_t t)
-{
-	struct timespec ts;
-	void *ret;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)DEADLINE_S;
-	if (pthread_timedjoin_np(t, &ret, &ts) != 0)
-		KTEST_FAIL("a thread is stuck: a lost wakeup?");
-	return ret;
-}
-
-#define WAIT_UNTIL(cond)						\
-	do {								\
-		double __end = ktest_now() + DEADLINE_S;		\
-		while (!(cond)) {					\
-			if (ktest_now() > __end)			\
-				KTEST_FAIL("timed out waiting for %s", #cond); \
-			ktest_sleep_ms(1);				\
-		}							\
-	} while (0)
-
-/*
- * The stress tests use some waits without a timeout (down(), wait_event(),
- * ...): if a wakeup were lost there, fail loudly here rather than hang
- * until ctest gives up.
- */
-#define WATCHDOG_S	150
-
-static void *watchdog(void *arg)
-{
-	ktest_sleep_ms(WATCHDOG_S * 1000);
-	fprintf(stderr, "FAIL %s: still running after %d s: a lost wakeup?\n",
-		ktest_current, WATCHDOG_S);
-	_exit(1);
-	return arg;
-}
-
-static void start_watchdog(void)
-{
-	pthread_t t;
-
-	CHECK(pthread_create(&t, NULL, watchdog, NULL) == 0);
-	CHECK(pthread_detach(t) == 0);
-}
+#define LONG_WAIT	((long)(KTEST_DEADLINE_S * HZ))
 
 /* Entries on the queue, counted under its lock. */
 static int queued(struct wait_queue_head *wq)
@@ -240,13 +193,13 @@ static void start_sleepers(pthread_t *t, struct sleeper_args *a, int n)
 
 	for (int i = 0; i < n; i++)
 		CHECK(pthread_create(&t[i], NULL, sleeper, &a[i]) == 0);
-	WAIT_UNTIL(load(&sleepers_queued) == before + n);
+	KTEST_WAIT_UNTIL(load(&sleepers_queued) == before + n);
 }
 
 /* The woken count reaches want and stays there. */
 static void expect_woken(int want)
 {
-	WAIT_UNTIL(load(&sleepers_woken) >= want);
+	KTEST_WAIT_UNTIL(load(&sleepers_woken) >= want);
 	ktest_sleep_ms(20);
 	CHECK_EQ(load(&sleepers_woken), want);
 }
@@ -272,7 +225,7 @@ static void test_exclusive_sleepers(void)
 	CHECK_EQ(wake_up_all(&sleep_wq), 1);
 	expect_woken(6);
 	for (int i = 0; i < 6; i++)
-		join_or_fail(t[i]);
+		ktest_join_or_fail(t[i]);
 	CHECK(!waitqueue_active(&sleep_wq));
 }
 
@@ -296,7 +249,7 @@ static void test_interruptible_wakeups_only(void)
 	CHECK_EQ(wake_up(&sleep_wq), 1);	/* the killable one is exclusive */
 	expect_woken(3);
 	for (int i = 0; i < 3; i++)
-		join_or_fail(t[i]);
+		ktest_join_or_fail(t[i]);
 }
 
 /* --- wait_event*() --------------------------------------------------------------- */
@@ -331,7 +284,7 @@ static void test_wait_event_returns(void)
 
 	t = setter();
 	wait_event(ev_wq, load(&ev_flag));
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 
 	/* The kernel's timeout rule: 0 only if the condition is still false. */
 	store(&ev_flag, 0);
@@ -353,27 +306,27 @@ static void test_wait_event_returns(void)
 	t0 = ktest_now();
 	r = wait_event_timeout(ev_wq, load(&ev_flag), 5000);
 	dt = ktest_now() - t0;
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK(r >= 1 && r <= 5000);
 	CHECK((double)r >= 5000 - dt * 1000 - 1);
 
 	t = setter();
 	r = wait_event_interruptible_timeout(ev_wq, load(&ev_flag), 5000);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK(r >= 1 && r <= 5000);
 	t = setter();
 	r = wait_event_killable_timeout(ev_wq, load(&ev_flag), 5000);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK(r >= 1 && r <= 5000);
 	t = setter();
 	CHECK_EQ(wait_event_interruptible(ev_wq, load(&ev_flag)), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	t = setter();
 	CHECK_EQ(wait_event_killable(ev_wq, load(&ev_flag)), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	t = setter();
 	CHECK_EQ(wait_event_interruptible_exclusive(ev_wq, load(&ev_flag)), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK(!waitqueue_active(&ev_wq));
 }
 
@@ -403,7 +356,7 @@ static void test_wait_event_lock_irq(void)
 	CHECK(irqs_disabled());
 	CHECK_EQ(under_lock, 1);
 	spin_unlock_irq(&cond_lock);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK(!irqs_disabled());
 	CHECK_EQ(preempt_count(), 0);
 }
@@ -459,7 +412,7 @@ static pthread_t start_waiter(enum how how)
 	waiter_cpu = -1;
 	waiter_result = 12345;
 	CHECK(pthread_create(&t, NULL, event_waiter, (void *)(long)how) == 0);
-	WAIT_UNTIL(queued(&ev_wq) == 1);	/* queued: its state is set */
+	KTEST_WAIT_UNTIL(queued(&ev_wq) == 1);	/* queued: its state is set */
 	return t;
 }
 
@@ -488,7 +441,7 @@ static void test_interruptible_and_killable(void)
 	for (unsigned int i = 0; i < sizeof(intr) / sizeof(intr[0]); i++) {
 		t = start_waiter(intr[i]);
 		CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-		join_or_fail(t);
+		ktest_join_or_fail(t);
 		CHECK_EQ(result(), -EINTR);
 		CHECK(!waitqueue_active(&ev_wq));	/* it left the queue */
 	}
@@ -498,11 +451,11 @@ static void test_interruptible_and_killable(void)
 	ktest_sleep_ms(30);
 	CHECK_EQ(result(), 12345);
 	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), -EINTR);
 	t = start_waiter(HOW_KILL_TIMEOUT);
 	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), -EINTR);
 	CHECK(!waitqueue_active(&ev_wq));
 	/* wait_event() sleeps through both. */
@@ -513,7 +466,7 @@ static void test_interruptible_and_killable(void)
 	CHECK_EQ(result(), 12345);
 	store(&ev_flag, 1);
 	wake_up(&ev_wq);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), 0);
 
 	/* An interrupt before the wait began does not interrupt it. */
@@ -543,22 +496,22 @@ static void test_wake_up_from_handler(void)
 	/* On the sleeping thread itself: the condition holds, so 0. */
 	t = start_waiter(HOW_INTERRUPTIBLE);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), 0);
 	t = start_waiter(HOW_PLAIN);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK_EQ(result(), 0);
 	/* On another thread. */
 	store(&helper_stop, 0);
 	CHECK(pthread_create(&h, NULL, idle_helper, NULL) == 0);
-	WAIT_UNTIL(load(&helper_cpu) >= 0);
+	KTEST_WAIT_UNTIL(load(&helper_cpu) >= 0);
 	t = start_waiter(HOW_KILL_TIMEOUT);
 	CHECK_EQ(ksync_raise_irq(helper_cpu, SIGUSR2), 0);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK(result() >= 1);
 	store(&helper_stop, 1);
-	join_or_fail(h);
+	ktest_join_or_fail(h);
 	CHECK(free_irq(SIGUSR2, &ev_wq) != NULL);
 }
 
@@ -593,13 +546,13 @@ static void test_hand_written_loops(void)
 	init_waitqueue_head(&ev_wq);
 	store(&ev_flag, 0);
 	CHECK(pthread_create(&t, NULL, manual_waiter, NULL) == 0);
-	WAIT_UNTIL(queued(&ev_wq) == 1);
+	KTEST_WAIT_UNTIL(queued(&ev_wq) == 1);
 	CHECK_EQ(wake_up(&ev_wq), 0);	/* non-exclusive: not counted */
 	ktest_sleep_ms(10);
 	CHECK_EQ(queued(&ev_wq), 1);	/* still queued, back to sleep */
 	store(&ev_flag, 1);
 	wake_up(&ev_wq);
-	join_or_fail(t);
+	ktest_join_or_fail(t);
 	CHECK(!waitqueue_active(&ev_wq));
 }
 
@@ -762,7 +715,7 @@ static void test_might_sleep_reported(void)
 int main(int argc, char **argv)
 {
 	ktest_child_main(argc, argv, scenarios);
-	start_watchdog();
+	ktest_start_watchdog();
 	RUN(test_init_and_active);
 	RUN(test_wake_up_reach);
 	RUN(test_exclusive_sleepers);
