@@ -131,6 +131,12 @@ bool preload_is_foreign(const void *lock);
 void preload_set_foreign(const void *lock);
 /* Initialised (or destroyed) outside ksync: the address is the program's. */
 void preload_clear_foreign(const void *lock);
+/*
+ * A replaceable lock whose first word (the pointer to its ksync object) is
+ * still empty, met while ksync works for itself: mark it the C library's
+ * for good and say so.
+ */
+bool preload_keep_foreign(const void *lock);
 
 /* lock_stat is on: time the C library's waits too. */
 static inline bool preload_stat(void)
@@ -181,6 +187,9 @@ struct shadow *shadow_find(const void *lock);
 struct shadow *shadow_get(const void *lock, enum shadow_kind kind, uintptr_t ip);
 /* A *_init() call at ip: the lock's class is that place from now on. */
 struct shadow *shadow_init(const void *lock, enum shadow_kind kind, uintptr_t ip);
+/* The class for a replaced lock's ksync object: NULL unless validating. */
+struct shadow *shadow_for_replaced(const void *lock, enum shadow_kind kind, uintptr_t ip,
+				   bool from_init);
 /*
  * Nesting two locks of one class is in order unless they are one lock
  * (per-site classes only); print names the program's lock in reports.

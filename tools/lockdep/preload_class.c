@@ -361,3 +361,16 @@ struct shadow *shadow_init(const void *lock, enum shadow_kind kind, uintptr_t ip
 {
 	return shadow_make(lock, kind, ip, true);
 }
+
+struct shadow *shadow_for_replaced(const void *lock, enum shadow_kind kind, uintptr_t ip,
+				   bool from_init)
+{
+	struct shadow *s;
+
+	if (!preload_validating())
+		return NULL;
+	preload_busy++;		/* the C library's locks taken here are ours */
+	s = from_init ? shadow_init(lock, kind, ip) : shadow_get(lock, kind, ip);
+	preload_busy--;
+	return s;
+}

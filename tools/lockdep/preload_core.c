@@ -269,6 +269,15 @@ static uintptr_t *foreign_find(uintptr_t key)
 	return NULL;
 }
 
+bool preload_keep_foreign(const void *lock)
+{
+	/* Acquire: a non-empty first word is an object someone made. */
+	if (!preload_in_ksync() || __atomic_load_n((void *const *)lock, __ATOMIC_ACQUIRE))
+		return false;
+	preload_set_foreign(lock);
+	return true;
+}
+
 bool preload_is_foreign(const void *lock)
 {
 	if (__builtin_expect(!__atomic_load_n(&nr_foreign, __ATOMIC_ACQUIRE), 1))

@@ -65,28 +65,19 @@ bool preload_mutex_replaced(const pthread_mutex_t *m)
 	if (!preload_replacing(REPLACE_MUTEX) || (m->__data.__kind & KIND_GLIBC_ONLY) ||
 	    preload_is_foreign(m))
 		return false;
-	/* First met while ksync works for itself: the C library's for good. */
-	if (preload_in_ksync() && !__atomic_load_n((struct rmutex *const *)(const void *)m,
-						   __ATOMIC_ACQUIRE)) {
-		preload_set_foreign(m);
-		return false;
-	}
-	return true;
+	return !preload_keep_foreign(m);
 }
 
 static struct rmutex *rmutex_new(pthread_mutex_t *m, uintptr_t ip, bool from_init)
 {
 	struct rmutex *r = preload_obj_get(POOL_MUTEX, sizeof(*r));
-	bool validating = preload_validating();
-	struct shadow *s = NULL;
+	struct shadow *s;
 
 	if (!r)
 		return NULL;
-	preload_busy++;
 	/* The class lockdep will know it by, if lockdep is on. */
-	if (validating)
-		s = from_init ? shadow_init(m, SHADOW_MUTEX, ip)
-			      : shadow_get(m, SHADOW_MUTEX, ip);
+	s = shadow_for_replaced(m, SHADOW_MUTEX, ip, from_init);
+	preload_busy++;
 	ksync_mutex_init(&r->m, s ? s->map.name : "pthread_mutex",
 			 s ? s->map.key : &plain_key);
 	if (s)

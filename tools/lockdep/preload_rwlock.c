@@ -136,27 +136,19 @@ static bool replaced(const pthread_rwlock_t *rw)
 {
 	if (!preload_replacing(REPLACE_RWLOCK) || rw->__data.__shared || preload_is_foreign(rw))
 		return false;
-	/* First met while ksync works for itself: the C library's for good. */
-	if (preload_in_ksync() && !__atomic_load_n((struct rrwlock *const *)(const void *)rw,
-						   __ATOMIC_ACQUIRE)) {
-		preload_set_foreign(rw);
-		return false;
-	}
-	return true;
+	return !preload_keep_foreign(rw);
 }
 
 static struct rrwlock *rrwlock_new(pthread_rwlock_t *rw, uintptr_t ip, bool from_init)
 {
 	struct rrwlock *r = preload_obj_get(POOL_RWLOCK, sizeof(*r));
-	bool validating = preload_validating();
-	struct shadow *s = NULL;
+	struct shadow *s;
 
 	if (!r)
 		return NULL;
+	/* The class lockdep will know it by, if lockdep is on. */
+	s = shadow_for_replaced(rw, SHADOW_RWLOCK, ip, from_init);
 	preload_busy++;
-	if (validating)
-		s = from_init ? shadow_init(rw, SHADOW_RWLOCK, ip)
-			      : shadow_get(rw, SHADOW_RWLOCK, ip);
 	ksync_init_rwsem(&r->sem, s ? s->map.name : "pthread_rwlock",
 			 s ? s->map.key : &plain_key);
 	if (s)
