@@ -212,7 +212,7 @@ static void put_point(int fd, const char *name, uintptr_t where, unsigned long c
 	if (where_site(where))
 		ksync_site_str(where_site(where), 0, place, sizeof(place));
 	else
-		ksync_symbolize(where, place, sizeof(place));
+		ksync_symbolize_return(where, place, sizeof(place));
 	dprintf(fd, "%40s %14lu %29s %s\n", name, count, "", place);
 }
 

@@ -302,7 +302,7 @@ const char *ksync_site_str(const struct ksync_site *site, uintptr_t ip,
 		ksync_snprintf(buf, len, "%s:%d", file ? file + 1 : site->file,
 			       site->line);
 	} else if (ip) {
-		ksync_symbolize(ip, buf, len);
+		ksync_symbolize_return(ip, buf, len);
 	} else {
 		ksync_snprintf(buf, len, "?");
 	}
@@ -372,8 +372,8 @@ void ksync_print_backtrace(int skip)
 		i++;
 	ksync_printk("Call Trace:\n <TASK>\n");
 	for (; i < n; i++) {
-		/* Return addresses point after the call; look up the call. */
-		ksync_symbolize((uintptr_t)frames[i] - 1, sym, sizeof(sym));
+		/* Return addresses point after the call; name the call. */
+		ksync_symbolize_return((uintptr_t)frames[i], sym, sizeof(sym));
 		ksync_printk(" %s\n", sym);
 	}
 	ksync_printk(" </TASK>\n");
