@@ -16,8 +16,12 @@
  * swapcontext(): ordinary calls, no allocation; never used in a signal
  * handler (the symbolizer does not use libdw there).
  *
- * Under the sanitizers the switch is announced to them (ASan's fiber
- * switch, TSan's fibers), so that they follow the change of stack.
+ * AddressSanitizer is told of the switch (its fiber-switch calls), so
+ * that it checks the right stack's bounds.  ThreadSanitizer is not: to it
+ * this is one thread making ordinary nested calls (its fibers would give
+ * the callee a shadow call stack of its own, which the return through
+ * uc_link leaves unbalanced), and the stack's memory passes from thread
+ * to thread under stack_lock, an acquire/release pair it sees.
  */
 #define _GNU_SOURCE
 #include <stdbool.h>
@@ -34,12 +38,6 @@
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>
 #endif
-#if defined(__SANITIZE_THREAD__)
-/* libtsan's fiber API (gcc 12's tsan_interface.h does not declare it). */
-void *__tsan_get_current_fiber(void);
-void *__tsan_create_fiber(unsigned int flags);
-void __tsan_switch_to_fiber(void *fiber, unsigned int flags);
-#endif
 
 /* All below is the holder's alone (stack_lock). */
 static arch_spinlock_t stack_lock = __ARCH_SPIN_LOCK_UNLOCKED;
@@ -50,9 +48,6 @@ static void *call_arg;
 #if defined(__SANITIZE_ADDRESS__)
 static const void *caller_stack_lo;
 static size_t caller_stack_size;
-#endif
-#if defined(__SANITIZE_THREAD__)
-static void *caller_fiber, *stack_fiber;
 #endif
 
 static bool map_stack(void)
@@ -83,9 +78,6 @@ static void on_report_stack(void)
 	/* NULL: this fiber's frames are done with. */
 	__sanitizer_start_switch_fiber(NULL, caller_stack_lo, caller_stack_size);
 #endif
-#if defined(__SANITIZE_THREAD__)
-	__tsan_switch_to_fiber(caller_fiber, 0);
-#endif
 }
 
 static void switch_and_call(void)
@@ -94,12 +86,6 @@ static void switch_and_call(void)
 	void *fake_stack = NULL;
 
 	__sanitizer_start_switch_fiber(&fake_stack, stack_lo, REPORT_STACK_SIZE);
-#endif
-#if defined(__SANITIZE_THREAD__)
-	if (!stack_fiber)
-		stack_fiber = __tsan_create_fiber(0);
-	caller_fiber = __tsan_get_current_fiber();
-	__tsan_switch_to_fiber(stack_fiber, 0);
 #endif
 	swapcontext(&caller_ctx, &callee_ctx);
 #if defined(__SANITIZE_ADDRESS__)
