@@ -18,6 +18,7 @@
 #include <sys/auxv.h>
 #include <ksync/debug_locks.h>
 #include <ksync/smp.h>
+#include "cpu.h"
 #include "report.h"
 #include "version.h"
 
@@ -477,6 +478,27 @@ void ksync_fatal(const char *fmt, ...)
 	vprint_to(2, "ksync: ", fmt, ap);
 	va_end(ap);
 	abort();
+}
+
+struct ksync_cpu *ksync_task_or_null(const void *p)
+{
+	/* CPU blocks are 64-byte aligned; most garbage is not. */
+	if (!p || ((uintptr_t)p % __alignof__(struct ksync_cpu)))
+		return NULL;
+	/* Reports only: a walk over every CPU number is cheap enough. */
+	for (int cpu = 0; cpu < KSYNC_NR_CPUS; cpu++)
+		if (ksync_cpu_peek(cpu) == p)
+			return (struct ksync_cpu *)p;
+	return NULL;
+}
+
+void ksync_stop_on_garbage_lock(const char *type, const char *name,
+				const void *lock, unsigned long magic)
+{
+	ksync_fatal("%s %s at %p is not a %s: its magic (0x%lx) is neither an "
+		    "initialised %s's nor 0; freed, overwritten or uninitialised "
+		    "memory? Stopping rather than use it\n", type, name, lock,
+		    type, magic, type);
 }
 
 /* For lock_print_fn callbacks outside libksync: the report stream. */

@@ -94,6 +94,23 @@ void ksync_warn_once(const struct ksync_site *site, const char *fmt, ...)
 void ksync_debug_locks_warn(const struct ksync_site *site, const char *cond,
 			    const char *fmt, ...) __printf(3, 4);
 
+struct ksync_cpu;
+/*
+ * p as a CPU block (a task) if it is one, else NULL.  For owner fields
+ * read from a lock that may be garbage: a report names the owner only
+ * through this, never by dereferencing what it read.
+ */
+struct ksync_cpu *ksync_task_or_null(const void *p);
+
+/*
+ * A lock whose magic is neither an initialised lock's nor 0 (never
+ * initialised) is garbage: freed, overwritten or uninitialised memory.
+ * Going on would act on garbage pointers, so say so and stop (abort).
+ */
+void ksync_stop_on_garbage_lock(const char *type, const char *name,
+				const void *lock, unsigned long magic)
+	__attribute__((noreturn));
+
 /* Print a fatal usage error and abort the process. */
 void ksync_fatal(const char *fmt, ...) __printf(1, 2) __attribute__((noreturn));
 
