@@ -470,6 +470,15 @@ void ksync_debug_locks_warn(const struct ksync_site *site, const char *cond,
 	ksync_report_unlock();
 }
 
+void ksync_env_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_to(2, "ksync: ", fmt, ap);
+	va_end(ap);
+}
+
 void ksync_fatal(const char *fmt, ...)
 {
 	va_list ap;

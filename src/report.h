@@ -111,6 +111,9 @@ void ksync_stop_on_garbage_lock(const char *type, const char *name,
 				const void *lock, unsigned long magic)
 	__attribute__((noreturn));
 
+/* "ksync: " and a line on stderr, about a setting (an environment switch). */
+void ksync_env_warn(const char *fmt, ...) __printf(1, 2);
+
 /* Print a fatal usage error and abort the process. */
 void ksync_fatal(const char *fmt, ...) __printf(1, 2) __attribute__((noreturn));
 

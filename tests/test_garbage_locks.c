@@ -257,7 +257,7 @@ static void test_zero_filled_locks(void)
 		spawn("spin_lock", "zero", m);
 		check_went_on();
 		if (m == PLAIN)
-			CHECK_NOT_OUT(&c, "BUG");
+			CHECK_NOT_OUT(&c, "BUG:");
 		else
 			CHECK_OUT(&c, " lock: &spin, .magic: 00000000, .owner: <none>/-1");
 		spawn("mutex_lock", "zero", m);
@@ -277,7 +277,7 @@ static void test_zero_filled_completion_and_waitqueue(void)
 	for (enum mode m = PLAIN; m <= LOCKDEP; m++) {
 		spawn("completion", "zero", m);
 		check_went_on();
-		CHECK_NOT_OUT(&c, "BUG");
+		CHECK_NOT_OUT(&c, "BUG:");
 		if (m == PLAIN) {
 			CHECK_NOT_OUT(&c, "WARNING");
 		} else {
@@ -288,11 +288,12 @@ static void test_zero_filled_completion_and_waitqueue(void)
 		}
 		spawn("waitqueue", "zero", m);
 		check_went_on();
-		CHECK_NOT_OUT(&c, "BUG");
+		CHECK_NOT_OUT(&c, "BUG:");
 		if (m == PLAIN) {
 			CHECK_NOT_OUT(&c, "WARNING");
 		} else {
-			CHECK_OUT(&c, "wait queue head &wq used without init_waitqueue_head() "
+			/* Named "&wq" by wake_up(), "wq" by wait_event(): who came first. */
+			CHECK_OUT(&c, "wq used without init_waitqueue_head() "
 				  "or DECLARE_WAIT_QUEUE_HEAD(): zero-filled, initialised now");
 			CHECK(!strstr(strstr(c.out, "zero-filled") + 1, "zero-filled"));
 		}
