@@ -26,6 +26,7 @@
 #include "kernel_compat.h"
 #include "list.h"
 #include "sched_internal.h"
+#include "zero_init.h"
 
 /* complete_all() wakes this many waiters per hold of the lock. */
 #define WAKE_BATCH	16
@@ -56,6 +57,14 @@ KSYNC_API void ksync_init_completion(struct completion *x, const char *name,
 	list_init(&x->wait.task_list);
 }
 
+/* A zero-filled completion works as an initialised one (zero_init.c). */
+static inline void check_initialised(struct completion *x, const struct ksync_site *site)
+{
+	ksync_check_zero_filled(&x->wait.lock, &x->wait.task_list, LD_WAIT_SPIN,
+				"completion", "init_completion() or DECLARE_COMPLETION()",
+				site);
+}
+
 /* Take the first waiter off the list (lock held); whom to wake. */
 static struct ksync_cpu *dequeue_first(struct completion *x)
 {
@@ -74,6 +83,7 @@ KSYNC_API void ksync_complete(struct completion *x, const struct ksync_site *sit
 	unsigned long flags;
 	unsigned int done;
 
+	check_initialised(x, site);
 	flags = __ksync_raw_spin_lock_irqsave(&x->wait.lock, 0, site);
 	done = done_read(x);
 	if (done != UINT_MAX)
@@ -99,6 +109,7 @@ KSYNC_API void ksync_complete_all(struct completion *x,
 	bool more;
 	int n;
 
+	check_initialised(x, site);
 	flags = __ksync_raw_spin_lock_irqsave(&x->wait.lock, 0, site);
 	done_write(x, UINT_MAX);
 	do {
@@ -178,6 +189,7 @@ KSYNC_API long ksync_wait_for_completion(struct completion *x, long timeout,
 					 const struct ksync_site *site)
 {
 	__ksync_might_sleep(site, 0);
+	check_initialised(x, site);
 	__ksync_raw_spin_lock_irq(&x->wait.lock, site);
 	timeout = do_wait_for_common(x, timeout, state, site);
 	__ksync_raw_spin_unlock_irq(&x->wait.lock, site);
@@ -194,6 +206,7 @@ KSYNC_API bool ksync_try_wait_for_completion(struct completion *x,
 	/* Nothing to take: no need for the lock. */
 	if (!done_read(x))
 		return false;
+	check_initialised(x, site);
 	flags = __ksync_raw_spin_lock_irqsave(&x->wait.lock, 0, site);
 	done = done_read(x);
 	if (!done)
@@ -217,6 +230,7 @@ KSYNC_API bool ksync_completion_done(struct completion *x,
 
 	if (!done_read(x))
 		return false;
+	check_initialised(x, site);
 	flags = __ksync_raw_spin_lock_irqsave(&x->wait.lock, 0, site);
 	__ksync_raw_spin_unlock_irqrestore(&x->wait.lock, flags, site);
 	return true;

@@ -8,6 +8,7 @@
  * the slow paths call ksync_init_once() too; every step is idempotent.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <execinfo.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -25,14 +26,65 @@ KSYNC_API unsigned int ksync_debug_flags;
 KSYNC_API int ksync_debug_locks = 1;
 
 int ksync_lockup_ms = 1000;
+int ksync_no_membarrier;
 static int keep_going;
 static int init_state;		/* 0 not yet, 1 running, 2 done */
 
-static int env_on(const char *name)
+/*
+ * The switches, read once at start-up.  Each value that cannot be used
+ * gets one line on stderr naming the variable, what it accepts and what
+ * is done instead: a typo must not silently turn a check on or off.
+ */
+
+/* An on/off switch: "1" on; "0", empty or unset off; anything else off, said. */
+static int env_switch(const char *name)
 {
 	const char *v = getenv(name);
 
-	return v && *v && strcmp(v, "0") != 0;
+	if (!v || !*v || !strcmp(v, "0"))
+		return 0;
+	if (!strcmp(v, "1"))
+		return 1;
+	ksync_env_warn("%s=%s: expected 0 or 1; taken as 0 (off)\n", name, v);
+	return 0;
+}
+
+#define LOCKUP_MS_MAX	3600000		/* an hour */
+
+/* A whole number of milliseconds, 1 to an hour; else the default, said. */
+static void read_lockup_ms(void)
+{
+	const char *v = getenv("KSYNC_LOCKUP_MS");
+	char *end;
+	long ms;
+
+	if (!v || !*v)
+		return;
+	errno = 0;
+	ms = strtol(v, &end, 10);
+	if (*v && !*end && !errno && ms >= 1 && ms <= LOCKUP_MS_MAX) {
+		ksync_lockup_ms = (int)ms;
+		return;
+	}
+	ksync_env_warn("KSYNC_LOCKUP_MS=%s: expected a whole number of milliseconds "
+		       "from 1 to %d; using %d\n", v, LOCKUP_MS_MAX, ksync_lockup_ms);
+}
+
+/* Reports to a file, appended; if it cannot be opened, say so: stderr. */
+static void open_log(void)
+{
+	const char *v = getenv("KSYNC_LOG");
+	int fd;
+
+	if (!v || !*v)
+		return;
+	fd = open(v, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ksync_env_warn("KSYNC_LOG=%s: cannot open it for writing (%s); "
+			       "reports go to stderr\n", v, strerror(errno));
+		return;
+	}
+	ksync_report_fd = fd;
 }
 
 static void read_environment(void)
@@ -40,27 +92,24 @@ static void read_environment(void)
 	unsigned int flags = 0;
 	const char *v;
 
-	if (env_on("KSYNC_DEBUG"))
+	if (env_switch("KSYNC_DEBUG"))
 		flags |= KSYNC_DEBUG_CHECKS;
-	if (env_on("KSYNC_LOCKDEP"))
+	if (env_switch("KSYNC_LOCKDEP"))
 		flags |= KSYNC_DEBUG_LOCKDEP | KSYNC_DEBUG_CHECKS;
-	if (env_on("KSYNC_LOCK_STAT"))
+	if (env_switch("KSYNC_LOCK_STAT"))
 		flags |= KSYNC_DEBUG_STAT;
+	v = getenv("KSYNC_LOCK_STAT_FILE");
+	if (v && *v && !(flags & KSYNC_DEBUG_STAT))
+		ksync_env_warn("KSYNC_LOCK_STAT_FILE=%s: no statistics without "
+			       "KSYNC_LOCK_STAT=1; nothing will be written\n", v);
 	/* The graph exists only while lockdep builds it. */
 	v = getenv("KSYNC_LOCKDEP_DOT");
 	if (v && *v)
 		flags |= KSYNC_DEBUG_LOCKDEP | KSYNC_DEBUG_CHECKS;
-	keep_going = env_on("KSYNC_KEEP_GOING");
-	v = getenv("KSYNC_LOCKUP_MS");
-	if (v && atoi(v) > 0)
-		ksync_lockup_ms = atoi(v);
-	v = getenv("KSYNC_LOG");
-	if (v && *v) {
-		int fd = open(v, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-
-		if (fd >= 0)
-			ksync_report_fd = fd;
-	}
+	keep_going = env_switch("KSYNC_KEEP_GOING");
+	ksync_no_membarrier = env_switch("KSYNC_NO_MEMBARRIER");
+	read_lockup_ms();
+	open_log();
 	__atomic_store_n(&ksync_debug_flags, flags, __ATOMIC_RELAXED);
 }
 

@@ -13,6 +13,7 @@ struct ksync_cpu;
 /* init.c: idempotent start-up (run by a constructor; slow paths re-check). */
 void ksync_init_once(void);
 extern int ksync_lockup_ms;		/* KSYNC_LOCKUP_MS, default 1000 */
+extern int ksync_no_membarrier;		/* KSYNC_NO_MEMBARRIER=1 */
 
 /* cpu.c */
 void ksync_cpu_init(void);

@@ -11,6 +11,10 @@
  * it when someone had to wait (contending points), and how often the lock
  * moved between CPUs (bounces).
  *
+ * Locks still held or waited on when the program exits (or when the
+ * thread holding them exits) would have no row: their time so far is
+ * counted then, as a hold or a wait, and the table says how many.
+ *
  * The counts are shared atomics in the class, not the kernel's per-CPU
  * copies: 16383 CPUs times 8192 classes is too much memory to set aside.
  * Contended locks pay an extra shared cache line while statistics are on.
@@ -23,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpu.h"
 #include "futex.h"
 #include "ksync_internal.h"
 #include "lockdep_internal.h"
@@ -107,6 +112,7 @@ void lock_stat_acquired(struct ksync_cpu *c, struct ksync_held_lock *hl,
 		now = ksync_now_ns();
 		lock_time_inc(&class->stats.waittime[rw], now - hl->wait_ns);
 		hl->acquire_ns = now;	/* the hold starts now */
+		hl->wait_ns = 0;	/* no longer waiting (see count_unfinished) */
 	}
 	if (__atomic_load_n(&map->cpu, __ATOMIC_RELAXED) != c->cpu)
 		add(&class->stats.acq_bounces[rw], 1);
@@ -119,6 +125,69 @@ void lock_stat_release(struct ksync_held_lock *hl)
 	int rw = hl->read ? STAT_READ : STAT_WRITE;
 
 	lock_time_inc(&hlock_class(hl)->stats.holdtime[rw], ksync_now_ns() - hl->acquire_ns);
+}
+
+/*
+ * A lock in c's held stack that was neither released nor (if it had to
+ * wait) acquired: count its wait or hold up to now.  c may be another
+ * thread's, still running at exit: every field is loaded once, atomically,
+ * and checked before use.
+ */
+static void count_unfinished(struct ksync_cpu *c, uint64_t now,
+			     unsigned int *held, unsigned int *waiting)
+{
+	int depth = __atomic_load_n(&c->held.depth, __ATOMIC_RELAXED);
+	unsigned int classes = __atomic_load_n(&nr_lock_classes, __ATOMIC_ACQUIRE);
+
+	if (depth <= 0 || depth > MAX_LOCK_DEPTH)
+		return;
+	for (int i = 0; i < depth; i++) {
+		struct ksync_held_lock *hl = &c->held.stack[i];
+		unsigned int idx = __atomic_load_n(&hl->class_idx, __ATOMIC_RELAXED);
+		uint64_t wait = __atomic_load_n(&hl->wait_ns, __ATOMIC_RELAXED);
+		uint64_t acq = __atomic_load_n(&hl->acquire_ns, __ATOMIC_RELAXED);
+		int rw = __atomic_load_n(&hl->read, __ATOMIC_RELAXED) ? STAT_READ : STAT_WRITE;
+		struct lock_class_stats *st;
+
+		if (!idx || idx > classes)
+			continue;
+		st = &lock_classes[idx].stats;
+		if (wait && wait <= now) {
+			lock_time_inc(&st->waittime[rw], now - wait);
+			(*waiting)++;
+		} else if (!wait && acq && acq <= now) {
+			lock_time_inc(&st->holdtime[rw], now - acq);
+			(*held)++;
+		}
+	}
+}
+
+static unsigned int unfinished_held, unfinished_waiting;
+
+/* A thread exits: its held locks stay held, and are counted now. */
+void lock_stat_thread_exit(struct ksync_cpu *c)
+{
+	unsigned int held = 0, waiting = 0;
+
+	count_unfinished(c, ksync_now_ns(), &held, &waiting);
+	__atomic_fetch_add(&unfinished_held, held, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&unfinished_waiting, waiting, __ATOMIC_RELAXED);
+}
+
+/* The program exits: every thread's, this one's included. */
+static void count_unfinished_at_exit(void)
+{
+	uint64_t now = ksync_now_ns();
+	unsigned int held = 0, waiting = 0;
+
+	for (int cpu = 0; cpu < KSYNC_NR_CPUS; cpu++) {
+		struct ksync_cpu *c = ksync_cpu_peek(cpu);
+
+		if (c)
+			count_unfinished(c, now, &held, &waiting);
+	}
+	__atomic_fetch_add(&unfinished_held, held, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&unfinished_waiting, waiting, __ATOMIC_RELAXED);
 }
 
 KSYNC_API void ksync_lock_stat_clear(void)
@@ -212,7 +281,7 @@ static void put_point(int fd, const char *name, uintptr_t where, unsigned long c
 	if (where_site(where))
 		ksync_site_str(where_site(where), 0, place, sizeof(place));
 	else
-		ksync_symbolize(where, place, sizeof(place));
+		ksync_symbolize_return(where, place, sizeof(place));
 	dprintf(fd, "%40s %14lu %29s %s\n", name, count, "", place);
 }
 
@@ -260,6 +329,18 @@ static unsigned long contentions(const struct lock_class *class)
 	       __atomic_load_n(&class->stats.waittime[STAT_READ].nr, __ATOMIC_RELAXED);
 }
 
+static void put_unfinished(int fd)
+{
+	unsigned int held = __atomic_load_n(&unfinished_held, __ATOMIC_RELAXED);
+	unsigned int waiting = __atomic_load_n(&unfinished_waiting, __ATOMIC_RELAXED);
+
+	if (held || waiting)
+		dprintf(fd, "%u acquisition%s still held and %u wait%s not over at "
+			"exit (of the program or of the thread) are counted with "
+			"their time until then\n", held, held == 1 ? "" : "s",
+			waiting, waiting == 1 ? "" : "s");
+}
+
 /* Most contended first, as the kernel sorts /proc/lock_stat. */
 static int by_contentions(const void *a, const void *b)
 {
@@ -283,6 +364,7 @@ KSYNC_API int ksync_lock_stat_write(int fd)
 	put_header(fd);
 	for (unsigned int i = 0; i < n; i++)
 		put_class(fd, &lock_classes[order[i]]);
+	put_unfinished(fd);
 	__atomic_store_n(&writing, 0, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -294,10 +376,17 @@ void lock_stat_at_exit(void)
 
 	if (!lock_stat_on())
 		return;
+	count_unfinished_at_exit();
 	if (path && *path)
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
+	if (fd < 0) {
+		/* Better where reports go than lost. */
+		ksync_env_warn("KSYNC_LOCK_STAT_FILE=%s: cannot open it for writing "
+			       "(%s); the statistics follow on %s\n", path,
+			       strerror(errno), ksync_report_fd == 2 ? "stderr" :
+			       "the KSYNC_LOG file");
+		fd = ksync_report_fd;
+	}
 	ksync_lock_stat_write(fd);
 	if (fd != ksync_report_fd)
 		close(fd);

@@ -649,6 +649,8 @@ void ksync_thread_exit_checks(struct ksync_cpu *c)
 			ksync_printk("note: %s[%d] exited with preempt_count %d\n",
 				     ksync_comm(comm), (int)ksync_gettid(), preempt_count());
 	}
+	if (lock_stat_on())
+		lock_stat_thread_exit(c);
 	/* The next thread with this CPU number starts clean. */
 	c->held.depth = 0;
 	c->held.chain_key = 0;

@@ -114,7 +114,8 @@ void lockdep_dot_at_exit(void)
 		return;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		ksync_printk("ksync: cannot write the lock graph to %s\n", path);
+		ksync_env_warn("KSYNC_LOCKDEP_DOT=%s: cannot open it for writing (%s); "
+			       "no graph written\n", path, strerror(errno));
 		return;
 	}
 	ksync_lockdep_write_dot(fd);

@@ -292,6 +292,8 @@ void lock_stat_acquired(struct ksync_cpu *c, struct ksync_held_lock *hl,
 			const struct ksync_site *site, uintptr_t ip);
 void lock_stat_release(struct ksync_held_lock *hl);
 void lock_stat_at_exit(void);
+/* A thread exits holding locks: count their holds (or waits) until now. */
+void lock_stat_thread_exit(struct ksync_cpu *c);
 
 /* lockdep_dot.c */
 void lockdep_dot_at_exit(void);

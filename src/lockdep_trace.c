@@ -54,8 +54,8 @@ void lockdep_print_trace(const struct lock_trace *trace, int spaces)
 	char sym[512];
 
 	for (unsigned int i = 0; i < trace->nr; i++) {
-		/* Return addresses point after the call: look up the call. */
-		ksync_symbolize(trace_pool[trace->offset + i] - 1, sym, sizeof(sym));
+		/* Return addresses point after the call: name the call. */
+		ksync_symbolize_return(trace_pool[trace->offset + i], sym, sizeof(sym));
 		ksync_printk("%*s%s\n", spaces, "", sym);
 	}
 }

@@ -270,7 +270,10 @@ static const char *lock_name(struct mutex *lock, const struct ksync_site *site)
 /*
  * A zero-filled mutex works while uncontended (as in a kernel without
  * DEBUG_MUTEXES) but has no wait list, and the slow path would crash on
- * it.  Say so, then initialise it, once, even with racing callers.
+ * it.  Say so, then initialise it, once, even with racing callers.  Any
+ * other wrong magic is garbage (freed or overwritten memory): its owner
+ * word and list point anywhere, so say so and stop, before lockdep or
+ * the lock itself reads them.
  */
 static void mutex_check_initialised(struct mutex *lock, const struct ksync_site *site)
 {
@@ -284,6 +287,13 @@ static void mutex_check_initialised(struct mutex *lock, const struct ksync_site 
 				       "mutex %s used after mutex_destroy()\n",
 				       lock_name(lock, site));
 		return;
+	}
+	if (magic != NULL && magic != MUTEX_INITIALISING) {
+		ksync_debug_locks_warn(site, "lock->magic != lock",
+				       "mutex %s at %p: bad magic %p\n",
+				       lock_name(lock, site), (void *)lock, magic);
+		ksync_stop_on_garbage_lock("mutex", lock_name(lock, site), lock,
+					   (unsigned long)magic);
 	}
 	if (magic == NULL &&
 	    __atomic_compare_exchange_n(&lock->magic, &none, MUTEX_INITIALISING, 0,
@@ -426,10 +436,16 @@ static bool unlock_allowed(struct mutex *lock, struct ksync_cpu *curr,
 
 	if (__ksync_likely(holder == curr && !(owner & (long)MUTEX_FLAG_PICKUP)))
 		return true;
-	if (!holder)
+	/* Named only if it is a task: the owner word could be anything. */
+	holder = ksync_task_or_null(holder);
+	if (!holder && !owner_task((unsigned long)owner))
 		ksync_debug_locks_warn(site, "__owner_task(owner) != current",
 				       "mutex_unlock(%s): the mutex is not locked\n",
 				       lock_name(lock, site));
+	else if (!holder)
+		ksync_debug_locks_warn(site, "__owner_task(owner) != current",
+				       "mutex_unlock(%s): its owner word (0x%lx) is not a "
+				       "thread's\n", lock_name(lock, site), (unsigned long)owner);
 	else
 		ksync_debug_locks_warn(site, "__owner_task(owner) != current",
 				       "mutex_unlock(%s): held by %s/%d, not by this thread\n",
@@ -445,6 +461,7 @@ KSYNC_API void ksync_mutex_unlock_slowpath(struct mutex *lock,
 	long owner = atomic_long_read(&lock->owner);
 
 	site = ksync_site_resolve(site);
+	mutex_check_initialised(lock, site);
 	/* Lockdep first, as the kernel: its report names the imbalance. */
 	if (ksync_debug_active())
 		ksync_lock_release(&lock->dep_map, site, RET_IP);

@@ -213,9 +213,7 @@ void ksync_pv_wait(uint32_t *word, uint32_t val, bool timed,
 
 void ksync_pv_init(void)
 {
-	const char *off = getenv("KSYNC_NO_MEMBARRIER");
-
-	if (off && *off && strcmp(off, "0") != 0)
+	if (ksync_no_membarrier)	/* read at start-up (init.c) */
 		return;
 	pv_membarrier_ok = syscall(SYS_membarrier,
 				   MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,

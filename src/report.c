@@ -18,6 +18,7 @@
 #include <sys/auxv.h>
 #include <ksync/debug_locks.h>
 #include <ksync/smp.h>
+#include "cpu.h"
 #include "report.h"
 #include "version.h"
 
@@ -302,7 +303,7 @@ const char *ksync_site_str(const struct ksync_site *site, uintptr_t ip,
 		ksync_snprintf(buf, len, "%s:%d", file ? file + 1 : site->file,
 			       site->line);
 	} else if (ip) {
-		ksync_symbolize(ip, buf, len);
+		ksync_symbolize_return(ip, buf, len);
 	} else {
 		ksync_snprintf(buf, len, "?");
 	}
@@ -372,8 +373,8 @@ void ksync_print_backtrace(int skip)
 		i++;
 	ksync_printk("Call Trace:\n <TASK>\n");
 	for (; i < n; i++) {
-		/* Return addresses point after the call; look up the call. */
-		ksync_symbolize((uintptr_t)frames[i] - 1, sym, sizeof(sym));
+		/* Return addresses point after the call; name the call. */
+		ksync_symbolize_return((uintptr_t)frames[i], sym, sizeof(sym));
 		ksync_printk(" %s\n", sym);
 	}
 	ksync_printk(" </TASK>\n");
@@ -469,6 +470,15 @@ void ksync_debug_locks_warn(const struct ksync_site *site, const char *cond,
 	ksync_report_unlock();
 }
 
+void ksync_env_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_to(2, "ksync: ", fmt, ap);
+	va_end(ap);
+}
+
 void ksync_fatal(const char *fmt, ...)
 {
 	va_list ap;
@@ -477,6 +487,27 @@ void ksync_fatal(const char *fmt, ...)
 	vprint_to(2, "ksync: ", fmt, ap);
 	va_end(ap);
 	abort();
+}
+
+struct ksync_cpu *ksync_task_or_null(const void *p)
+{
+	/* CPU blocks are 64-byte aligned; most garbage is not. */
+	if (!p || ((uintptr_t)p % __alignof__(struct ksync_cpu)))
+		return NULL;
+	/* Reports only: a walk over every CPU number is cheap enough. */
+	for (int cpu = 0; cpu < KSYNC_NR_CPUS; cpu++)
+		if (ksync_cpu_peek(cpu) == p)
+			return (struct ksync_cpu *)p;
+	return NULL;
+}
+
+void ksync_stop_on_garbage_lock(const char *type, const char *name,
+				const void *lock, unsigned long magic)
+{
+	ksync_fatal("%s %s at %p is not a %s: its magic (0x%lx) is neither an "
+		    "initialised %s's nor 0; freed, overwritten or uninitialised "
+		    "memory? Stopping rather than use it\n", type, name, lock,
+		    type, magic, type);
 }
 
 /* For lock_print_fn callbacks outside libksync: the report stream. */

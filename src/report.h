@@ -12,6 +12,7 @@
 #define _KSYNC_SRC_REPORT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -35,7 +36,10 @@ const char *ksync_comm(char buf[KSYNC_COMM_LEN]);
 /* Another thread's name, "?" if it is gone. */
 const char *ksync_comm_of(pid_t tid, char buf[KSYNC_COMM_LEN]);
 
-/* "file:line" of a site, or the symbolised ip if there is no site. */
+/*
+ * "file:line" of a site, or, if there is no site, the symbolised ip: a
+ * return address (the call's line is named, see ksync_symbolize_return()).
+ */
 const char *ksync_site_str(const struct ksync_site *site, uintptr_t ip,
 			   char *buf, size_t len);
 
@@ -58,6 +62,20 @@ int ksync_save_stack(void **frames, int max);
 
 /* Symbolise one code address: "func+0x1c/0x40 (file.c:42)" or similar. */
 const char *ksync_symbolize(uintptr_t addr, char *buf, size_t len);
+/*
+ * Symbolise a return address: the function and file:line of the call
+ * before it, with the return address's own offset (as the kernel shows
+ * backtraces).
+ */
+const char *ksync_symbolize_return(uintptr_t ret, char *buf, size_t len);
+
+/*
+ * Run fn(arg) on ksync's report stack (1 MiB, for libdw), not on the
+ * thread's own, which may be small.  false, without calling fn, if the
+ * stack is in use (another thread's report, or the code a signal handler
+ * interrupted) or cannot be mapped.  Not from a signal handler.
+ */
+bool ksync_call_on_report_stack(void (*fn)(void *), void *arg);
 
 /*
  * The kernel's WARN_ONCE(): a "cut here" report with the message, the
@@ -75,6 +93,26 @@ void ksync_warn_once(const struct ksync_site *site, const char *fmt, ...)
  */
 void ksync_debug_locks_warn(const struct ksync_site *site, const char *cond,
 			    const char *fmt, ...) __printf(3, 4);
+
+struct ksync_cpu;
+/*
+ * p as a CPU block (a task) if it is one, else NULL.  For owner fields
+ * read from a lock that may be garbage: a report names the owner only
+ * through this, never by dereferencing what it read.
+ */
+struct ksync_cpu *ksync_task_or_null(const void *p);
+
+/*
+ * A lock whose magic is neither an initialised lock's nor 0 (never
+ * initialised) is garbage: freed, overwritten or uninitialised memory.
+ * Going on would act on garbage pointers, so say so and stop (abort).
+ */
+void ksync_stop_on_garbage_lock(const char *type, const char *name,
+				const void *lock, unsigned long magic)
+	__attribute__((noreturn));
+
+/* "ksync: " and a line on stderr, about a setting (an environment switch). */
+void ksync_env_warn(const char *fmt, ...) __printf(1, 2);
 
 /* Print a fatal usage error and abort the process. */
 void ksync_fatal(const char *fmt, ...) __printf(1, 2) __attribute__((noreturn));

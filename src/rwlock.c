@@ -63,13 +63,12 @@ static const char *lock_name(const rwlock_t *lock, const struct ksync_site *site
 static void rwlock_dump(rwlock_t *lock, const char *msg,
 			const struct ksync_site *site)
 {
-	struct ksync_cpu *owner = READ_ONCE(lock->owner);
+	/* Only a real task is named: a garbage lock's owner is garbage. */
+	struct ksync_cpu *owner = ksync_task_or_null(READ_ONCE(lock->owner));
 	char comm[KSYNC_COMM_LEN], ocomm[KSYNC_COMM_LEN];
 	char where[256];
 	unsigned int cnts = (unsigned int)atomic_read(&lock->raw_lock.cnts);
 
-	if (owner == SPINLOCK_OWNER_INIT)
-		owner = NULL;
 	ksync_report_lock();
 	ksync_printk("BUG: rwlock %s on CPU#%d, %s/%d, %p\n", msg,
 		     raw_smp_processor_id(), ksync_comm(comm), (int)ksync_gettid(),

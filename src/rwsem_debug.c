@@ -42,10 +42,14 @@ static const char *rwsem_name(struct rw_semaphore *sem, const struct ksync_site 
 static const char *describe_owner(struct rw_semaphore *sem, char *buf, size_t len)
 {
 	unsigned long flags;
-	struct ksync_cpu *owner = rwsem_owner_flags(sem, &flags);
+	struct ksync_cpu *raw = rwsem_owner_flags(sem, &flags);
+	/* Named only if it is a task: a garbage owner word is anything. */
+	struct ksync_cpu *owner = ksync_task_or_null(raw);
 	char comm[KSYNC_COMM_LEN];
 
-	if (!owner)
+	if (!owner && raw)
+		ksync_snprintf(buf, len, "not a thread");
+	else if (!owner)
 		ksync_snprintf(buf, len, "%s", flags & RWSEM_READER_OWNED ? "readers" : "none");
 	else
 		ksync_snprintf(buf, len, "%s %s/%d",
@@ -84,7 +88,7 @@ rwsem_warn(struct rw_semaphore *sem, const struct ksync_site *site,
 			       count & RWSEM_FLAG_WAITERS ? "not " : "");
 }
 
-/* An rw_semaphore nobody initialised, or a copy of one, is a bug. */
+/* An rw_semaphore nobody initialised (zero-filled) is a bug. */
 static void rwsem_check_magic(struct rw_semaphore *sem, const char *op,
 			      const struct ksync_site *site)
 {
@@ -96,10 +100,26 @@ static void rwsem_check_magic(struct rw_semaphore *sem, const char *op,
 		rwsem_warn(sem, site, "sem->magic != sem",
 			   "%s(%s): rw_semaphore used without init_rwsem() or DECLARE_RWSEM()",
 			   op, rwsem_name(sem, site));
-	else
-		rwsem_warn(sem, site, "sem->magic != sem",
-			   "%s(%s): rw_semaphore corrupted, or copied after initialisation "
-			   "(magic %p)", op, rwsem_name(sem, site), magic);
+}
+
+/*
+ * Any other magic: garbage (freed or overwritten memory), or a copy of an
+ * initialised rw_semaphore, whose wait list is the original's.  Either
+ * way its words point anywhere: report and stop, before lockdep or the
+ * lock reads them.  Checked first on every debug entry.
+ */
+static void rwsem_stop_if_garbage(struct rw_semaphore *sem, const char *op,
+				  const struct ksync_site *site)
+{
+	void *magic = __atomic_load_n(&sem->magic, __ATOMIC_RELAXED);
+
+	if (likely(magic == sem || !magic))
+		return;
+	rwsem_warn(sem, site, "sem->magic != sem",
+		   "%s(%s): rw_semaphore corrupted, or copied after initialisation "
+		   "(magic %p)", op, rwsem_name(sem, site), magic);
+	ksync_stop_on_garbage_lock("rw_semaphore", rwsem_name(sem, site), sem,
+				   (unsigned long)magic);
 }
 
 /* Write-locking again what this thread holds for writing deadlocks. */
@@ -122,6 +142,7 @@ static void rwsem_entry_checks(struct rw_semaphore *sem, struct ksync_cpu *curr,
 {
 	if (!ksync_debug_checks())
 		return;
+	rwsem_stop_if_garbage(sem, op, site);
 	rwsem_check_magic(sem, op, site);
 	if (curr)
 		rwsem_check_recursion(sem, curr, op, site);
@@ -162,8 +183,10 @@ KSYNC_API int ksync_down_read_trylock_debug(struct rw_semaphore *sem,
 	if (!ksync_debug_active())
 		return __ksync_rwsem_read_trylock(sem, (long)curr);
 	site = ksync_site_resolve(site);
-	if (ksync_debug_checks())
+	if (ksync_debug_checks()) {
+		rwsem_stop_if_garbage(sem, "down_read_trylock", site);
 		rwsem_check_magic(sem, "down_read_trylock", site);
+	}
 	if (!__ksync_rwsem_read_trylock(sem, (long)curr))
 		return 0;
 	ksync_lock_acquire(&sem->dep_map, 0, 1, 1, 1, NULL, site, ip);
@@ -217,6 +240,8 @@ KSYNC_API void ksync_up_read_debug(struct rw_semaphore *sem,
 	struct ksync_cpu *curr = ksync_this_cpu();
 
 	site = ksync_site_resolve(site);
+	if (ksync_debug_checks())
+		rwsem_stop_if_garbage(sem, "up_read", site);
 	ksync_lock_release(&sem->dep_map, site, RET_IP);
 	if (!ksync_debug_checks()) {
 		__ksync_rwsem_up_read(sem);
@@ -261,8 +286,10 @@ KSYNC_API int ksync_down_write_trylock_debug(struct rw_semaphore *sem,
 	if (!ksync_debug_active())
 		return __ksync_rwsem_write_trylock(sem, (long)curr);
 	site = ksync_site_resolve(site);
-	if (ksync_debug_checks())
+	if (ksync_debug_checks()) {
+		rwsem_stop_if_garbage(sem, "down_write_trylock", site);
 		rwsem_check_magic(sem, "down_write_trylock", site);
+	}
 	if (!__ksync_rwsem_write_trylock(sem, (long)curr))
 		return 0;
 	ksync_lock_acquire(&sem->dep_map, 0, 1, 0, 1, NULL, site, ip);
@@ -292,6 +319,7 @@ static bool rwsem_write_owner_ok(struct rw_semaphore *sem, struct ksync_cpu *cur
 	}
 	if (likely(owner == curr || (flags & RWSEM_NONSPINNABLE)))
 		return true;
+	owner = ksync_task_or_null(owner);	/* named only if a task */
 	if (owner)
 		rwsem_warn(sem, site, "rwsem_owner(sem) != current",
 			   "%s(%s): write-locked by %s/%d, not by this thread", op,
@@ -310,6 +338,8 @@ KSYNC_API void ksync_up_write_debug(struct rw_semaphore *sem,
 	struct ksync_cpu *curr = ksync_this_cpu();
 
 	site = ksync_site_resolve(site);
+	if (ksync_debug_checks())
+		rwsem_stop_if_garbage(sem, "up_write", site);
 	/* Lockdep first, as the kernel: its report names the imbalance. */
 	ksync_lock_release(&sem->dep_map, site, RET_IP);
 	if (ksync_debug_checks()) {
@@ -331,6 +361,7 @@ KSYNC_API void ksync_downgrade_write(struct rw_semaphore *sem,
 	if (ksync_debug_active()) {
 		site = ksync_site_resolve(site);
 		if (ksync_debug_checks()) {
+			rwsem_stop_if_garbage(sem, "downgrade_write", site);
 			rwsem_check_magic(sem, "downgrade_write", site);
 			if (!rwsem_write_owner_ok(sem, curr, "downgrade_write", site))
 				return;
@@ -347,8 +378,11 @@ KSYNC_API void ksync_down_read_non_owner(struct rw_semaphore *sem,
 {
 	struct ksync_cpu *curr = ksync_this_cpu();
 
-	if (ksync_debug_checks())
-		rwsem_check_magic(sem, "down_read_non_owner", ksync_site_resolve(site));
+	if (ksync_debug_checks()) {
+		site = ksync_site_resolve(site);
+		rwsem_stop_if_garbage(sem, "down_read_non_owner", site);
+		rwsem_check_magic(sem, "down_read_non_owner", site);
+	}
 	(void)__ksync_rwsem_down_read(sem, (long)curr, TASK_UNINTERRUPTIBLE);
 	/* No owner to record: whoever releases it is not known. */
 	__ksync_rwsem_set_reader_owned(sem, 0);
@@ -362,6 +396,7 @@ KSYNC_API void ksync_up_read_non_owner(struct rw_semaphore *sem,
 		return;
 	}
 	site = ksync_site_resolve(site);
+	rwsem_stop_if_garbage(sem, "up_read_non_owner", site);
 	rwsem_check_magic(sem, "up_read_non_owner", site);
 	rwsem_up_read_checked(sem, "up_read_non_owner", site);
 }

@@ -59,6 +59,8 @@ KSYNC_API void ksync_raw_spin_lock_debug(raw_spinlock_t *lock, int subclass,
 	uintptr_t ip = RET_IP;
 
 	site = ksync_site_resolve(site);
+	if (ksync_debug_checks())
+		ksync_debug_spin_check_magic(lock, site);
 	ksync_lock_acquire(&lock->dep_map, (unsigned int)subclass, 0, 0, 1, NULL,
 			   site, ip);
 	do_raw_spin_lock(lock, site, ip);
@@ -71,6 +73,8 @@ KSYNC_API void ksync_raw_spin_lock_nest_debug(raw_spinlock_t *lock,
 	uintptr_t ip = RET_IP;
 
 	site = ksync_site_resolve(site);
+	if (ksync_debug_checks())
+		ksync_debug_spin_check_magic(lock, site);
 	ksync_lock_acquire(&lock->dep_map, 0, 0, 0, 1, nest_lock, site, ip);
 	do_raw_spin_lock(lock, site, ip);
 }
@@ -81,6 +85,8 @@ KSYNC_API int ksync_raw_spin_trylock_debug(raw_spinlock_t *lock,
 	uintptr_t ip = RET_IP;
 
 	site = ksync_site_resolve(site);
+	if (ksync_debug_checks())
+		ksync_debug_spin_check_magic(lock, site);
 	if (!queued_spin_trylock(&lock->raw_lock))
 		return 0;
 	if (ksync_debug_checks())
@@ -93,9 +99,13 @@ KSYNC_API int ksync_raw_spin_trylock_debug(raw_spinlock_t *lock,
 KSYNC_API void ksync_raw_spin_unlock_debug(raw_spinlock_t *lock,
 					   const struct ksync_site *site)
 {
+	int checks = ksync_debug_checks();
+
 	site = ksync_site_resolve(site);
+	if (checks)
+		ksync_debug_spin_check_magic(lock, site);
 	ksync_lock_release(&lock->dep_map, site, RET_IP);
-	if (ksync_debug_checks())
+	if (checks)
 		ksync_debug_spin_unlock(lock, site);
 	queued_spin_unlock(&lock->raw_lock);
 }

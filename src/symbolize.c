@@ -118,7 +118,6 @@ static int dw_load(void)
 	return 0;
 }
 
-/* The bare queued spinlock: no lockdep, no pthread call to interpose. */
 /*
  * C++ names, readable: libstdc++'s demangler, if the program has it
  * loaded (a C++ program does); NULL when it cannot help.
@@ -146,6 +145,7 @@ static char *demangle(const char *name)
 	return out;
 }
 
+/* The bare queued spinlock: no lockdep, no pthread call to interpose. */
 static arch_spinlock_t dw_lock = __ARCH_SPIN_LOCK_UNLOCKED;
 
 /* What is known about a code (or data) address. */
@@ -243,10 +243,30 @@ static bool dladdr_lookup(uintptr_t addr, struct place *p)
 	return true;
 }
 
-/* libdw if it can (not in a signal handler: it allocates), else dladdr(). */
+/* A libdw lookup, run on the report stack (libdw needs a big one). */
+struct dw_job {
+	uintptr_t addr;
+	struct place *p;
+	bool found;
+};
+
+static void dw_job_run(void *arg)
+{
+	struct dw_job *job = arg;
+
+	if (dw.state == 0)
+		dw.state = dw_load() == 0 ? 1 : -1;
+	if (dw.state == 1)
+		job->found = dw_lookup(job->addr, job->p);
+}
+
+/*
+ * libdw if it can (not in a signal handler: it allocates), on the report
+ * stack (see report_stack.c); else dladdr().
+ */
 static bool lookup(uintptr_t addr, struct place *p, bool *full)
 {
-	bool found = false;
+	struct dw_job job = { addr, p, false };
 
 	memset(p, 0, sizeof(*p));
 	*full = false;
@@ -254,14 +274,33 @@ static bool lookup(uintptr_t addr, struct place *p, bool *full)
 	    queued_spin_trylock(&dw_lock)) {
 		/* libdw's own pthread locks are not the program's. */
 		ksync_tls.in_ksync++;
-		if (dw.state == 0)
-			dw.state = dw_load() == 0 ? 1 : -1;
-		if (dw.state == 1)
-			found = *full = dw_lookup(addr, p);
+		if (!ksync_call_on_report_stack(dw_job_run, &job))
+			job.found = false;
+		*full = job.found;
 		ksync_tls.in_ksync--;
 		queued_spin_unlock(&dw_lock);
 	}
-	return found || dladdr_lookup(addr, p);
+	return job.found || dladdr_lookup(addr, p);
+}
+
+static const char *format_place(const struct place *p, bool full, char *buf,
+				size_t len)
+{
+	size_t n;
+
+	if (!p->func[0])
+		n = (size_t)ksync_snprintf(buf, len, "%s+0x%llx", p->module,
+					   (unsigned long long)p->modoff);
+	else if (full)
+		n = (size_t)ksync_snprintf(buf, len, "%s+0x%llx/0x%llx", p->func,
+					   (unsigned long long)p->off,
+					   (unsigned long long)p->size);
+	else
+		n = (size_t)ksync_snprintf(buf, len, "%s+0x%llx [%s]", p->func,
+					   (unsigned long long)p->off, p->module);
+	if (p->file[0] && n < len)
+		ksync_snprintf(buf + n, len - n, " (%s:%d)", p->file, p->line);
+	return buf;
 }
 
 /* "func+0x1c/0x40 (file.c:42)", "func+0x1c [module]", "module+0x1234". */
@@ -269,25 +308,32 @@ const char *ksync_symbolize(uintptr_t addr, char *buf, size_t len)
 {
 	struct place p;
 	bool full;
-	size_t n;
 
 	if (!lookup(addr, &p, &full)) {
 		ksync_snprintf(buf, len, "[<%p>]", (void *)addr);
 		return buf;
 	}
-	if (!p.func[0])
-		n = (size_t)ksync_snprintf(buf, len, "%s+0x%llx", p.module,
-					   (unsigned long long)p.modoff);
-	else if (full)
-		n = (size_t)ksync_snprintf(buf, len, "%s+0x%llx/0x%llx", p.func,
-					   (unsigned long long)p.off,
-					   (unsigned long long)p.size);
-	else
-		n = (size_t)ksync_snprintf(buf, len, "%s+0x%llx [%s]", p.func,
-					   (unsigned long long)p.off, p.module);
-	if (p.file[0] && n < len)
-		ksync_snprintf(buf + n, len - n, " (%s:%d)", p.file, p.line);
-	return buf;
+	return format_place(&p, full, buf, len);
+}
+
+/*
+ * A return address points after its call, often at the next line's code
+ * (or past the end of the function, after a call that does not return):
+ * name the call instruction, one byte back, as addr2line users do, but
+ * show the return address's own offset, as the kernel's backtraces do.
+ */
+const char *ksync_symbolize_return(uintptr_t ret, char *buf, size_t len)
+{
+	struct place p;
+	bool full;
+
+	if (ret == 0 || !lookup(ret - 1, &p, &full)) {
+		ksync_snprintf(buf, len, "[<%p>]", (void *)ret);
+		return buf;
+	}
+	p.off++;
+	p.modoff++;
+	return format_place(&p, full, buf, len);
 }
 
 /* "ns::Class::method(int)": without the parameter list. */

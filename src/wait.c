@@ -26,6 +26,7 @@
 #include "kernel_compat.h"
 #include "list.h"
 #include "sched_internal.h"
+#include "zero_init.h"
 
 /* --- the list, with pointer stores that lockless readers may race ------- */
 
@@ -102,6 +103,23 @@ static inline void set_exclusive(struct wait_queue_entry *wq_entry, bool exclusi
 }
 
 /* --- initialisation ------------------------------------------------------ */
+
+/*
+ * A zero-filled head works as an initialised one (zero_init.c).  Every
+ * entry point that takes the queue's lock looks first; the lockless
+ * waitqueue_active() finds a NULL head "active", which sends its caller
+ * to wake_up(), which looks.
+ */
+static inline raw_spinlock_t *wq_lock(struct wait_queue_head *wq_head,
+				      const struct ksync_site *site)
+{
+	raw_spinlock_t *lock = spinlock_check(&wq_head->lock);
+
+	ksync_check_zero_filled(lock, &wq_head->head, LD_WAIT_CONFIG,
+				"wait queue head",
+				"init_waitqueue_head() or DECLARE_WAIT_QUEUE_HEAD()", site);
+	return lock;
+}
 
 KSYNC_API void ksync___init_waitqueue_head(struct wait_queue_head *wq_head,
 					   const char *name,
@@ -203,7 +221,7 @@ KSYNC_API int ksync___wake_up(struct wait_queue_head *wq_head, unsigned int mode
 			      int nr_exclusive, void *key,
 			      const struct ksync_site *site)
 {
-	raw_spinlock_t *lock = spinlock_check(&wq_head->lock);
+	raw_spinlock_t *lock = wq_lock(wq_head, site);
 	unsigned long flags;
 	int remaining;
 
@@ -240,7 +258,7 @@ KSYNC_API void ksync_add_wait_queue(struct wait_queue_head *wq_head,
 				    struct wait_queue_entry *wq_entry,
 				    bool exclusive, const struct ksync_site *site)
 {
-	raw_spinlock_t *lock = spinlock_check(&wq_head->lock);
+	raw_spinlock_t *lock = wq_lock(wq_head, site);
 	unsigned long flags;
 
 	flags = __ksync_raw_spin_lock_irqsave(lock, 0, site);
@@ -254,7 +272,7 @@ KSYNC_API void ksync_remove_wait_queue(struct wait_queue_head *wq_head,
 				       struct wait_queue_entry *wq_entry,
 				       const struct ksync_site *site)
 {
-	raw_spinlock_t *lock = spinlock_check(&wq_head->lock);
+	raw_spinlock_t *lock = wq_lock(wq_head, site);
 	unsigned long flags;
 
 	flags = __ksync_raw_spin_lock_irqsave(lock, 0, site);
@@ -268,7 +286,7 @@ KSYNC_API bool ksync_prepare_to_wait(struct wait_queue_head *wq_head,
 				     unsigned int state, bool exclusive,
 				     const struct ksync_site *site)
 {
-	raw_spinlock_t *lock = spinlock_check(&wq_head->lock);
+	raw_spinlock_t *lock = wq_lock(wq_head, site);
 	bool was_empty = false;
 	unsigned long flags;
 
@@ -296,7 +314,7 @@ KSYNC_API long ksync_prepare_to_wait_event(struct wait_queue_head *wq_head,
 					   unsigned int state,
 					   const struct ksync_site *site)
 {
-	raw_spinlock_t *lock = spinlock_check(&wq_head->lock);
+	raw_spinlock_t *lock = wq_lock(wq_head, site);
 	struct ksync_cpu *me = task_cpu_block(wq_entry->private);
 	unsigned long flags;
 	long ret = 0;
@@ -324,7 +342,7 @@ KSYNC_API bool ksync_finish_wait(struct wait_queue_head *wq_head,
 				 struct wait_queue_entry *wq_entry,
 				 const struct ksync_site *site)
 {
-	raw_spinlock_t *lock = spinlock_check(&wq_head->lock);
+	raw_spinlock_t *lock = wq_lock(wq_head, site);
 	unsigned long flags;
 	bool was_off = true;
 

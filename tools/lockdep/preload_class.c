@@ -293,7 +293,8 @@ static void classify(struct shadow *s, enum shadow_kind kind, uintptr_t ip, bool
 	if (preload_instance_classes) {
 		/* A fresh key each time: a reused address is a new lock. */
 		key = preload_alloc(sizeof(*key));
-		ksync_lockdep_site_name(ip, where, sizeof(where));
+		/* A return address: name the call, one byte before. */
+		ksync_lockdep_site_name(ip - 1, where, sizeof(where));
 		snprintf(buf, sizeof(buf), "%s[%p]@%s", kind_name[kind], s->lock, where);
 		name = save_name(buf);
 	} else if (!from_init && static_storage(s->lock)) {
