@@ -982,6 +982,8 @@ static void group_rec_cond(void)
 	rec_cond_case(1, 0);
 	group = "rec_cond, shared mutex and cond";
 	rec_cond_case(1, 1);
+	group = "rec_cond, shared cond";
+	rec_cond_case(0, 1);
 }
 
 /* --- cancellation ---------------------------------------------------------------------- */
@@ -1073,17 +1075,20 @@ static void group_cancel(void)
 	pthread_cond_t c;
 	char what[160];
 
+	static const char *const kinds[] = {
+		"private", "shared mutex", "shared mutex and cond", "shared cond",
+	};
+
 	group = "cancel";
-	for (int shared = 0; shared < 3; shared++) {
-		/* 0: private; 1: shared mutex, private cond; 2: both shared */
+	for (int shared = 0; shared < 4; shared++) {
 		pthread_mutexattr_init(&ma);
 		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
-		if (shared)
+		if (shared == 1 || shared == 2)
 			pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
 		pthread_mutex_init(&m, &ma);
 		pthread_mutexattr_destroy(&ma);
 		pthread_condattr_init(&ca);
-		if (shared == 2)
+		if (shared >= 2)
 			pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
 		pthread_cond_init(&c, &ca);
 		pthread_condattr_destroy(&ca);
@@ -1092,9 +1097,7 @@ static void group_cancel(void)
 				snprintf(what, sizeof(what), "%s%s cancelled %s (%s)",
 					 timed ? "timedwait" : "wait",
 					 pending ? "" : " blocked,",
-					 pending ? "before it waits" : "",
-					 shared == 0 ? "private" : shared == 1 ?
-					 "shared mutex" : "shared mutex and cond");
+					 pending ? "before it waits" : "", kinds[shared]);
 				cancel_one(&m, &c, timed, pending, what);
 			}
 		}

@@ -13,7 +13,10 @@
  * once: no wakeup is lost.  Wakeups may be spurious, as POSIX allows.  It
  * lives in the first bytes of the pthread_cond_t, zero in
  * PTHREAD_COND_INITIALIZER; process-shared condition variables stay the C
- * library's (its __wrefs marks them).
+ * library's (its __wrefs marks them), and wait with a replaced mutex
+ * through a mutex of the C library's (shared_wait()).  As POSIX requires,
+ * a wait is a cancellation point, and destroy waits until the waiters a
+ * broadcast woke have left.
  */
 #include "preload.h"
 
@@ -212,15 +215,100 @@ static int rcond_destroy(pthread_cond_t *c)
 	return 0;
 }
 
-/* The C library's condvar cannot release a ksync mutex. */
-static int mismatched(void)
-{
-	static bool said;
+/*
+ * A condition variable of the C library's (process-shared) used with a
+ * replaced mutex: the C library's wait cannot let go of a ksync mutex, so
+ * it waits with a mutex of its own, handoff, taken before the ksync mutex
+ * is let go and given up by the wait once it has counted this thread in.
+ * Signals of such condition variables take handoff too, so that none
+ * made under the ksync mutex falls between its release and the wait.
+ * (A signal from another process cannot have been made under this
+ * process's private mutex: no ordering was promised to it.)
+ */
+static pthread_mutex_t handoff = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t handoff_once = PTHREAD_ONCE_INIT;
 
-	if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
-		fprintf(stderr, "ksync-lockdep: a process-shared condition variable used with "
-			"a private mutex cannot be replaced; the wait fails with EINVAL\n");
-	return EINVAL;
+static void handoff_prepare(void)
+{
+	realfn()->real_mutex_lock(&handoff);
+}
+
+static void handoff_parent(void)
+{
+	realfn()->real_mutex_unlock(&handoff);
+}
+
+static void handoff_child(void)
+{
+	realfn()->real_mutex_init(&handoff, NULL);
+}
+
+/*
+ * fork() must not copy handoff held.  Registered at first use, after the
+ * handlers of ksync and of the rest of this library, so that it is taken
+ * before their locks: a thread holding handoff may take those (lockdep's,
+ * letting go of the ksync mutex), never the other way round.
+ */
+static void handoff_atfork(void)
+{
+	pthread_atfork(handoff_prepare, handoff_parent, handoff_child);
+}
+
+static void handoff_lock(void)
+{
+	pthread_once(&handoff_once, handoff_atfork);
+	realfn()->real_mutex_lock(&handoff);
+}
+
+/* Cancelled: the C library took handoff again; give it up, retake ours. */
+static void shared_cancelled(void *arg)
+{
+	struct waiting *w = arg;
+
+	realfn()->real_mutex_unlock(&handoff);
+	preload_mutex_relock(w->m, w->ip);
+}
+
+static int shared_wait(pthread_cond_t *c, pthread_mutex_t *m, int kind, clockid_t clock,
+		       const struct timespec *abstime, uintptr_t ip)
+{
+	const struct real_pthread *f = realfn();
+	struct waiting w = { NULL, m, ip, false };
+	int ret;
+
+	if (!preload_mutex_owned(m)) {
+		preload_mutex_wait_unowned(m, ip);
+		return EPERM;
+	}
+	handoff_lock();
+	preload_mutex_unlock(m, ip);
+	pthread_cleanup_push(shared_cancelled, &w);
+	if (kind == 0)
+		ret = f->real_cond_wait(c, &handoff);
+	else if (kind == 1)
+		ret = f->real_cond_timedwait(c, &handoff, abstime);
+	else
+		ret = f->real_cond_clockwait ?
+		      f->real_cond_clockwait(c, &handoff, clock, abstime) : ENOSYS;
+	pthread_cleanup_pop(0);
+	f->real_mutex_unlock(&handoff);
+	preload_mutex_relock(m, ip);
+	return ret;
+}
+
+/* A signal or broadcast of a condition variable of the C library's. */
+static int vcond_wake(pthread_cond_t *c, bool all)
+{
+	const struct real_pthread *f = realfn();
+	bool handed = preload_replacing(REPLACE_MUTEX) && (c->__data.__wrefs & COND_SHARED_MASK);
+	int ret;
+
+	if (!handed)
+		return all ? f->real_cond_broadcast(c) : f->real_cond_signal(c);
+	handoff_lock();
+	ret = all ? f->real_cond_broadcast(c) : f->real_cond_signal(c);
+	f->real_mutex_unlock(&handoff);
+	return ret;
 }
 
 /* Cancelled in the C library's wait, which took the mutex again. */
@@ -240,7 +328,7 @@ static int vcond_wait(pthread_cond_t *c, pthread_mutex_t *m, int kind, clockid_t
 	int ret;
 
 	if (preload_mutex_replaced(m))
-		return mismatched();
+		return shared_wait(c, m, kind, clock, abstime, ip);
 	w.told = preload_mutex_wait_begin(m, ip);
 	pthread_cleanup_push(vcond_cancelled, &w);
 	if (kind == 0)
@@ -314,12 +402,12 @@ PRELOAD_API int pthread_cond_signal(pthread_cond_t *c)
 {
 	if (replaced(c))
 		return rcond_wake(c, 1);
-	return realfn()->real_cond_signal(c);
+	return vcond_wake(c, false);
 }
 
 PRELOAD_API int pthread_cond_broadcast(pthread_cond_t *c)
 {
 	if (replaced(c))
 		return rcond_wake(c, INT_MAX);
-	return realfn()->real_cond_broadcast(c);
+	return vcond_wake(c, true);
 }
