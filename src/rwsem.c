@@ -687,6 +687,27 @@ void rwsem_downgrade(struct rw_semaphore *sem, struct ksync_cpu *curr)
 		rwsem_wake(sem, RWSEM_WAKE_READ_OWNED);
 }
 
+/* --- for ksync-lockdep -------------------------------------------------------------- */
+
+KSYNC_API unsigned int ksync_rwsem_queued_writers(struct rw_semaphore *sem, pid_t *tids,
+						  unsigned int max)
+{
+	struct rwsem_waiter *waiter;
+	unsigned long flags;
+	unsigned int n = 0;
+
+	flags = rwsem_wait_lock(sem);
+	list_for_each_entry(waiter, &sem->wait_list, list) {
+		if (waiter->type != RWSEM_WAITING_FOR_WRITE)
+			continue;
+		if (n < max)
+			tids[n] = waiter_task(waiter)->tid;
+		n++;
+	}
+	rwsem_wait_unlock(sem, flags);
+	return n;
+}
+
 /* --- initialisation ------------------------------------------------------------ */
 
 KSYNC_API void ksync_init_rwsem(struct rw_semaphore *sem, const char *name,

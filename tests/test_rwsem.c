@@ -5,7 +5,7 @@
  * really inside together, writers excluding readers, downgrade_write(),
  * interruptible and killable waits (and a waiter leaving lets the next
  * ones go), guards, nesting annotations, non-owner release,
- * rwsem_is_locked() and rwsem_is_contended().
+ * rwsem_is_locked() and rwsem_is_contended(), and ksync_rwsem_queued_writers().
  *
  * Every wait has a deadline and fails loudly; a watchdog ends the test if
  * something hangs anyway.
@@ -14,6 +14,8 @@
 #include <ksync/rwsem.h>
 #include <ksync/smp.h>
 #include <ksync/spinlock.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "ktest.h"
 
 #define WAIT_S		10.0	/* any wait in this test, before it fails */
@@ -609,6 +611,50 @@ static void test_zero_filled(void)
 	CHECK_EQ(count_of(&zeroed), 0);
 }
 
+/* --- ksync_rwsem_queued_writers() (for ksync-lockdep) ------------------------------- */
+
+static DECLARE_RWSEM(listed);
+
+/* A writer that says who it is (its thread id in result), then writes. */
+static void write_with_tid(struct helper *h)
+{
+	store(&h->result, (long)syscall(SYS_gettid));
+	down_write(h->sem);
+	up_write(h->sem);
+}
+
+static unsigned int queued_writers(pid_t *tids, unsigned int max)
+{
+	return ksync_rwsem_queued_writers(&listed, tids, max);
+}
+
+/* The queued writers, in queue order; readers in the queue are left out. */
+static void test_queued_writers(void)
+{
+	struct helper w1, r, w2;
+	pid_t tids[4] = { 0 };
+
+	CHECK_EQ(queued_writers(tids, 4), 0);
+	down_read(&listed);
+	helper_start(&w1, &listed, write_with_tid);
+	WAIT_FOR(queued_writers(tids, 4) == 1);
+	helper_start_queued(&r, &listed, read_plain);
+	helper_start(&w2, &listed, write_with_tid);
+	WAIT_FOR(queued_writers(tids, 4) == 2);
+	CHECK_EQ(tids[0], (pid_t)load(&w1.result));
+	CHECK_EQ(tids[1], (pid_t)load(&w2.result));
+	tids[0] = tids[1] = 0;
+	CHECK_EQ(queued_writers(tids, 1), 2);	/* counted, one listed */
+	CHECK_EQ(tids[0], (pid_t)load(&w1.result));
+	CHECK_EQ(tids[1], 0);
+	up_read(&listed);
+	helper_join(&w1);
+	helper_join(&r);
+	helper_join(&w2);
+	CHECK_EQ(queued_writers(tids, 4), 0);
+	CHECK_EQ(count_of(&listed), 0);
+}
+
 static void watchdog(int sig)
 {
 	static const char msg[] = "FAIL: test_rwsem did not finish in time\n";
@@ -636,6 +682,7 @@ int main(void)
 	RUN(test_guards);
 	RUN(test_non_owner);
 	RUN(test_is_contended);
+	RUN(test_queued_writers);
 	if (!ksync_debug_flags)
 		RUN(test_zero_filled);	/* with KSYNC_DEBUG it is reported */
 	return 0;

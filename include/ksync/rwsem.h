@@ -49,6 +49,7 @@
 #define _KSYNC_RWSEM_H
 
 #include <limits.h>
+#include <sys/types.h>
 #include <ksync/compiler.h>
 #include <ksync/atomic.h>
 #include <ksync/cleanup.h>
@@ -156,6 +157,15 @@ KSYNC_API int ksync_down_read_until(struct rw_semaphore *sem, uint64_t deadline_
 				    const struct ksync_site *site);
 KSYNC_API int ksync_down_write_until(struct rw_semaphore *sem, uint64_t deadline_ns,
 				     const struct ksync_site *site);
+/*
+ * ksync extension (not in the kernel): the thread ids of the writers
+ * queued on sem, at most max of them; returns how many are queued (which
+ * may be more).  For ksync-lockdep's pthread_rwlock_rdlock(), which under
+ * SCHED_FIFO or SCHED_RR lets a reader in past writers of lower priority,
+ * as POSIX requires.
+ */
+KSYNC_API unsigned int ksync_rwsem_queued_writers(struct rw_semaphore *sem, pid_t *tids,
+						  unsigned int max);
 KSYNC_API void ksync_downgrade_write(struct rw_semaphore *sem,
 				     const struct ksync_site *site);
 KSYNC_API void ksync_down_read_non_owner(struct rw_semaphore *sem,

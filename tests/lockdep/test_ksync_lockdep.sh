@@ -87,6 +87,23 @@ for mode in "" "--replace" "--replace --no-validate" "--replace=mutex" \
 		  [ "$(reports)" -eq 0 ] || fail "stress $mode: a report"; }
 done
 
+# --- POSIX conformance (pt_posix.c): what the C library passes, ksync passes ---------------
+# Validating and replacing, whole or in part; the misuse checked in the
+# sweep (EPERM, EDEADLK) is reported and goes on (--keep-going).
+run "posix plain" 0 -- "$progs/pt_posix" && has "posix plain" "posix ok"
+for mode in "--keep-going" "--replace --keep-going" "--replace --no-validate" \
+	    "--replace=mutex --keep-going" "--replace=rwlock,spin --keep-going" \
+	    "--replace=cond --keep-going"; do
+	run "posix $mode" 0 -- $lockdep $mode "$progs/pt_posix" && has "posix $mode" "posix ok"
+done
+# The groups without misuse: no report at all.
+for mode in "" "--replace" "--replace=cond"; do
+	run "posix correct $mode" 0 -- $lockdep $mode "$progs/pt_posix" pshared rec_cond cancel \
+		destroy rt_reader &&
+		{ has "posix correct $mode" "posix ok"
+		  [ "$(reports)" -eq 0 ] || fail "posix correct $mode: a report on a correct program"; }
+done
+
 # --- the exit status, the log, lock_stat, the graph ----------------------------------------
 run "status" 7 -- $lockdep sh -c 'exit 7'
 run "log" 0 -- $lockdep --log "$tmp/log" --stat --graph "$tmp/g.dot" "$progs/pt_scenarios" abba_one_thread &&

@@ -263,8 +263,13 @@ bool preload_mutex_owned(pthread_mutex_t *m);
 /* Replaced mutexes: unlock for a wait, and lock again after it. */
 int preload_mutex_unlock(pthread_mutex_t *m, uintptr_t ip);
 int preload_mutex_relock(pthread_mutex_t *m, uintptr_t ip);
-/* The C library's mutexes: tell lockdep about a wait's unlock and relock. */
-void preload_mutex_wait_begin(pthread_mutex_t *m, uintptr_t ip);
-void preload_mutex_wait_end(pthread_mutex_t *m, uintptr_t ip);
+/*
+ * The C library's mutexes: tell lockdep about a wait's unlock (true if it
+ * was told: a recursive mutex locked deeper is not let go) and relock.
+ */
+bool preload_mutex_wait_begin(pthread_mutex_t *m, uintptr_t ip);
+void preload_mutex_wait_end(pthread_mutex_t *m, bool told, uintptr_t ip);
+/* A wait with a mutex this thread does not hold: lockdep reports it. */
+void preload_mutex_wait_unowned(pthread_mutex_t *m, uintptr_t ip);
 
 #endif /* KSYNC_PRELOAD_H */

@@ -13,7 +13,10 @@
  * once: no wakeup is lost.  Wakeups may be spurious, as POSIX allows.  It
  * lives in the first bytes of the pthread_cond_t, zero in
  * PTHREAD_COND_INITIALIZER; process-shared condition variables stay the C
- * library's (its __wrefs marks them).
+ * library's (its __wrefs marks them), and wait with a replaced mutex
+ * through a mutex of the C library's (shared_wait()).  As POSIX requires,
+ * a wait is a cancellation point, and destroy waits until the waiters a
+ * broadcast woke have left.
  */
 #include "preload.h"
 
@@ -27,10 +30,11 @@
 #include <sys/syscall.h>
 
 #define COND_SHARED_MASK	1u	/* the C library's __wrefs bit */
+#define COND_DESTROYING		0x80000000u	/* in waiters: destroy waits */
 
 struct rcond {
 	uint32_t seq;		/* futex word: bumped by every signal */
-	uint32_t waiters;	/* skip the wake system call when 0 */
+	uint32_t waiters;	/* in the wait or on their way out, | DESTROYING */
 	uint32_t clock;		/* CLOCK_REALTIME (0) or CLOCK_MONOTONIC */
 };
 
@@ -53,61 +57,124 @@ static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t
 	return syscall(SYS_futex, word, op, val, ts, NULL, FUTEX_BITSET_MATCH_ANY);
 }
 
+/* A wait in progress: what it needs to end, normally or cancelled. */
+struct waiting {
+	struct rcond *rc;
+	pthread_mutex_t *m;
+	uintptr_t ip;
+	bool told;		/* lockdep was told the C library's mutex went */
+};
+
 /* Let go of the mutex for the wait, whoever implements it. */
-static int release_mutex(pthread_mutex_t *m, uintptr_t ip)
+static int release_mutex(struct waiting *w)
 {
-	if (preload_mutex_replaced(m))
-		return preload_mutex_unlock(m, ip);
-	preload_mutex_wait_begin(m, ip);
-	return realfn()->real_mutex_unlock(m);
+	if (preload_mutex_replaced(w->m))
+		return preload_mutex_unlock(w->m, w->ip);
+	w->told = preload_mutex_wait_begin(w->m, w->ip);
+	return realfn()->real_mutex_unlock(w->m);
 }
 
-static void retake_mutex(pthread_mutex_t *m, uintptr_t ip)
+static void retake_mutex(struct waiting *w)
 {
-	if (preload_mutex_replaced(m)) {
-		preload_mutex_relock(m, ip);
+	if (preload_mutex_replaced(w->m)) {
+		preload_mutex_relock(w->m, w->ip);
 		return;
 	}
-	preload_mutex_wait_end(m, ip);
-	realfn()->real_mutex_lock(m);
+	preload_mutex_wait_end(w->m, w->told, w->ip);
+	realfn()->real_mutex_lock(w->m);
+}
+
+/*
+ * The waiter's last touch of the condition variable.  Release: its reads
+ * of it come before a destroyer's return (which acquires the count).  A
+ * destroyer waiting for the count is woken by the last one out; that
+ * wake may reach memory reused already, where it is a spurious wakeup,
+ * which every futex user tolerates (the C library's condvar does the
+ * same).
+ */
+static void rcond_leave(struct rcond *rc)
+{
+	uint32_t old = __atomic_fetch_sub(&rc->waiters, 1, __ATOMIC_RELEASE);
+
+	if (old == (COND_DESTROYING | 1))
+		futex(&rc->waiters, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
+}
+
+/*
+ * Cancelled in the wait (POSIX: a cancellation point): the mutex is held
+ * again before the program's cleanup handlers run.  A signal may have
+ * woken this waiter just before the cancellation took it: POSIX says a
+ * cancelled waiter must not consume a signal others wait for, so wake
+ * one more (a spurious wakeup at worst) before leaving.
+ */
+static void rcond_cancelled(void *arg)
+{
+	struct waiting *w = arg;
+
+	futex(&w->rc->seq, FUTEX_WAKE_PRIVATE, 1, NULL);
+	rcond_leave(w->rc);
+	retake_mutex(w);
+}
+
+/*
+ * The futex wait, as a cancellation point: cancellation is asynchronous
+ * during the system call alone, as in the C library's own waits (a
+ * cancellation pending on entry is acted on at once).  Returns the
+ * system call's result, errno kept in *err.
+ */
+static long cancellable_wait(struct waiting *w, int op, uint32_t seq,
+			     const struct timespec *ts, int *err)
+{
+	int oldtype;
+	long r;
+
+	pthread_cleanup_push(rcond_cancelled, w);
+	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &oldtype);
+	r = futex(&w->rc->seq, op, seq, ts);
+	*err = errno;
+	pthread_setcanceltype(oldtype, NULL);
+	pthread_cleanup_pop(0);
+	return r;
 }
 
 static int rcond_wait(pthread_cond_t *c, pthread_mutex_t *m, bool timed, clockid_t clock,
 		      const struct timespec *abstime, uintptr_t ip)
 {
-	struct rcond *rc = rcond(c);
-	int saved_errno = errno, ret = 0;
+	struct waiting w = { rcond(c), m, ip, false };
+	int saved_errno = errno, ret = 0, err = 0, op;
+	struct timespec ts;
 	uint32_t seq;
 	long r;
 
 	if (timed && (!preload_timespec_valid(abstime) ||
 		      (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)))
 		return EINVAL;
-	if (!preload_mutex_owned(m))
+	if (!preload_mutex_owned(m)) {
+		preload_mutex_wait_unowned(m, ip);
 		return EPERM;
+	}
 	/*
 	 * seq_cst, with the signaller's bump and its read of waiters: either
 	 * it sees us counted and wakes, or we see its bump in the futex wait.
 	 */
-	seq = __atomic_load_n(&rc->seq, __ATOMIC_SEQ_CST);
-	__atomic_fetch_add(&rc->waiters, 1, __ATOMIC_SEQ_CST);
-	if (release_mutex(m, ip)) {
-		__atomic_fetch_sub(&rc->waiters, 1, __ATOMIC_RELAXED);
+	seq = __atomic_load_n(&w.rc->seq, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&w.rc->waiters, 1, __ATOMIC_SEQ_CST);
+	if (release_mutex(&w)) {
+		rcond_leave(w.rc);
 		return EPERM;
 	}
 	if (timed) {
-		struct timespec ts = *abstime;
-		int op = FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG |
-			 (clock == CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0);
-
-		r = futex(&rc->seq, op, seq, &ts);
-		if (r < 0 && errno == ETIMEDOUT)
+		ts = *abstime;
+		op = FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG |
+		     (clock == CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0);
+		r = cancellable_wait(&w, op, seq, &ts, &err);
+		if (r < 0 && err == ETIMEDOUT)
 			ret = ETIMEDOUT;
 	} else {
-		futex(&rc->seq, FUTEX_WAIT_PRIVATE, seq, NULL);
+		cancellable_wait(&w, FUTEX_WAIT_PRIVATE, seq, NULL, &err);
 	}
-	__atomic_fetch_sub(&rc->waiters, 1, __ATOMIC_RELAXED);
-	retake_mutex(m, ip);
+	rcond_leave(w.rc);
+	retake_mutex(&w);
 	errno = saved_errno;
 	return ret;
 }
@@ -125,15 +192,131 @@ static int rcond_wake(pthread_cond_t *c, int n)
 	return 0;
 }
 
-/* The C library's condvar cannot release a ksync mutex. */
-static int mismatched(void)
+/*
+ * POSIX lets a program destroy a condition variable as soon as no thread
+ * is blocked on it - right after a broadcast, say - and reuse the memory,
+ * while the woken waiters have yet to leave the wait.  So wait for them
+ * to leave, as the C library does (a waiter leaves before it takes the
+ * mutex, so holding the mutex here is fine).  Waiters still blocked, which
+ * POSIX makes undefined, keep destroy waiting.
+ */
+static int rcond_destroy(pthread_cond_t *c)
 {
-	static bool said;
+	struct rcond *rc = rcond(c);
+	int saved_errno = errno;
+	/* Acquire: pairs with each leaver's release (rcond_leave()). */
+	uint32_t w = __atomic_or_fetch(&rc->waiters, COND_DESTROYING, __ATOMIC_ACQUIRE);
 
-	if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
-		fprintf(stderr, "ksync-lockdep: a process-shared condition variable used with "
-			"a private mutex cannot be replaced; the wait fails with EINVAL\n");
-	return EINVAL;
+	while (w != COND_DESTROYING) {
+		futex(&rc->waiters, FUTEX_WAIT_PRIVATE, w, NULL);
+		w = __atomic_load_n(&rc->waiters, __ATOMIC_ACQUIRE);
+	}
+	errno = saved_errno;
+	return 0;
+}
+
+/*
+ * A condition variable of the C library's (process-shared) used with a
+ * replaced mutex: the C library's wait cannot let go of a ksync mutex, so
+ * it waits with a mutex of its own, handoff, taken before the ksync mutex
+ * is let go and given up by the wait once it has counted this thread in.
+ * Signals of such condition variables take handoff too, so that none
+ * made under the ksync mutex falls between its release and the wait.
+ * (A signal from another process cannot have been made under this
+ * process's private mutex: no ordering was promised to it.)
+ */
+static pthread_mutex_t handoff = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t handoff_once = PTHREAD_ONCE_INIT;
+
+static void handoff_prepare(void)
+{
+	realfn()->real_mutex_lock(&handoff);
+}
+
+static void handoff_parent(void)
+{
+	realfn()->real_mutex_unlock(&handoff);
+}
+
+static void handoff_child(void)
+{
+	realfn()->real_mutex_init(&handoff, NULL);
+}
+
+/*
+ * fork() must not copy handoff held.  Registered at first use, after the
+ * handlers of ksync and of the rest of this library, so that it is taken
+ * before their locks: a thread holding handoff may take those (lockdep's,
+ * letting go of the ksync mutex), never the other way round.
+ */
+static void handoff_atfork(void)
+{
+	pthread_atfork(handoff_prepare, handoff_parent, handoff_child);
+}
+
+static void handoff_lock(void)
+{
+	pthread_once(&handoff_once, handoff_atfork);
+	realfn()->real_mutex_lock(&handoff);
+}
+
+/* Cancelled: the C library took handoff again; give it up, retake ours. */
+static void shared_cancelled(void *arg)
+{
+	struct waiting *w = arg;
+
+	realfn()->real_mutex_unlock(&handoff);
+	preload_mutex_relock(w->m, w->ip);
+}
+
+static int shared_wait(pthread_cond_t *c, pthread_mutex_t *m, int kind, clockid_t clock,
+		       const struct timespec *abstime, uintptr_t ip)
+{
+	const struct real_pthread *f = realfn();
+	struct waiting w = { NULL, m, ip, false };
+	int ret;
+
+	if (!preload_mutex_owned(m)) {
+		preload_mutex_wait_unowned(m, ip);
+		return EPERM;
+	}
+	handoff_lock();
+	preload_mutex_unlock(m, ip);
+	pthread_cleanup_push(shared_cancelled, &w);
+	if (kind == 0)
+		ret = f->real_cond_wait(c, &handoff);
+	else if (kind == 1)
+		ret = f->real_cond_timedwait(c, &handoff, abstime);
+	else
+		ret = f->real_cond_clockwait ?
+		      f->real_cond_clockwait(c, &handoff, clock, abstime) : ENOSYS;
+	pthread_cleanup_pop(0);
+	f->real_mutex_unlock(&handoff);
+	preload_mutex_relock(m, ip);
+	return ret;
+}
+
+/* A signal or broadcast of a condition variable of the C library's. */
+static int vcond_wake(pthread_cond_t *c, bool all)
+{
+	const struct real_pthread *f = realfn();
+	bool handed = preload_replacing(REPLACE_MUTEX) && (c->__data.__wrefs & COND_SHARED_MASK);
+	int ret;
+
+	if (!handed)
+		return all ? f->real_cond_broadcast(c) : f->real_cond_signal(c);
+	handoff_lock();
+	ret = all ? f->real_cond_broadcast(c) : f->real_cond_signal(c);
+	f->real_mutex_unlock(&handoff);
+	return ret;
+}
+
+/* Cancelled in the C library's wait, which took the mutex again. */
+static void vcond_cancelled(void *arg)
+{
+	struct waiting *w = arg;
+
+	preload_mutex_wait_end(w->m, w->told, w->ip);
 }
 
 /* The C library waits; lockdep sees the mutex go and come back. */
@@ -141,21 +324,23 @@ static int vcond_wait(pthread_cond_t *c, pthread_mutex_t *m, int kind, clockid_t
 		      const struct timespec *abstime, uintptr_t ip)
 {
 	const struct real_pthread *f = realfn();
-	bool validating = preload_validating();
+	struct waiting w = { NULL, m, ip, false };
 	int ret;
 
 	if (preload_mutex_replaced(m))
-		return mismatched();
-	if (validating)
-		preload_mutex_wait_begin(m, ip);
+		return shared_wait(c, m, kind, clock, abstime, ip);
+	w.told = preload_mutex_wait_begin(m, ip);
+	pthread_cleanup_push(vcond_cancelled, &w);
 	if (kind == 0)
 		ret = f->real_cond_wait(c, m);
 	else if (kind == 1)
 		ret = f->real_cond_timedwait(c, m, abstime);
 	else
 		ret = f->real_cond_clockwait ? f->real_cond_clockwait(c, m, clock, abstime) : ENOSYS;
-	if (validating)
-		preload_mutex_wait_end(m, ip);
+	pthread_cleanup_pop(0);
+	/* EPERM: the mutex was not this thread's, and is not now. */
+	if (ret != EPERM)
+		preload_mutex_wait_end(m, w.told, ip);
 	return ret;
 }
 
@@ -185,7 +370,7 @@ PRELOAD_API int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a
 PRELOAD_API int pthread_cond_destroy(pthread_cond_t *c)
 {
 	if (replaced(c))
-		return 0;
+		return rcond_destroy(c);
 	preload_clear_foreign(c);
 	return realfn()->real_cond_destroy(c);
 }
@@ -217,12 +402,12 @@ PRELOAD_API int pthread_cond_signal(pthread_cond_t *c)
 {
 	if (replaced(c))
 		return rcond_wake(c, 1);
-	return realfn()->real_cond_signal(c);
+	return vcond_wake(c, false);
 }
 
 PRELOAD_API int pthread_cond_broadcast(pthread_cond_t *c)
 {
 	if (replaced(c))
 		return rcond_wake(c, INT_MAX);
-	return realfn()->real_cond_broadcast(c);
+	return vcond_wake(c, true);
 }

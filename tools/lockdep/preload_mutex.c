@@ -419,15 +419,50 @@ int preload_mutex_relock(pthread_mutex_t *m, uintptr_t ip)
 	return rmutex_lock(m, ip, 0);
 }
 
-/* Validated mutexes: lockdep sees the wait's unlock and relock. */
-void preload_mutex_wait_begin(pthread_mutex_t *m, uintptr_t ip)
+/*
+ * The C library's mutexes: lockdep sees a wait's unlock and relock.  The
+ * C library's wait lets go of a mutex only if it is locked once: a
+ * recursive mutex locked deeper stays locked, one level less, and is not
+ * taken again after the wait either (POSIX warns of it).  So lockdep is
+ * told of a release only where there is one, and of the taking again
+ * only after a release it was told of.  Returns whether it was told.
+ */
+bool preload_mutex_wait_begin(pthread_mutex_t *m, uintptr_t ip)
 {
-	if (preload_validating())
-		vmutex_release(m, ip);
+	if (!preload_validating() || (taken_again(m) && m->__data.__count > 1))
+		return false;
+	preload_release(shadow_get(m, SHADOW_MUTEX, ip), ip);
+	return true;
 }
 
-void preload_mutex_wait_end(pthread_mutex_t *m, uintptr_t ip)
+/*
+ * The mutex is held again, or about to be (the wait returned, or was
+ * cancelled: the C library takes the mutex again before the cleanup
+ * handlers run).  Not taken_again(): the owner is this thread again by
+ * now, yet this is the first level of the mutex.
+ */
+void preload_mutex_wait_end(pthread_mutex_t *m, bool told, uintptr_t ip)
 {
-	if (preload_validating())
-		vmutex_acquire(m, ip);
+	if (told && preload_validating())
+		preload_acquire(shadow_get(m, SHADOW_MUTEX, ip), 0, 0, ip);
+}
+
+/*
+ * A wait with a mutex this thread does not hold: the wait fails (EPERM)
+ * or, for a normal mutex of the C library's, lets go of someone else's
+ * lock.  Lockdep reports the unlock of a lock not held, as for
+ * pthread_mutex_unlock().
+ */
+void preload_mutex_wait_unowned(pthread_mutex_t *m, uintptr_t ip)
+{
+	struct rmutex *r;
+
+	if (!preload_mutex_replaced(m)) {
+		if (preload_validating())
+			preload_release(shadow_get(m, SHADOW_MUTEX, ip), ip);
+		return;
+	}
+	r = __atomic_load_n(rmutex_slot(m), __ATOMIC_ACQUIRE);
+	if (r)
+		preload_tell_bad_unlock(&r->m.dep_map, ip);
 }

@@ -17,6 +17,7 @@
 #include "preload.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -181,6 +182,89 @@ static bool write_owned(struct rrwlock *r)
 	       ksync_tls.cpu;
 }
 
+/* --- real-time readers ---------------------------------------------------------------- */
+
+/*
+ * POSIX (pthread_rwlock_rdlock(), Thread Execution Scheduling): a
+ * SCHED_FIFO or SCHED_RR reader "shall not acquire the lock if a writer
+ * holds the lock or if writers of higher or equal priority are blocked
+ * on the read-write lock; otherwise, the calling thread shall acquire the
+ * lock."  An rw_semaphore queues every reader behind a waiting writer
+ * (the kernel's rule, fair to writers), so such a reader, where it would
+ * queue, joins the readers that hold the lock instead.  A writer that is
+ * not real-time counts as below every real-time reader.
+ */
+#define RT_WRITERS_LOOKED_AT	64
+
+/* The thread's real-time priority, -1 if it is not real-time. */
+static int rt_priority(pid_t tid)
+{
+	struct sched_param sp;
+	int policy = sched_getscheduler(tid);
+
+	if (policy < 0)
+		return -1;
+	policy &= ~SCHED_RESET_ON_FORK;
+	if ((policy != SCHED_FIFO && policy != SCHED_RR) || sched_getparam(tid, &sp))
+		return -1;
+	return sp.sched_priority;
+}
+
+/* Readers hold it, no writer does, someone waits: a reader would queue. */
+static bool readers_with_waiters(long count)
+{
+	return !(count & (RWSEM_WRITER_LOCKED | RWSEM_FLAG_READFAIL)) &&
+	       (count & RWSEM_FLAG_WAITERS) && (count >> RWSEM_READER_SHIFT);
+}
+
+/* Add a reader to those holding it, past the queue. */
+static bool join_readers(struct rw_semaphore *sem)
+{
+	long count = atomic_long_read(&sem->count);
+
+	while (readers_with_waiters(count)) {
+		/*
+		 * Acquire, as a reader's fast path: pairs with the release of
+		 * the last writer.  The waiters are still woken by whichever
+		 * reader leaves last (up_read() sees the waiters bit).
+		 */
+		if (atomic_long_try_cmpxchg_acquire(&sem->count, &count,
+						    count + RWSEM_READER_BIAS))
+			return true;
+	}
+	return false;
+}
+
+/* A real-time reader that POSIX lets in now: let it in. */
+static bool rt_reader_passes(struct rrwlock *r, bool trylock, uintptr_t ip)
+{
+	struct rw_semaphore *sem = &r->sem;
+	pid_t tids[RT_WRITERS_LOOKED_AT];
+	unsigned int n;
+	int prio;
+
+	/* Cheap first: most readers get in, or are not real-time. */
+	if (__builtin_expect(!readers_with_waiters(atomic_long_read(&sem->count)), 1) ||
+	    (prio = rt_priority(0)) < 0)
+		return false;
+	n = ksync_rwsem_queued_writers(sem, tids, RT_WRITERS_LOOKED_AT);
+	if (n > RT_WRITERS_LOOKED_AT)
+		return false;	/* too many to look at: queue, as others do */
+	for (unsigned int i = 0; i < n; i++)
+		if (rt_priority(tids[i]) >= prio)
+			return false;
+	if (!join_readers(sem))
+		return false;
+	if (ksync_tls.cpu)
+		__ksync_rwsem_set_reader_owned(sem, (long)ksync_tls.cpu);
+	/* What the rw_semaphore's own read lock tells lockdep. */
+	if (ksync_debug_active()) {
+		ksync_lock_acquire(&sem->dep_map, 0, trylock, 1, 1, NULL, NULL, ip);
+		ksync_lock_acquired(&sem->dep_map, NULL, ip);
+	}
+	return true;
+}
+
 static int rrw_rdlock(pthread_rwlock_t *rw, uintptr_t ip, uint64_t deadline, bool trylock)
 {
 	struct rrwlock *r = rrwlock_of(rw, ip);
@@ -202,7 +286,9 @@ static int rrw_rdlock(pthread_rwlock_t *rw, uintptr_t ip, uint64_t deadline, boo
 		return 0;
 	}
 	preload_blame(ip);
-	if (trylock)
+	if (rt_reader_passes(r, trylock, ip))
+		ret = 0;
+	else if (trylock)
 		ret = __ksync_down_read_trylock(&r->sem, NULL) ? 0 : EBUSY;
 	else if (deadline)
 		ret = ksync_down_read_until(&r->sem, deadline, NULL) ? ETIMEDOUT : 0;
