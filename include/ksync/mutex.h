@@ -137,7 +137,7 @@ __ksync_mutex_lock(struct mutex *lock, unsigned int state, unsigned int subclass
 
 	__ksync_might_sleep(site, 0);
 	__ksync_tsan_pre_lock(lock, 0);
-	if (__ksync_unlikely(!__ksync_mutex_trylock_fast(lock)))
+	if (!__ksync_likely(__ksync_mutex_trylock_fast(lock)))
 		ret = ksync_mutex_lock_slowpath(lock, state, subclass, nest, site);
 	__ksync_tsan_post_lock(lock, 0, ret == 0);
 	return ret;
