@@ -10,6 +10,8 @@
 #    (-DKSYNC_TEST_RACY) leaves one access unguarded and must get exactly
 #    that one report.
 #  - AddressSanitizer+UndefinedBehaviorSanitizer: the same program, clean.
+#  - sanitizer_report.c, under each: a lockdep report is printed and the
+#    program goes on; an interrupt ends an interruptible sleep.
 set -eu
 build_dir=$1
 src_dir=$2
@@ -30,6 +32,9 @@ export TSAN_OPTIONS="halt_on_error=0 exitcode=66"
 export ASAN_OPTIONS="detect_leaks=1 halt_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1"
 unset KSYNC_DEBUG KSYNC_LOCKDEP KSYNC_LOCK_STAT 2>/dev/null || true
+
+# Backtraces name file:line where libdw is installed.
+have_libdw=$(ldconfig -p 2>/dev/null | grep -F libdw.so.1 || true)
 
 tsan_reports() { grep -c "WARNING: ThreadSanitizer" "$tmp/out" || true; }
 
@@ -67,6 +72,34 @@ check_tsan() {
 	grep -q "Location is global 'sl_racy'" "$tmp/out" ||
 		fail "$cc: the report is not about sl_racy"
 	echo "$cc: ThreadSanitizer: 0 reports on correct code, 1 on the racy twin"
+	check_report "$cc" thread 66
+	grep -q "WARNING: ThreadSanitizer: lock-order-inversion" "$tmp/out" ||
+		fail "$cc: TSan did not see the AB-BA order of ksync's mutexes"
+}
+
+# A ksync report (lockdep's) in a sanitized program: printed and
+# symbolised, the program goes on (the sanitizer runtimes end a process
+# that dlopens with RTLD_DEEPBIND); an interrupt ends a sleep in the library.
+check_report() {
+	cc=$1 san=$2 want=$3
+	# shellcheck disable=SC2086
+	"$cc" -fsanitize="$san" -g -O1 -o "$tmp/report" "$src_dir/sanitizer_report.c" \
+		$cflags $libs || fail "$cc: building the $san report program"
+	status=0
+	KSYNC_LOCKDEP=1 "$tmp/report" >"$tmp/out" 2>&1 || status=$?
+	[ "$status" -eq "$want" ] || fail "$cc $san: the report program exited $status, not $want"
+	grep -q "WARNING: possible circular locking dependency detected" "$tmp/out" ||
+		fail "$cc $san: no lockdep report"
+	grep -q "(a){+.+.}-{4:4}, at: sanitizer_report.c:" "$tmp/out" ||
+		fail "$cc $san: the lockdep report does not name the call site"
+	if [ -n "$have_libdw" ]; then
+		sed -n '/Call Trace:/,/<\/TASK>/p' "$tmp/out" |
+			grep -q '+0x[0-9a-f]*/0x[0-9a-f]* ([^)]*:[0-9]*)' ||
+			fail "$cc $san: the backtrace is not symbolised"
+	fi
+	grep -q "interrupted: -EINTR" "$tmp/out" || fail "$cc $san: the interrupt did not end the sleep"
+	grep -q "abba done" "$tmp/out" || fail "$cc $san: did not finish"
+	echo "$cc: $san: lockdep's report printed, the interrupted sleep returned -EINTR"
 }
 
 tsan_works cc || fail "cc cannot build a -fsanitize=thread program"
@@ -89,4 +122,5 @@ for env in "" KSYNC_LOCKDEP=1; do
 		fail "ASan+UBSan $env: a report"
 done
 echo "cc: AddressSanitizer+UndefinedBehaviorSanitizer: clean"
+check_report cc address,undefined 0
 echo "sanitizer test passed"
