@@ -150,12 +150,16 @@ KSYNC_API void ksync___set_current_state(unsigned int state)
  * ThreadSanitizer runs a signal handler only when the thread enters an
  * intercepted libc call; a raw futex wait is not one.  So under it sleeps
  * are cut into slices, and clock_gettime() between them (intercepted)
- * lets an interrupt wake an interruptible sleep.
+ * lets an interrupt wake an interruptible sleep.  Under it: this library
+ * built with it, or a program built with it using the plain library, when
+ * TSan's runtime (__tsan_init) is in the process.
  */
-#ifdef __SANITIZE_THREAD__
 #define SLEEP_SLICE_NS	5000000ull
+#ifdef __SANITIZE_THREAD__
+#define sleep_sliced()	true
 #else
-#define SLEEP_SLICE_NS	0
+extern void __tsan_init(void) __attribute__((weak));
+#define sleep_sliced()	(__tsan_init != NULL)
 #endif
 
 bool ksync_schedule_until(uint64_t deadline_ns)
@@ -180,7 +184,7 @@ bool ksync_schedule_until(uint64_t deadline_ns)
 			}
 			left = deadline_ns - now;
 		}
-		if (SLEEP_SLICE_NS && left > SLEEP_SLICE_NS)
+		if (sleep_sliced() && left > SLEEP_SLICE_NS)
 			left = SLEEP_SLICE_NS;
 		if (left == UINT64_MAX) {
 			ksync_futex_wait(&c->state, state, NULL);

@@ -103,16 +103,28 @@ KSYNC_API unsigned int ksync_seqcount_wait_even(const seqcount_t *s,
 	return seq;
 }
 
-/* The kernel's seqcount_lockdep_reader_access(): a recursive read, at once over. */
+/*
+ * The kernel's seqcount_lockdep_reader_access(): a recursive read, at once
+ * over, made with interrupts saved and masked, as the kernel makes it.  A
+ * lockless reader holds nothing an interrupt could need, so it must not
+ * mark the counter as taken with interrupts on: a writer in a hard
+ * interrupt and readers in task context (timekeeping) are correct, and
+ * reported nothing.  A reader in an interrupt handler is still marked as
+ * one (lockdep looks at the context, not the mask), so a task writer with
+ * interrupts on is still reported against it.
+ */
 KSYNC_API void ksync_seqcount_reader_debug(const seqcount_t *s,
 					   const struct ksync_site *site)
 {
 	struct lockdep_map *map = (struct lockdep_map *)&s->dep_map;
 	uintptr_t ip = RET_IP;
+	unsigned long flags;
 
 	site = ksync_site_resolve(site);
+	flags = __ksync_local_irq_save(site);
 	ksync_lock_acquire(map, 0, 0, 2, 1, NULL, site, ip);
 	ksync_lock_release(map, site, ip);
+	__ksync_local_irq_restore(flags, site);
 }
 
 static bool preemptible_here(void)

@@ -38,6 +38,7 @@
 #include <ksync/list_types.h>
 #include <ksync/sched.h>
 #include <ksync/spinlock_types.h>
+#include <ksync/tsan.h>
 
 struct completion {
 	unsigned int done;		/* events not yet consumed; UINT_MAX: all */
@@ -111,42 +112,92 @@ static __always_inline int __ksync_completion_status(long ret)
 	return ret < 0 ? (int)ret : 0;
 }
 
+/*
+ * Under ThreadSanitizer a complete() releases the completion and a wait
+ * that returns with an event acquires it (<ksync/tsan.h>): the hand-over
+ * is under the completion's lock, in the library, where TSan cannot see
+ * it.  What the completer wrote before complete() happens before what the
+ * waiter reads after its wait, as in the kernel.
+ */
+static __always_inline void
+__ksync_complete(struct completion *x, bool all, const struct ksync_site *site)
+{
+	__ksync_tsan_release(x);
+	if (all)
+		ksync_complete_all(x, site);
+	else
+		ksync_complete(x, site);
+}
+
+/* A wait's result: > 0 when it consumed an event. */
+static __always_inline long
+__ksync_wait_for_completion(struct completion *x, long timeout, unsigned int state,
+			    const struct ksync_site *site)
+{
+	long ret = ksync_wait_for_completion(x, timeout, state, site);
+
+	if (ret > 0)
+		__ksync_tsan_acquire(x);
+	return ret;
+}
+
+static __always_inline bool
+__ksync_try_wait_for_completion(struct completion *x, const struct ksync_site *site)
+{
+	bool got = ksync_try_wait_for_completion(x, site);
+
+	if (got)
+		__ksync_tsan_acquire(x);
+	return got;
+}
+
+/* True: complete() has run, and what it published is ours to read. */
+static __always_inline bool
+__ksync_completion_done(struct completion *x, const struct ksync_site *site)
+{
+	bool done = ksync_completion_done(x, site);
+
+	if (done)
+		__ksync_tsan_acquire(x);
+	return done;
+}
+
 #define __KSYNC_COMPLETION_SITE(x)	KSYNC_SITE(#x)
 
-#define complete(x)	ksync_complete((x), __KSYNC_COMPLETION_SITE(x))
-#define complete_all(x)	ksync_complete_all((x), __KSYNC_COMPLETION_SITE(x))
+#define complete(x)	__ksync_complete((x), false, __KSYNC_COMPLETION_SITE(x))
+#define complete_all(x)	__ksync_complete((x), true, __KSYNC_COMPLETION_SITE(x))
 #define try_wait_for_completion(x)					\
-	ksync_try_wait_for_completion((x), __KSYNC_COMPLETION_SITE(x))
+	__ksync_try_wait_for_completion((x), __KSYNC_COMPLETION_SITE(x))
 #define completion_done(x)						\
-	ksync_completion_done((x), __KSYNC_COMPLETION_SITE(x))
+	__ksync_completion_done((x), __KSYNC_COMPLETION_SITE(x))
 
 #define wait_for_completion(x)						\
-	((void)ksync_wait_for_completion((x), MAX_SCHEDULE_TIMEOUT,	\
-					 TASK_UNINTERRUPTIBLE,		\
-					 __KSYNC_COMPLETION_SITE(x)))
+	((void)__ksync_wait_for_completion((x), MAX_SCHEDULE_TIMEOUT,	\
+					   TASK_UNINTERRUPTIBLE,	\
+					   __KSYNC_COMPLETION_SITE(x)))
 #define wait_for_completion_io(x)	wait_for_completion(x)
 #define wait_for_completion_timeout(x, timeout)				\
-	((unsigned long)ksync_wait_for_completion((x),			\
+	((unsigned long)__ksync_wait_for_completion((x),		\
 			__ksync_completion_timeout(timeout),		\
 			TASK_UNINTERRUPTIBLE, __KSYNC_COMPLETION_SITE(x)))
 #define wait_for_completion_io_timeout(x, timeout)			\
 	wait_for_completion_timeout((x), (timeout))
 #define wait_for_completion_interruptible(x)				\
-	__ksync_completion_status(ksync_wait_for_completion((x),	\
+	__ksync_completion_status(__ksync_wait_for_completion((x),	\
 			MAX_SCHEDULE_TIMEOUT, TASK_INTERRUPTIBLE,	\
 			__KSYNC_COMPLETION_SITE(x)))
 #define wait_for_completion_interruptible_timeout(x, timeout)		\
-	ksync_wait_for_completion((x), __ksync_completion_timeout(timeout), \
-				  TASK_INTERRUPTIBLE, __KSYNC_COMPLETION_SITE(x))
+	__ksync_wait_for_completion((x), __ksync_completion_timeout(timeout), \
+				    TASK_INTERRUPTIBLE, __KSYNC_COMPLETION_SITE(x))
 #define wait_for_completion_killable(x)					\
-	__ksync_completion_status(ksync_wait_for_completion((x),	\
+	__ksync_completion_status(__ksync_wait_for_completion((x),	\
 			MAX_SCHEDULE_TIMEOUT, TASK_KILLABLE,		\
 			__KSYNC_COMPLETION_SITE(x)))
 #define wait_for_completion_killable_timeout(x, timeout)		\
-	ksync_wait_for_completion((x), __ksync_completion_timeout(timeout), \
-				  TASK_KILLABLE, __KSYNC_COMPLETION_SITE(x))
+	__ksync_wait_for_completion((x), __ksync_completion_timeout(timeout), \
+				    TASK_KILLABLE, __KSYNC_COMPLETION_SITE(x))
 #define wait_for_completion_state(x, state)				\
-	__ksync_completion_status(ksync_wait_for_completion((x),	\
+	__ksync_completion_status(__ksync_wait_for_completion((x),	\
 			MAX_SCHEDULE_TIMEOUT, (state),			\
 			__KSYNC_COMPLETION_SITE(x)))
 

@@ -60,6 +60,7 @@
 #include <ksync/mutex.h>
 #include <ksync/sched.h>
 #include <ksync/spinlock.h>
+#include <ksync/tsan.h>
 #include <ksync/wait.h>
 
 struct condvar {
@@ -136,11 +137,70 @@ static inline const struct ksync_condvar_backend *__ksync_condvar_mutex_backend(
 	return &backend;
 }
 
+#ifdef __KSYNC_TSAN_ANNOTATE
+/*
+ * Under ThreadSanitizer the library's spinlock backends are wrapped here,
+ * so that their release and retake are annotated (<ksync/tsan.h>), each
+ * while the lock is held; the mutex backend above goes through the
+ * annotated mutex calls already.  spinlock_t starts with its
+ * raw_spinlock_t: one address, one lock to TSan.
+ */
+static inline bool __ksync_condvar_tsan_spin_held(void *lock)
+{
+	return ksync_condvar_raw_spinlock_backend.held(lock);
+}
+
+static inline unsigned long
+__ksync_condvar_tsan_spin_unlock(void *lock, const struct ksync_site *site)
+{
+	__ksync_tsan_unlocking(lock, 0);
+	return ksync_condvar_raw_spinlock_backend.unlock(lock, site);
+}
+
+static inline void
+__ksync_condvar_tsan_spin_relock(void *lock, unsigned long cookie,
+				 const struct ksync_site *site)
+{
+	ksync_condvar_raw_spinlock_backend.relock(lock, cookie, site);
+	__ksync_tsan_locked(lock, 0);
+}
+
+#define __KSYNC_CONDVAR_TSAN_SPIN(type_name)				\
+	{								\
+		.name = type_name,					\
+		.held = __ksync_condvar_tsan_spin_held,			\
+		.unlock = __ksync_condvar_tsan_spin_unlock,		\
+		.relock = __ksync_condvar_tsan_spin_relock,		\
+	}
+
+static inline const struct ksync_condvar_backend *__ksync_condvar_tsan_spinlock(void)
+{
+	static const struct ksync_condvar_backend backend =
+		__KSYNC_CONDVAR_TSAN_SPIN("spinlock_t");
+
+	return &backend;
+}
+
+static inline const struct ksync_condvar_backend *__ksync_condvar_tsan_raw_spinlock(void)
+{
+	static const struct ksync_condvar_backend backend =
+		__KSYNC_CONDVAR_TSAN_SPIN("raw_spinlock_t");
+
+	return &backend;
+}
+
+#define __ksync_condvar_backend(lock)					\
+	_Generic((lock),						\
+		 struct mutex *: __ksync_condvar_mutex_backend(),	\
+		 spinlock_t *: __ksync_condvar_tsan_spinlock(),		\
+		 raw_spinlock_t *: __ksync_condvar_tsan_raw_spinlock())
+#else
 #define __ksync_condvar_backend(lock)					\
 	_Generic((lock),						\
 		 struct mutex *: __ksync_condvar_mutex_backend(),	\
 		 spinlock_t *: &ksync_condvar_spinlock_backend,		\
 		 raw_spinlock_t *: &ksync_condvar_raw_spinlock_backend)
+#endif
 
 /*
  * The wait itself: 0 or the jiffies left (at least 1) when woken, 0 when

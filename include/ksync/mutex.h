@@ -37,6 +37,7 @@
 #include <ksync/percpu.h>
 #include <ksync/sched.h>
 #include <ksync/spinlock_types.h>
+#include <ksync/tsan.h>
 
 /* The optimistic spinners' queue: tail = CPU number + 1, 0 when empty. */
 struct optimistic_spin_queue {
@@ -123,22 +124,35 @@ static __always_inline bool __ksync_mutex_trylock_fast(struct mutex *lock)
 	return atomic_long_try_cmpxchg_acquire(&lock->owner, &unowned, curr);
 }
 
+/*
+ * Under ThreadSanitizer each operation is annotated as one on the mutex
+ * (<ksync/tsan.h>): the slow paths are in the library, where TSan cannot
+ * see the hand-over.  A lock that fails (-EINTR) is a failed attempt.
+ */
 static __always_inline int
 __ksync_mutex_lock(struct mutex *lock, unsigned int state, unsigned int subclass,
 		   struct lockdep_map *nest, const struct ksync_site *site)
 {
+	int ret = 0;
+
 	__ksync_might_sleep(site, 0);
-	if (__ksync_likely(__ksync_mutex_trylock_fast(lock)))
-		return 0;
-	return ksync_mutex_lock_slowpath(lock, state, subclass, nest, site);
+	__ksync_tsan_pre_lock(lock, 0);
+	if (!__ksync_likely(__ksync_mutex_trylock_fast(lock)))
+		ret = ksync_mutex_lock_slowpath(lock, state, subclass, nest, site);
+	__ksync_tsan_post_lock(lock, 0, ret == 0);
+	return ret;
 }
 
 static __always_inline int
 __ksync_mutex_trylock(struct mutex *lock, const struct ksync_site *site)
 {
-	if (__ksync_likely(__ksync_mutex_trylock_fast(lock)))
-		return 1;
-	return ksync_mutex_trylock_slowpath(lock, site);
+	int taken;
+
+	__ksync_tsan_pre_lock(lock, __KSYNC_TSAN_TRY);
+	taken = __ksync_likely(__ksync_mutex_trylock_fast(lock)) ||
+		ksync_mutex_trylock_slowpath(lock, site);
+	__ksync_tsan_post_lock(lock, __KSYNC_TSAN_TRY, taken);
+	return taken;
 }
 
 static __always_inline void
@@ -146,12 +160,53 @@ __ksync_mutex_unlock(struct mutex *lock, const struct ksync_site *site)
 {
 	long curr = (long)ksync_tls.cpu;
 
+	__ksync_tsan_pre_unlock(lock, 0);
 	/* Release: the critical section before the next owner's acquire. */
-	if (__ksync_likely(!ksync_debug_active() && curr &&
-			   atomic_long_try_cmpxchg_release(&lock->owner, &curr, 0)))
-		return;
-	ksync_mutex_unlock_slowpath(lock, site);
+	if (__ksync_unlikely(ksync_debug_active() || !curr ||
+			     !atomic_long_try_cmpxchg_release(&lock->owner, &curr, 0)))
+		ksync_mutex_unlock_slowpath(lock, site);
+	__ksync_tsan_post_unlock(lock, 0);
 }
+
+static __always_inline void
+__ksync_mutex_destroy(struct mutex *lock, const struct ksync_site *site)
+{
+	ksync_mutex_destroy(lock, site);
+	__ksync_tsan_destroy(lock);
+}
+
+/*
+ * Locks only when the count drops to 0, and may sleep then: annotated as
+ * a try, so that TSan's lock-order check does not count the calls that
+ * take nothing.  The timed lock likewise (as TSan's pthread_mutex_timedlock).
+ */
+static __always_inline int
+__ksync_atomic_dec_and_mutex_lock(atomic_t *cnt, struct mutex *lock,
+				  const struct ksync_site *site)
+{
+	int taken;
+
+	__ksync_tsan_pre_lock(lock, __KSYNC_TSAN_TRY);
+	taken = ksync_atomic_dec_and_mutex_lock(cnt, lock, site);
+	__ksync_tsan_post_lock(lock, __KSYNC_TSAN_TRY, taken);
+	return taken;
+}
+
+#ifdef __KSYNC_TSAN_ANNOTATE
+static __always_inline int
+__ksync_tsan_mutex_lock_until(struct mutex *lock, uint64_t deadline_ns,
+			      const struct ksync_site *site)
+{
+	int ret;
+
+	__ksync_tsan_pre_lock(lock, __KSYNC_TSAN_TRY);
+	ret = (ksync_mutex_lock_until)(lock, deadline_ns, site);
+	__ksync_tsan_post_lock(lock, __KSYNC_TSAN_TRY, ret == 0);
+	return ret;
+}
+#define ksync_mutex_lock_until(lock, deadline_ns, site)			\
+	__ksync_tsan_mutex_lock_until((lock), (deadline_ns), (site))
+#endif
 
 #define __KSYNC_MUTEX_SITE(lock)	KSYNC_SITE(#lock)
 
@@ -182,9 +237,9 @@ __ksync_mutex_unlock(struct mutex *lock, const struct ksync_site *site)
 #define mutex_unlock(lock)						\
 	__ksync_mutex_unlock((lock), __KSYNC_MUTEX_SITE(lock))
 #define mutex_destroy(lock)						\
-	ksync_mutex_destroy((lock), __KSYNC_MUTEX_SITE(lock))
+	__ksync_mutex_destroy((lock), __KSYNC_MUTEX_SITE(lock))
 #define atomic_dec_and_mutex_lock(cnt, lock)				\
-	ksync_atomic_dec_and_mutex_lock((cnt), (lock), __KSYNC_MUTEX_SITE(lock))
+	__ksync_atomic_dec_and_mutex_lock((cnt), (lock), __KSYNC_MUTEX_SITE(lock))
 
 DEFINE_GUARD(mutex, struct mutex *, mutex_lock(_T), mutex_unlock(_T))
 DEFINE_GUARD_COND(mutex, _try, mutex_trylock(_T))

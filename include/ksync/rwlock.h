@@ -46,6 +46,7 @@
 #include <ksync/qspinlock.h>
 #include <ksync/rwlock_types.h>
 #include <ksync/spinlock.h>
+#include <ksync/tsan.h>
 
 /* --- the queued rwlock (asm-generic/qrwlock.h) ---------------------------- */
 
@@ -154,42 +155,59 @@ KSYNC_API void ksync_write_lock_debug(rwlock_t *lock, int subclass,
 KSYNC_API int ksync_write_trylock_debug(rwlock_t *lock, const struct ksync_site *site);
 KSYNC_API void ksync_write_unlock_debug(rwlock_t *lock, const struct ksync_site *site);
 
-/* --- do_raw_*: the lock alone, or its debug path ------------------------- */
+/*
+ * --- do_raw_*: the lock alone, or its debug path -------------------------
+ * Under ThreadSanitizer each is annotated as a read or write operation on
+ * the rwlock_t (<ksync/tsan.h>): the waits and the debug paths are in the
+ * library, where TSan cannot see the hand-over.
+ */
 
 static __always_inline void
 __ksync_do_raw_read_lock(rwlock_t *lock, const struct ksync_site *site)
 {
+	__ksync_tsan_pre_lock(lock, __KSYNC_TSAN_READ);
 	if (ksync_debug_active())
 		ksync_read_lock_debug(lock, site);
 	else
 		queued_read_lock(&lock->raw_lock);
+	__ksync_tsan_post_lock(lock, __KSYNC_TSAN_READ, 1);
 }
 
 static __always_inline int
 __ksync_do_raw_read_trylock(rwlock_t *lock, const struct ksync_site *site)
 {
+	int taken;
+
+	__ksync_tsan_pre_lock(lock, __KSYNC_TSAN_READ | __KSYNC_TSAN_TRY);
 	if (ksync_debug_active())
-		return ksync_read_trylock_debug(lock, site);
-	return queued_read_trylock(&lock->raw_lock);
+		taken = ksync_read_trylock_debug(lock, site);
+	else
+		taken = queued_read_trylock(&lock->raw_lock);
+	__ksync_tsan_post_lock(lock, __KSYNC_TSAN_READ | __KSYNC_TSAN_TRY, taken);
+	return taken;
 }
 
 static __always_inline void
 __ksync_do_raw_read_unlock(rwlock_t *lock, const struct ksync_site *site)
 {
+	__ksync_tsan_pre_unlock(lock, __KSYNC_TSAN_READ);
 	if (ksync_debug_active())
 		ksync_read_unlock_debug(lock, site);
 	else
 		queued_read_unlock(&lock->raw_lock);
+	__ksync_tsan_post_unlock(lock, __KSYNC_TSAN_READ);
 }
 
 static __always_inline void
 __ksync_do_raw_write_lock_nested(rwlock_t *lock, int subclass,
 				 const struct ksync_site *site)
 {
+	__ksync_tsan_pre_lock(lock, 0);
 	if (ksync_debug_active())
 		ksync_write_lock_debug(lock, subclass, site);
 	else
 		queued_write_lock(&lock->raw_lock);
+	__ksync_tsan_post_lock(lock, 0, 1);
 }
 
 static __always_inline void
@@ -201,18 +219,26 @@ __ksync_do_raw_write_lock(rwlock_t *lock, const struct ksync_site *site)
 static __always_inline int
 __ksync_do_raw_write_trylock(rwlock_t *lock, const struct ksync_site *site)
 {
+	int taken;
+
+	__ksync_tsan_pre_lock(lock, __KSYNC_TSAN_TRY);
 	if (ksync_debug_active())
-		return ksync_write_trylock_debug(lock, site);
-	return queued_write_trylock(&lock->raw_lock);
+		taken = ksync_write_trylock_debug(lock, site);
+	else
+		taken = queued_write_trylock(&lock->raw_lock);
+	__ksync_tsan_post_lock(lock, __KSYNC_TSAN_TRY, taken);
+	return taken;
 }
 
 static __always_inline void
 __ksync_do_raw_write_unlock(rwlock_t *lock, const struct ksync_site *site)
 {
+	__ksync_tsan_pre_unlock(lock, 0);
 	if (ksync_debug_active())
 		ksync_write_unlock_debug(lock, site);
 	else
 		queued_write_unlock(&lock->raw_lock);
+	__ksync_tsan_post_unlock(lock, 0);
 }
 
 /*

@@ -59,6 +59,7 @@
 #include <ksync/percpu.h>
 #include <ksync/sched.h>
 #include <ksync/spinlock_types.h>
+#include <ksync/tsan.h>
 
 struct rw_semaphore {
 	atomic_long_t count;		/* RWSEM_* bits and the reader count */
@@ -288,16 +289,27 @@ static __always_inline long __ksync_rwsem_current(void)
 	return (long)ksync_tls.cpu;
 }
 
+/*
+ * Under ThreadSanitizer each operation is annotated as a read or write
+ * operation on the rw_semaphore (<ksync/tsan.h>): the slow paths are in
+ * the library, where TSan cannot see the hand-over.  A lock that fails
+ * (-EINTR) is a failed attempt.
+ */
 static __always_inline int
 __ksync_down_read(struct rw_semaphore *sem, unsigned int state,
 		  unsigned int subclass, const struct ksync_site *site)
 {
 	long curr = __ksync_rwsem_current();
+	int ret;
 
 	__ksync_might_sleep(site, 0);
+	__ksync_tsan_pre_lock(sem, __KSYNC_TSAN_READ);
 	if (__ksync_likely(!ksync_debug_active() && curr))
-		return __ksync_rwsem_down_read(sem, curr, state);
-	return ksync_down_read_debug(sem, state, subclass, site);
+		ret = __ksync_rwsem_down_read(sem, curr, state);
+	else
+		ret = ksync_down_read_debug(sem, state, subclass, site);
+	__ksync_tsan_post_lock(sem, __KSYNC_TSAN_READ, ret == 0);
+	return ret;
 }
 
 static __always_inline __attribute__((warn_unused_result)) int
@@ -311,10 +323,15 @@ static __always_inline int
 __ksync_down_read_trylock(struct rw_semaphore *sem, const struct ksync_site *site)
 {
 	long curr = __ksync_rwsem_current();
+	int taken;
 
+	__ksync_tsan_pre_lock(sem, __KSYNC_TSAN_READ | __KSYNC_TSAN_TRY);
 	if (__ksync_likely(!ksync_debug_active() && curr))
-		return __ksync_rwsem_read_trylock(sem, curr);
-	return ksync_down_read_trylock_debug(sem, site);
+		taken = __ksync_rwsem_read_trylock(sem, curr);
+	else
+		taken = ksync_down_read_trylock_debug(sem, site);
+	__ksync_tsan_post_lock(sem, __KSYNC_TSAN_READ | __KSYNC_TSAN_TRY, taken);
+	return taken;
 }
 
 static __always_inline int
@@ -323,11 +340,16 @@ __ksync_down_write(struct rw_semaphore *sem, unsigned int state,
 		   const struct ksync_site *site)
 {
 	long curr = __ksync_rwsem_current();
+	int ret;
 
 	__ksync_might_sleep(site, 0);
+	__ksync_tsan_pre_lock(sem, 0);
 	if (__ksync_likely(!ksync_debug_active() && curr))
-		return __ksync_rwsem_down_write(sem, curr, state);
-	return ksync_down_write_debug(sem, state, subclass, nest, site);
+		ret = __ksync_rwsem_down_write(sem, curr, state);
+	else
+		ret = ksync_down_write_debug(sem, state, subclass, nest, site);
+	__ksync_tsan_post_lock(sem, 0, ret == 0);
+	return ret;
 }
 
 static __always_inline __attribute__((warn_unused_result)) int
@@ -341,29 +363,102 @@ static __always_inline int
 __ksync_down_write_trylock(struct rw_semaphore *sem, const struct ksync_site *site)
 {
 	long curr = __ksync_rwsem_current();
+	int taken;
 
+	__ksync_tsan_pre_lock(sem, __KSYNC_TSAN_TRY);
 	if (__ksync_likely(!ksync_debug_active() && curr))
-		return __ksync_rwsem_write_trylock(sem, curr);
-	return ksync_down_write_trylock_debug(sem, site);
+		taken = __ksync_rwsem_write_trylock(sem, curr);
+	else
+		taken = ksync_down_write_trylock_debug(sem, site);
+	__ksync_tsan_post_lock(sem, __KSYNC_TSAN_TRY, taken);
+	return taken;
 }
 
 static __always_inline void
 __ksync_up_read(struct rw_semaphore *sem, const struct ksync_site *site)
 {
+	__ksync_tsan_pre_unlock(sem, __KSYNC_TSAN_READ);
 	if (__ksync_likely(!ksync_debug_active()))
 		__ksync_rwsem_up_read(sem);
 	else
 		ksync_up_read_debug(sem, site);
+	__ksync_tsan_post_unlock(sem, __KSYNC_TSAN_READ);
 }
 
 static __always_inline void
 __ksync_up_write(struct rw_semaphore *sem, const struct ksync_site *site)
 {
+	__ksync_tsan_pre_unlock(sem, 0);
 	if (__ksync_likely(!ksync_debug_active()))
 		__ksync_rwsem_up_write(sem);
 	else
 		ksync_up_write_debug(sem, site);
+	__ksync_tsan_post_unlock(sem, 0);
 }
+
+/*
+ * Write lock to read lock: to TSan, a write unlock while the write lock is
+ * still held, then a read lock once it is held for reading (TSan has no
+ * downgrade); other readers let in meanwhile find it read-locked or free.
+ */
+static __always_inline void
+__ksync_downgrade_write(struct rw_semaphore *sem, const struct ksync_site *site)
+{
+	__ksync_tsan_unlocking(sem, 0);
+	ksync_downgrade_write(sem, site);
+	__ksync_tsan_locked(sem, __KSYNC_TSAN_READ);
+}
+
+/*
+ * Taken by one thread, released by another: TSan's mutexes have owners, so
+ * these are only the happens-before edges (the writer's release before the
+ * read, the read before the next writer), not lock operations.
+ */
+static __always_inline void
+__ksync_down_read_non_owner(struct rw_semaphore *sem, const struct ksync_site *site)
+{
+	__ksync_might_sleep(site, 0);
+	ksync_down_read_non_owner(sem, site);
+	__ksync_tsan_acquire(sem);
+}
+
+static __always_inline void
+__ksync_up_read_non_owner(struct rw_semaphore *sem, const struct ksync_site *site)
+{
+	__ksync_tsan_release(sem);
+	ksync_up_read_non_owner(sem, site);
+}
+
+#ifdef __KSYNC_TSAN_ANNOTATE
+/* The timed locks: annotated as tries, as TSan's pthread_rwlock_timed*lock. */
+static __always_inline int
+__ksync_tsan_down_read_until(struct rw_semaphore *sem, uint64_t deadline_ns,
+			     const struct ksync_site *site)
+{
+	int ret;
+
+	__ksync_tsan_pre_lock(sem, __KSYNC_TSAN_READ | __KSYNC_TSAN_TRY);
+	ret = (ksync_down_read_until)(sem, deadline_ns, site);
+	__ksync_tsan_post_lock(sem, __KSYNC_TSAN_READ | __KSYNC_TSAN_TRY, ret == 0);
+	return ret;
+}
+
+static __always_inline int
+__ksync_tsan_down_write_until(struct rw_semaphore *sem, uint64_t deadline_ns,
+			      const struct ksync_site *site)
+{
+	int ret;
+
+	__ksync_tsan_pre_lock(sem, __KSYNC_TSAN_TRY);
+	ret = (ksync_down_write_until)(sem, deadline_ns, site);
+	__ksync_tsan_post_lock(sem, __KSYNC_TSAN_TRY, ret == 0);
+	return ret;
+}
+#define ksync_down_read_until(sem, deadline_ns, site)			\
+	__ksync_tsan_down_read_until((sem), (deadline_ns), (site))
+#define ksync_down_write_until(sem, deadline_ns, site)			\
+	__ksync_tsan_down_write_until((sem), (deadline_ns), (site))
+#endif
 
 #define __KSYNC_RWSEM_SITE(sem)		KSYNC_SITE(#sem)
 
@@ -409,20 +504,16 @@ __ksync_up_write(struct rw_semaphore *sem, const struct ksync_site *site)
 	__ksync_up_write((sem), __KSYNC_RWSEM_SITE(sem))
 
 #define downgrade_write(sem)						\
-	ksync_downgrade_write((sem), __KSYNC_RWSEM_SITE(sem))
+	__ksync_downgrade_write((sem), __KSYNC_RWSEM_SITE(sem))
 
 /*
  * Read-locked by one thread, unlocked by another.  Lockdep does not track
  * these (as in the kernel); prefer a completion where you can.
  */
 #define down_read_non_owner(sem)					\
-	do {								\
-		const struct ksync_site *__site = __KSYNC_RWSEM_SITE(sem); \
-		__ksync_might_sleep(__site, 0);				\
-		ksync_down_read_non_owner((sem), __site);		\
-	} while (0)
+	__ksync_down_read_non_owner((sem), __KSYNC_RWSEM_SITE(sem))
 #define up_read_non_owner(sem)						\
-	ksync_up_read_non_owner((sem), __KSYNC_RWSEM_SITE(sem))
+	__ksync_up_read_non_owner((sem), __KSYNC_RWSEM_SITE(sem))
 
 /* --- guards ----------------------------------------------------------------- */
 

@@ -37,6 +37,7 @@
 #include <ksync/list_types.h>
 #include <ksync/sched.h>
 #include <ksync/spinlock.h>
+#include <ksync/tsan.h>
 
 struct semaphore {
 	raw_spinlock_t lock;		/* protects count and wait_list */
@@ -90,10 +91,18 @@ __ksync_down(struct semaphore *sem, unsigned int state, long timeout,
 
 	__ksync_might_sleep(site, 0);
 	flags = __ksync_raw_spin_lock_irqsave(&sem->lock, 0, site);
-	if (__ksync_likely(sem->count > 0))
+	if (__ksync_likely(sem->count > 0)) {
 		sem->count--;
-	else
+	} else {
+		/*
+		 * The wait drops sem->lock and retakes it in the library:
+		 * tell ThreadSanitizer, while it is held (<ksync/tsan.h>), so
+		 * that it sees the up() that handed us the unit.
+		 */
+		__ksync_tsan_unlocking(&sem->lock, 0);
 		ret = ksync_down_slowpath(sem, state, timeout);
+		__ksync_tsan_locked(&sem->lock, 0);
+	}
 	__ksync_raw_spin_unlock_irqrestore(&sem->lock, flags, site);
 	return ret;
 }

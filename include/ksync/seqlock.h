@@ -70,13 +70,10 @@
 #include <ksync/lockdep_types.h>
 #include <ksync/preempt.h>
 #include <ksync/spinlock.h>
+#include <ksync/tsan.h>
 
-#if defined(KSYNC_SEQCOUNT_RMW) || defined(__SANITIZE_THREAD__)
+#if defined(KSYNC_SEQCOUNT_RMW) || defined(__KSYNC_UNDER_TSAN)
 #define __KSYNC_SEQCOUNT_RMW	1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define __KSYNC_SEQCOUNT_RMW	1
-#endif
 #endif
 
 /*
@@ -186,9 +183,16 @@ __ksync_raw_read_seqcount_begin(const seqcount_t *s, const struct ksync_site *si
 {
 	unsigned int seq = __seqcount_load(s);
 
-	/* A writer is inside: wait for it out of line (backoff, then yield). */
-	if (__ksync_unlikely(seq & 1))
+	/*
+	 * A writer is inside: wait for it out of line (backoff, then yield).
+	 * The library's acquire load there is invisible to ThreadSanitizer:
+	 * say it (<ksync/tsan.h>), so that what the writer stored before its
+	 * even count is ours to read, as with the inline load.
+	 */
+	if (__ksync_unlikely(seq & 1)) {
 		seq = ksync_seqcount_wait_even(s, site);
+		__ksync_tsan_acquire(&s->sequence);
+	}
 	return seq;
 }
 

@@ -17,6 +17,7 @@
 #include <ksync/irqflags.h>
 #include <ksync/preempt.h>
 #include <ksync/spinlock_types.h>
+#include <ksync/tsan.h>
 
 /* Out-of-line paths, taken when any run-time debugging is on. */
 KSYNC_API void ksync_raw_spin_lock_debug(raw_spinlock_t *lock, int subclass,
@@ -33,34 +34,48 @@ KSYNC_API void ksync_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
 KSYNC_API void ksync_assert_spin_locked_failed(raw_spinlock_t *lock,
 					       const struct ksync_site *site);
 
-/* --- the lock itself, without context changes (do_raw_spin_*) ----------- */
+/*
+ * --- the lock itself, without context changes (do_raw_spin_*) -----------
+ * Under ThreadSanitizer each is annotated as a lock operation on the
+ * raw_spinlock_t (<ksync/tsan.h>): the wait and the debug paths are in
+ * the library, where TSan cannot see the hand-over.
+ */
 
 static __always_inline void
 __ksync_do_raw_spin_lock(raw_spinlock_t *lock, int subclass,
 			 const struct ksync_site *site)
 {
-	if (ksync_debug_active()) {
+	__ksync_tsan_pre_lock(lock, 0);
+	if (ksync_debug_active())
 		ksync_raw_spin_lock_debug(lock, subclass, site);
-		return;
-	}
-	queued_spin_lock(&lock->raw_lock);
+	else
+		queued_spin_lock(&lock->raw_lock);
+	__ksync_tsan_post_lock(lock, 0, 1);
 }
 
 static __always_inline int
 __ksync_do_raw_spin_trylock(raw_spinlock_t *lock, const struct ksync_site *site)
 {
+	int taken;
+
+	__ksync_tsan_pre_lock(lock, __KSYNC_TSAN_TRY);
 	if (ksync_debug_active())
-		return ksync_raw_spin_trylock_debug(lock, site);
-	return queued_spin_trylock(&lock->raw_lock);
+		taken = ksync_raw_spin_trylock_debug(lock, site);
+	else
+		taken = queued_spin_trylock(&lock->raw_lock);
+	__ksync_tsan_post_lock(lock, __KSYNC_TSAN_TRY, taken);
+	return taken;
 }
 
 static __always_inline void
 __ksync_do_raw_spin_unlock(raw_spinlock_t *lock, const struct ksync_site *site)
 {
+	__ksync_tsan_pre_unlock(lock, 0);
 	if (ksync_debug_active())
 		ksync_raw_spin_unlock_debug(lock, site);
 	else
 		queued_spin_unlock(&lock->raw_lock);
+	__ksync_tsan_post_unlock(lock, 0);
 }
 
 /* --- plain ------------------------------------------------------------- */
@@ -79,10 +94,12 @@ __ksync_raw_spin_lock_nest_lock(raw_spinlock_t *lock, struct lockdep_map *nest_l
 				const struct ksync_site *site)
 {
 	preempt_disable();
+	__ksync_tsan_pre_lock(lock, 0);
 	if (ksync_debug_active())
 		ksync_raw_spin_lock_nest_debug(lock, nest_lock, site);
 	else
 		queued_spin_lock(&lock->raw_lock);
+	__ksync_tsan_post_lock(lock, 0, 1);
 }
 
 static __always_inline int
