@@ -225,6 +225,18 @@ static void test_guards_for_contexts(void)
 static int worker_cpu = -1;
 static int stop_raising;
 
+/*
+ * ThreadSanitizer keeps one pending slot per signal number and delivers
+ * at the thread's next intercepted libc call, so two raises of one signal
+ * before that merge into one.  Under it the raiser keeps at most one
+ * interrupt outstanding (as test_irq_storm does); every count stays exact.
+ */
+#ifdef __SANITIZE_THREAD__
+#define TSAN_OUTSTANDING_MAX	1
+#else
+#define TSAN_OUTSTANDING_MAX	0	/* no limit */
+#endif
+
 static void *masking_worker(void *arg)
 {
 	__atomic_store_n(&worker_cpu, smp_processor_id(), __ATOMIC_RELEASE);
@@ -251,6 +263,11 @@ static void test_never_runs_while_masked(void)
 	while (__atomic_load_n(&worker_cpu, __ATOMIC_ACQUIRE) < 0)
 		ktest_sleep_ms(1);
 	while (!__atomic_load_n(&stop_raising, __ATOMIC_ACQUIRE)) {
+		if (TSAN_OUTSTANDING_MAX &&
+		    raised - (handled_now() - base) >= TSAN_OUTSTANDING_MAX) {
+			usleep(20);
+			continue;
+		}
 		if (ksync_raise_irq(worker_cpu, (unsigned)irq) == 0)
 			raised++;
 		usleep(20);
