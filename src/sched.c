@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * might_sleep() and cant_sleep() reports (kernel/sched/core.c
- * __might_resched), and the hook that lets an interrupt wake an
+ * __might_resched), "scheduling while atomic" (__schedule_bug), the
+ * sleeping core, and the hook that lets an interrupt wake an
  * interruptible sleeper.
  */
 #define _GNU_SOURCE
@@ -88,6 +89,29 @@ KSYNC_API void ksync_cant_sleep_report(const struct ksync_site *site)
 	ksync_report_unlock();
 }
 
+/*
+ * The kernel's __schedule_bug(): schedule() called with a spinlock held,
+ * preemption disabled or inside a handler.  Always checked, as in the
+ * kernel (one read of the count); every occurrence is printed, as there.
+ * Not a lockdep report: debug_locks stays on.  The kernel then sets the
+ * count back to what schedule() expects; ksync leaves it, since the
+ * locks that raised it are still held and their unlocks will lower it.
+ */
+static void __attribute__((noinline)) schedule_bug(void)
+{
+	char comm[KSYNC_COMM_LEN];
+
+	ksync_report_lock();
+	ksync_printk("BUG: scheduling while atomic: %s/%d/0x%08x\n", ksync_comm(comm),
+		     (int)ksync_gettid(), (unsigned)preempt_count());
+	ksync_lockdep_print_held_locks_if_tracked();
+	if (irqs_disabled())
+		ksync_print_irqtrace_events();
+	ksync_print_preempt_disable_site();
+	ksync_dump_stack();
+	ksync_report_unlock();
+}
+
 /* --- jiffies ----------------------------------------------------------------- */
 
 static uint64_t jiffies_epoch;
@@ -162,6 +186,9 @@ bool ksync_schedule_until(uint64_t deadline_ns)
 {
 	struct ksync_cpu *c = ksync_this_cpu();
 	uint32_t state;
+
+	if (__ksync_unlikely(preempt_count()))
+		schedule_bug();
 
 	if (!deadline_ns &&
 	    (__atomic_load_n(&c->state, __ATOMIC_RELAXED) & KSYNC_TASK_DEADLINE))
