@@ -2,8 +2,8 @@
 /*
  * might_sleep() and cant_sleep() reports (kernel/sched/core.c
  * __might_resched), "scheduling while atomic" (__schedule_bug), the
- * sleeping core, and the hook that lets an interrupt wake an
- * interruptible sleeper.
+ * preemption count's checks (CONFIG_DEBUG_PREEMPT), the sleeping core,
+ * and the hook that lets an interrupt wake an interruptible sleeper.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -110,6 +110,61 @@ static void __attribute__((noinline)) schedule_bug(void)
 	ksync_print_preempt_disable_site();
 	ksync_dump_stack();
 	ksync_report_unlock();
+}
+
+/* --- the preemption count's checks (CONFIG_DEBUG_PREEMPT) --------------------- */
+
+/*
+ * The inline preempt_count_add()/_sub() come here only when the count
+ * is about to leave its field (see preempt.h).  With the debug checks on
+ * these are the kernel's checks; an underflow is then refused, as there.
+ * Without them, the count moves as it would have inline.
+ */
+KSYNC_API void ksync_preempt_count_add_slow(int val, const struct ksync_site *site)
+{
+	unsigned int c = (unsigned int)preempt_count();
+
+	if (ksync_debug_checks()) {
+		if ((int)c < 0) {
+			ksync_debug_locks_warn(site, "(preempt_count() < 0)",
+					       "preempt_count %08x: an earlier preempt_enable() "
+					       "had no preempt_disable()\n", c);
+			return;
+		}
+		__preempt_count_add(val);
+		if ((preempt_count() & PREEMPT_MASK) >= PREEMPT_MASK - 10)
+			ksync_debug_locks_warn(site,
+					       "(preempt_count() & PREEMPT_MASK) >= PREEMPT_MASK - 10",
+					       "preempt_count %08x: preemption disabled %u times "
+					       "over; past %lu it spills into the softirq count\n",
+					       (unsigned)preempt_count(),
+					       (unsigned)(preempt_count() & PREEMPT_MASK),
+					       PREEMPT_MASK);
+		return;
+	}
+	__preempt_count_add(val);
+}
+
+KSYNC_API void ksync_preempt_count_sub_slow(int val, const struct ksync_site *site)
+{
+	unsigned int c = (unsigned int)preempt_count();
+
+	if (ksync_debug_checks()) {
+		if (val > (int)c) {
+			ksync_debug_locks_warn(site, "val > preempt_count()",
+					       "preempt_count %08x: enabling preemption that "
+					       "was not disabled\n", c);
+			return;
+		}
+		if ((unsigned int)val < PREEMPT_MASK && !(c & PREEMPT_MASK)) {
+			ksync_debug_locks_warn(site,
+					       "(val < PREEMPT_MASK) && !(preempt_count() & PREEMPT_MASK)",
+					       "preempt_count %08x: enabling preemption that "
+					       "was not disabled\n", c);
+			return;
+		}
+	}
+	__preempt_count_sub(val);
 }
 
 /* --- jiffies ----------------------------------------------------------------- */
