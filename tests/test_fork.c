@@ -301,6 +301,11 @@ static void test_take_vanished_mutex(void)
 
 int main(int argc, char **argv)
 {
+#ifdef __SANITIZE_THREAD__
+	printf("# skipped under ThreadSanitizer: it cannot start threads in the "
+	       "child of a multithreaded fork()\n");
+	return 0;
+#endif
 	ktest_child_main(argc, argv, scenarios);
 	RUN(test_threads_in_child);
 	RUN(test_take_vanished_spinlock);
