@@ -165,7 +165,7 @@ static unsigned int new_incarnation(void)
 bool ksync_cpu_incarnation_alive(const struct ksync_cpu *c, unsigned int inc)
 {
 	return inc && __atomic_load_n(&c->incarnation, __ATOMIC_RELAXED) == inc &&
-	       ksync_cpu_tid(c->cpu) != 0;
+	       ksync_cpu_tid(__atomic_load_n(&c->cpu, __ATOMIC_RELAXED)) != 0;
 }
 
 struct ksync_cpu *ksync_cpu_slow(void)
@@ -178,7 +178,8 @@ struct ksync_cpu *ksync_cpu_slow(void)
 	if (id < 0)
 		cpu_limit_reached();
 	c = ksync_cpu_of(id);
-	c->cpu = id;
+	/* Atomic: the lockup watch and reports read other threads' blocks. */
+	__atomic_store_n(&c->cpu, id, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->tid, ksync_gettid(), __ATOMIC_RELAXED);
 	cpu_block_reset(c);
 	__atomic_store_n(&c->incarnation, new_incarnation(), __ATOMIC_RELAXED);

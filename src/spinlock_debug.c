@@ -57,7 +57,7 @@ static void spin_owner_read(raw_spinlock_t *lock, struct spin_owner *o)
 		/* Its block has a new thread, or none: not the owner's name. */
 		o->comm = "<exited>";
 	} else {
-		o->tid = (int)owner->tid;
+		o->tid = (int)READ_ONCE(owner->tid);
 		o->comm = ksync_comm_of(o->tid, o->buf);
 	}
 }
@@ -263,9 +263,12 @@ bool ksync_spin_lockup_watch(struct ksync_lockup *lk)
 	uint64_t limit = (uint64_t)ksync_lockup_ms * 1000000ull, cpu_ns = 0;
 	struct holder h = { .kind = HOLDER_NONE };
 	char note[160], comm[KSYNC_COMM_LEN];
+	pid_t tid = 0;
 
 	find_holder(lk->lock, &h);
-	if (h.kind == HOLDER_RUNS && !thread_cpu_ns(h.cpu->tid, &cpu_ns))
+	if (h.kind == HOLDER_RUNS)
+		tid = READ_ONCE(h.cpu->tid);
+	if (h.kind == HOLDER_RUNS && !thread_cpu_ns(tid, &cpu_ns))
 		h.kind = HOLDER_GONE;	/* exited since we looked */
 	if ((int)h.kind != lk->holder_kind || h.cpu != lk->holder ||
 	    h.incarnation != lk->holder_incarnation) {
@@ -283,12 +286,11 @@ bool ksync_spin_lockup_watch(struct ksync_lockup *lk)
 		if (cpu_ns - lk->holder_cpu_ns < limit)
 			return false;
 		ksync_snprintf(note, sizeof(note),
-			       "%s %s/%d ran %llu ms on a CPU since this wait passed "
-			       "%d ms, without releasing",
+			       "%s %s/%d ran %llu ms on a CPU while this thread "
+			       "waited, without releasing",
 			       h.hops ? "the chain of waits ends at" : "its owner",
-			       ksync_comm_of(h.cpu->tid, comm), (int)h.cpu->tid,
-			       (unsigned long long)((cpu_ns - lk->holder_cpu_ns) / 1000000ull),
-			       ksync_lockup_ms);
+			       ksync_comm_of(tid, comm), (int)tid,
+			       (unsigned long long)((cpu_ns - lk->holder_cpu_ns) / 1000000ull));
 		break;
 	case HOLDER_GONE:
 		ksync_snprintf(note, sizeof(note),
