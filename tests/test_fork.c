@@ -17,6 +17,7 @@
 #include <ksync/smp.h>
 #include <ksync/spinlock.h>
 #include "ktest.h"
+#include "ktest_log.h"
 
 static DEFINE_SPINLOCK(held_spin);	/* held by a parent thread at fork */
 static DEFINE_MUTEX(held_mutex);	/* held by a parent thread at fork */
@@ -175,11 +176,10 @@ static void scenario_threads_in_child(void)
 
 /* --- taking what a vanished thread holds ---------------------------------- */
 
-/* The report turns debug_locks off; the taker stays blocked, as it should. */
-static void wait_for_report_then_exit(void)
+/* The taker stays blocked, as it should: leave once it has reported. */
+static void wait_for_report_then_exit(const char *end)
 {
-	while (__atomic_load_n(&debug_locks, __ATOMIC_RELAXED))
-		ktest_sleep_ms(1);
+	ktest_log_wait_for(end);
 	printf("reported\n");
 	fflush(stdout);
 	_exit(0);
@@ -201,7 +201,7 @@ static void *take_held_mutex(void *arg)
 	return arg;
 }
 
-static void take_in_child(void *(*fn)(void *))
+static void take_in_child(void *(*fn)(void *), const char *end)
 {
 	pthread_t t[2], a;
 	pid_t pid = fork_with_busy_threads(t);
@@ -209,19 +209,19 @@ static void take_in_child(void *(*fn)(void *))
 	if (pid == 0) {
 		spin_unlock(&waited_spin);
 		CHECK(pthread_create(&a, NULL, fn, NULL) == 0);
-		wait_for_report_then_exit();
+		wait_for_report_then_exit(end);
 	}
 	finish_parent(pid, t);
 }
 
 static void scenario_take_spin(void)
 {
-	take_in_child(take_held_spin);
+	take_in_child(take_held_spin, KTEST_END_OF_DUMP);
 }
 
 static void scenario_take_mutex(void)
 {
-	take_in_child(take_held_mutex);
+	take_in_child(take_held_mutex, KTEST_END_OF_WARN);
 }
 
 static const struct ktest_scenario scenarios[] = {
@@ -265,9 +265,12 @@ static void test_threads_in_child(void)
 
 static void test_take_vanished_spinlock(void)
 {
-	static const char *const env[] = { "KSYNC_DEBUG=1", "KSYNC_LOCKUP_MS=100", NULL };
+	static char log[64];
+	const char *const env[] = { "KSYNC_DEBUG=1", "KSYNC_LOCKUP_MS=100", log, NULL };
 
+	ktest_log_create(log);
 	ktest_spawn(&c, "/proc/self/exe", "take_spin", env, 30000);
+	ktest_log_collect(&c, log);
 	CHECK(ktest_exited(&c, 0));
 	CHECK_OUT(&c, "child exit 0");
 	CHECK_OUT(&c, "reported");
@@ -281,13 +284,16 @@ static void test_take_vanished_spinlock(void)
 
 static void test_take_vanished_mutex(void)
 {
-	static const char *const envs[][2] = {
-		{ "KSYNC_DEBUG=1", NULL },
-		{ "KSYNC_LOCKDEP=1", NULL },
+	static char log[64];
+	const char *const envs[][3] = {
+		{ "KSYNC_DEBUG=1", log, NULL },
+		{ "KSYNC_LOCKDEP=1", log, NULL },
 	};
 
 	for (size_t i = 0; i < 2; i++) {
+		ktest_log_create(log);
 		ktest_spawn(&c, "/proc/self/exe", "take_mutex", envs[i], 30000);
+		ktest_log_collect(&c, log);
 		CHECK(ktest_exited(&c, 0));
 		CHECK_OUT(&c, "child exit 0");
 		CHECK_OUT(&c, "reported");

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <ksync/spinlock.h>
 #include "ktest.h"
+#include "ktest_log.h"
 
 static DEFINE_SPINLOCK(stop_lock);
 static volatile sig_atomic_t continued;
@@ -126,8 +127,7 @@ static void child_abba(void)
 	CHECK(pthread_create(&t[0], NULL, a_then_b, NULL) == 0);
 	CHECK(pthread_create(&t[1], NULL, b_then_a, NULL) == 0);
 	/* The threads stay deadlocked; leave once one has reported. */
-	while (__atomic_load_n(&debug_locks, __ATOMIC_RELAXED))
-		ktest_sleep_ms(1);
+	ktest_log_wait_for(KTEST_END_OF_DUMP);
 	printf("reported\n");
 	fflush(stdout);
 	_exit(0);
@@ -243,9 +243,12 @@ static void test_spinning_holder_is_a_lockup(void)
 
 static void test_deadlock_is_a_lockup(void)
 {
-	static const char *const env[] = { "KSYNC_DEBUG=1", "KSYNC_LOCKUP_MS=100", NULL };
+	static char log[64];
+	const char *const env[] = { "KSYNC_DEBUG=1", "KSYNC_LOCKUP_MS=100", log, NULL };
 
+	ktest_log_create(log);
 	ktest_spawn(&c, "/proc/self/exe", "abba", env, 60000);
+	ktest_log_collect(&c, log);
 	if (!ktest_exited(&c, 0))
 		KTEST_FAIL("child failed:\n%s", c.out);
 	CHECK_OUT(&c, "BUG: spinlock lockup suspected on CPU#");
