@@ -15,13 +15,14 @@
 #include "ktest_log.h"
 
 static DEFINE_SPINLOCK(stop_lock);
-static volatile sig_atomic_t continued;
+/* Set by SIGCONT's handler, on whichever thread runs it. */
+static int continued;
 static int holder_holds;
 
 static void on_sigcont(int sig)
 {
 	(void)sig;
-	continued = 1;
+	__atomic_store_n(&continued, 1, __ATOMIC_RELAXED);
 }
 
 /* Burn ms of this thread's CPU time. */
@@ -41,7 +42,7 @@ static void *holder_across_stop(void *arg)
 	prctl(PR_SET_NAME, "holder");
 	spin_lock(&stop_lock);
 	__atomic_store_n(&holder_holds, 1, __ATOMIC_RELEASE);
-	while (!continued)
+	while (!__atomic_load_n(&continued, __ATOMIC_RELAXED))
 		ktest_sleep_ms(1);
 	burn_cpu_ms(10);		/* runs a little after the stop */
 	spin_unlock(&stop_lock);
