@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <ksync/interrupt.h>
 #include <ksync/smp.h>
 #include "cpu.h"
 #include "irq_internal.h"
@@ -112,6 +113,61 @@ static __attribute__((noreturn)) void cpu_limit_reached(void)
 		    (int)ksync_gettid(), KSYNC_NR_CPUS);
 }
 
+/* Incarnations handed out so far; 0 is never one (it means "none"). */
+static unsigned int cpu_incarnations;
+
+/*
+ * Forget everything a previous thread left in block c: a thread that
+ * exited, or one that did not survive fork().  The exit checks have
+ * reported what the exited thread still held; the new thread holds
+ * nothing, waits in no queue, is in no interrupt state and has no work
+ * pending.  Event counts stay: they are the process's history.
+ */
+static void cpu_block_reset(struct ksync_cpu *c)
+{
+	for (int i = 0; i < MCS_MAX_NODES; i++) {
+		struct ksync_qnode *n = &c->qnodes[i];
+
+		n->cpu = c->cpu;
+		n->count = 0;
+		__atomic_store_n(&n->next, NULL, __ATOMIC_RELAXED);
+		__atomic_store_n(&n->locked, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&n->state, VCPU_RUNNING, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&c->osq_node.next, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->osq_node.prev, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->osq_node.locked, 0, __ATOMIC_RELAXED);
+	c->held.depth = 0;
+	c->held.chain_key = 0;
+	memset(&c->irqtrace, 0, sizeof(c->irqtrace));
+	c->tasklets[0] = c->tasklets[1] = NULL;
+	c->lockdep_recursion = 0;
+	c->lockdep_irqs_off = 0;
+	c->wait_deadline = 0;
+	__atomic_store_n(&c->spin_waiting_on, NULL, __ATOMIC_RELAXED);
+	/* A fresh thread: awake, with nothing pending. */
+	__atomic_store_n(&c->state, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->sigpending, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->fatal, 0, __ATOMIC_RELAXED);
+}
+
+static unsigned int new_incarnation(void)
+{
+	unsigned int inc;
+
+	/* Relaxed: a unique number is all we need; 0 is skipped on wrap. */
+	do
+		inc = __atomic_add_fetch(&cpu_incarnations, 1, __ATOMIC_RELAXED);
+	while (!inc);
+	return inc;
+}
+
+bool ksync_cpu_incarnation_alive(const struct ksync_cpu *c, unsigned int inc)
+{
+	return inc && __atomic_load_n(&c->incarnation, __ATOMIC_RELAXED) == inc &&
+	       ksync_cpu_tid(__atomic_load_n(&c->cpu, __ATOMIC_RELAXED)) != 0;
+}
+
 struct ksync_cpu *ksync_cpu_slow(void)
 {
 	struct ksync_cpu *c, *old;
@@ -122,14 +178,11 @@ struct ksync_cpu *ksync_cpu_slow(void)
 	if (id < 0)
 		cpu_limit_reached();
 	c = ksync_cpu_of(id);
-	c->cpu = id;
+	/* Atomic: the lockup watch and reports read other threads' blocks. */
+	__atomic_store_n(&c->cpu, id, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->tid, ksync_gettid(), __ATOMIC_RELAXED);
-	for (int i = 0; i < MCS_MAX_NODES; i++)
-		c->qnodes[i].cpu = id;
-	/* A fresh thread: awake, with nothing pending. */
-	__atomic_store_n(&c->state, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->sigpending, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->fatal, 0, __ATOMIC_RELAXED);
+	cpu_block_reset(c);
+	__atomic_store_n(&c->incarnation, new_incarnation(), __ATOMIC_RELAXED);
 
 	/*
 	 * A signal handler may have registered this thread while we were
@@ -210,9 +263,30 @@ static void cpu_thread_exit(void *arg)
 	cpu_unregister(c);
 }
 
+/* The kernel's takeover_tasklets(): a dead CPU's tasklets run here. */
+static void take_over_tasklets(struct ksync_cpu *me, struct ksync_cpu *dead)
+{
+	for (int hi = 0; hi < 2; hi++) {
+		struct tasklet_struct **tail = &me->tasklets[hi];
+
+		if (!dead->tasklets[hi])
+			continue;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = dead->tasklets[hi];
+		dead->tasklets[hi] = NULL;
+		ksync_raise_softirq_irqoff(hi ? HI_SOFTIRQ : TASKLET_SOFTIRQ);
+	}
+}
+
 /*
  * After fork() only the forking thread exists in the child.  Every other
- * CPU number is free again; the blocks stay for reuse.
+ * CPU number is free again, and every other block is released: the
+ * threads that held those locks, waited in those queues and had those
+ * interrupt states do not exist here, and a thread the child creates
+ * must not inherit any of it.  (What those threads held stays held, as
+ * with any lock after fork(); a debug report names its owner as exited.)
+ * Single-threaded here, so plain accesses.
  */
 void ksync_cpu_fork_child(void)
 {
@@ -220,6 +294,19 @@ void ksync_cpu_fork_child(void)
 
 	memset(cpu_bitmap, 0, sizeof(cpu_bitmap));
 	cpus_online = 0;
+	for (int chunk = 0; chunk < NR_CHUNKS; chunk++) {
+		struct ksync_cpu *c = cpu_chunks[chunk];
+
+		if (!c)
+			continue;
+		for (int i = 0; i < CPUS_PER_CHUNK; i++) {
+			if (&c[i] == me)
+				continue;
+			if (me)
+				take_over_tasklets(me, &c[i]);
+			cpu_block_reset(&c[i]);
+		}
+	}
 	if (me) {
 		cpu_bitmap[me->cpu / 64] |= 1ull << (me->cpu % 64);
 		me->tid = ksync_gettid();

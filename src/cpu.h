@@ -37,6 +37,19 @@ struct ksync_cpu {
 	struct ksync_qnode qnodes[MCS_MAX_NODES];
 	int cpu;
 	pid_t tid;
+	/*
+	 * Which thread this is: a number no other registration in this
+	 * process had (CPU numbers and blocks are reused; this is not).  The
+	 * debug paths record it beside a lock's owner so that a thread that
+	 * reuses an exited owner's CPU number is not taken for the owner.
+	 */
+	unsigned int incarnation;
+	/*
+	 * The debug lock this CPU waits for in the queued slow path (NULL:
+	 * none), so that the lockup detector can follow a chain of waiters
+	 * to the thread at its end.
+	 */
+	void *spin_waiting_on;
 	/* Slow-path event counts; written only by this CPU. */
 	unsigned long long lockevents[LOCKEVENT_NUM];
 	/* Locks this thread holds, for the debug checks and lockdep. */
@@ -67,6 +80,8 @@ struct ksync_cpu *ksync_cpu_of(int cpu);
 /* CPU cpu's block if it was ever allocated, else NULL (allocates nothing). */
 struct ksync_cpu *ksync_cpu_peek(int cpu);
 void ksync_cpu_fork_child(void);
+/* Whether incarnation inc still runs on block c (it has not exited). */
+bool ksync_cpu_incarnation_alive(const struct ksync_cpu *c, unsigned int inc);
 /*
  * More ksync threads than hardware CPUs this process may run on: a
  * spinner would then likely take the CPU its lock's owner needs.

@@ -312,11 +312,48 @@ static void mutex_check_initialised(struct mutex *lock, const struct ksync_site 
 		cpu_relax();
 }
 
-static void report_recursion(struct mutex *lock, const struct ksync_site *site)
+/*
+ * Owner identity.  The owner word holds the owner's CPU block, which a
+ * new thread inherits with the CPU number when the owner exits (or did
+ * not survive fork()); the slow path also records the owner's
+ * incarnation, which no other thread has.  Every acquisition takes the
+ * slow path while debugging, so then the record is always current.
+ * Without debugging the fast path does not write it, so a record that
+ * names this thread is still true (only we write our incarnation, and
+ * only on taking the lock), but one that does not proves nothing.
+ */
+static inline void mutex_set_owner_incarnation(struct mutex *lock, struct ksync_cpu *curr)
 {
-	ksync_debug_locks_warn(site, "__mutex_owner(lock) == current",
-			       "mutex %s: this thread already holds it; locking it "
-			       "again deadlocks\n", lock_name(lock, site));
+	/* Relaxed: read back only by later threads on this CPU block. */
+	__atomic_store_n(&lock->owner_incarnation, curr->incarnation, __ATOMIC_RELAXED);
+}
+
+static inline bool owner_incarnation_is(struct mutex *lock, struct ksync_cpu *curr)
+{
+	return __atomic_load_n(&lock->owner_incarnation, __ATOMIC_RELAXED) ==
+	       curr->incarnation;
+}
+
+/* Our CPU block is in the owner word: ours, or an exited thread's? */
+static void report_recursion(struct mutex *lock, struct ksync_cpu *curr,
+			     const struct ksync_site *site)
+{
+	if (owner_incarnation_is(lock, curr))
+		ksync_debug_locks_warn(site, "__mutex_owner(lock) == current",
+				       "mutex %s: this thread already holds it; locking it "
+				       "again deadlocks\n", lock_name(lock, site));
+	else if (ksync_debug_active())
+		ksync_debug_locks_warn(site, "__mutex_owner(lock) exited",
+				       "mutex %s: its owner exited (or did not survive "
+				       "fork()) without unlocking it; it stays locked, and "
+				       "this thread, which has the owner's CPU number, "
+				       "waits for ever\n", lock_name(lock, site));
+	else
+		ksync_debug_locks_warn(site, "__mutex_owner(lock) == current",
+				       "mutex %s: held by this thread, or by an exited "
+				       "thread that had its CPU number (KSYNC_DEBUG=1 tells "
+				       "which); locking it waits for ever\n",
+				       lock_name(lock, site));
 }
 
 /* --- lock ------------------------------------------------------------------- */
@@ -384,7 +421,7 @@ KSYNC_API int ksync_mutex_lock_slowpath(struct mutex *lock, unsigned int state,
 	if (debug)
 		ksync_lock_acquire(&lock->dep_map, subclass, 0, 0, 1, nest_lock, site, ip);
 	if (mutex_owner(lock) == curr)
-		report_recursion(lock, site);
+		report_recursion(lock, curr, site);
 
 	if (__mutex_trylock(lock, curr) || mutex_optimistic_spin(lock, curr, NULL))
 		goto acquired;
@@ -397,6 +434,7 @@ KSYNC_API int ksync_mutex_lock_slowpath(struct mutex *lock, unsigned int state,
 		return ret;
 	}
 acquired:
+	mutex_set_owner_incarnation(lock, curr);
 	if (debug)
 		ksync_lock_acquired(&lock->dep_map, site, ip);
 	return 0;
@@ -414,6 +452,7 @@ KSYNC_API int ksync_mutex_trylock_slowpath(struct mutex *lock,
 				lock_name(lock, site));
 	if (!__mutex_trylock(lock, curr))
 		return 0;
+	mutex_set_owner_incarnation(lock, curr);
 	if (ksync_debug_active()) {
 		ksync_lock_acquire(&lock->dep_map, 0, 1, 0, 1, NULL, site, ip);
 		ksync_lock_acquired(&lock->dep_map, site, ip);
@@ -434,11 +473,16 @@ static bool unlock_allowed(struct mutex *lock, struct ksync_cpu *curr,
 	struct ksync_cpu *holder = owner_task((unsigned long)owner);
 	char comm[KSYNC_COMM_LEN];
 
-	if (__ksync_likely(holder == curr && !(owner & (long)MUTEX_FLAG_PICKUP)))
+	if (__ksync_likely(holder == curr && !(owner & (long)MUTEX_FLAG_PICKUP) &&
+			   (!ksync_debug_active() || owner_incarnation_is(lock, curr))))
 		return true;
+	if (holder == curr && !(owner & (long)MUTEX_FLAG_PICKUP))
+		ksync_debug_locks_warn(site, "__owner_task(owner) != current",
+				       "mutex_unlock(%s): held by a thread that exited (or "
+				       "did not survive fork()) with this thread's CPU number, "
+				       "not by this thread\n", lock_name(lock, site));
 	/* Named only if it is a task: the owner word could be anything. */
-	holder = ksync_task_or_null(holder);
-	if (!holder && !owner_task((unsigned long)owner))
+	else if (!(holder = ksync_task_or_null(holder)) && !owner_task((unsigned long)owner))
 		ksync_debug_locks_warn(site, "__owner_task(owner) != current",
 				       "mutex_unlock(%s): the mutex is not locked\n",
 				       lock_name(lock, site));

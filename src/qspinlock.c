@@ -310,6 +310,7 @@ void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk)
 {
 	struct ksync_qnode *node, *prev, *next;
 	struct ksync_cpu *cpu;
+	void *waiting_was = NULL;
 	uint32_t old, tail, val;
 	int idx;
 
@@ -317,6 +318,11 @@ void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk)
 		return;
 
 	cpu = ksync_this_cpu();
+	/* For the lockup watch of whoever waits for a lock we hold. */
+	if (lk) {
+		waiting_was = __atomic_load_n(&cpu->spin_waiting_on, __ATOMIC_RELAXED);
+		__atomic_store_n(&cpu->spin_waiting_on, lk->lock, __ATOMIC_RELAXED);
+	}
 	lockevent_inc_cpu(cpu, LOCKEVENT_lock_slowpath);
 	node = &cpu->qnodes[0];
 	idx = node->count++;
@@ -375,6 +381,8 @@ void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk)
 	pv_kick_node(lock, next);
 release:
 	cpu->qnodes[0].count--;
+	if (lk)
+		__atomic_store_n(&cpu->spin_waiting_on, waiting_was, __ATOMIC_RELAXED);
 }
 
 KSYNC_API void ksync_queued_spin_lock_slowpath(arch_spinlock_t *lock, uint32_t val)

@@ -176,14 +176,25 @@ bool ksync_pv_untimed_ok(void)
 	return pv_membarrier_ok;
 }
 
+/* When the lockup watch looks next: KSYNC_LOCKUP_MS in, then every 1/8. */
+static uint64_t lockup_due(const struct ksync_lockup *lk)
+{
+	return lk->next_ns ? lk->next_ns
+			   : lk->start_ns + (uint64_t)ksync_lockup_ms * 1000000ull;
+}
+
 void ksync_pv_check_lockup(struct ksync_lockup *lk)
 {
+	uint64_t now, every;
+
 	if (!lk || lk->reported)
 		return;
-	if (ksync_now_ns() - lk->start_ns >= (uint64_t)ksync_lockup_ms * 1000000ull) {
-		lk->reported = true;
-		ksync_spin_lockup_report(lk->lock);
-	}
+	now = ksync_now_ns();
+	if (now < lockup_due(lk))
+		return;
+	every = (uint64_t)ksync_lockup_ms * 1000000ull / 8;
+	lk->next_ns = now + (every > 1000000ull ? every : 1000000ull);
+	lk->reported = ksync_spin_lockup_watch(lk);
 }
 
 void ksync_pv_wait(uint32_t *word, uint32_t val, bool timed,
@@ -195,7 +206,7 @@ void ksync_pv_wait(uint32_t *word, uint32_t val, bool timed,
 	if (timed)
 		limit = PV_POLL_NS;
 	if (lk && !lk->reported) {
-		uint64_t due = lk->start_ns + (uint64_t)ksync_lockup_ms * 1000000ull;
+		uint64_t due = lockup_due(lk);
 		uint64_t now = ksync_now_ns();
 		uint64_t left = due > now ? due - now : 1;
 

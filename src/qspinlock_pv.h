@@ -12,11 +12,23 @@
 #include <ksync/spinlock_types.h>
 #include "mcs.h"
 
-/* Lockup watch for the debug path: report a lock held for too long. */
+struct ksync_cpu;
+
+/*
+ * Lockup watch for the debug path: report a wait on a lock whose holder
+ * runs and does not release (spinlock_debug.c says how).  Set up with
+ * .lock and .start_ns; the rest starts zeroed.
+ */
 struct ksync_lockup {
 	raw_spinlock_t *lock;
-	uint64_t start_ns;
+	uint64_t start_ns;		/* the wait began */
 	bool reported;
+	uint64_t next_ns;		/* next look; 0: KSYNC_LOCKUP_MS after start */
+	/* What the last look found (enum holder_kind in spinlock_debug.c). */
+	int holder_kind;
+	struct ksync_cpu *holder;
+	unsigned int holder_incarnation;
+	uint64_t holder_cpu_ns;		/* its CPU time then */
 };
 
 /* Insert (lock -> node) so that an unlock of lock wakes node. */
@@ -35,13 +47,13 @@ bool ksync_pv_untimed_ok(void);
  */
 void ksync_pv_wait(uint32_t *word, uint32_t val, bool timed,
 		   struct ksync_lockup *lk);
-/* Called from waits: report once if the watched lock waited too long. */
+/* Called from waits: look at the holder when due; report a lockup once. */
 void ksync_pv_check_lockup(struct ksync_lockup *lk);
 
 /* qspinlock.c: the slow path, with an optional lockup watch. */
 void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk);
 
-/* spinlock_debug.c */
-void ksync_spin_lockup_report(raw_spinlock_t *lock);
+/* spinlock_debug.c: look at what the wait depends on; true if reported. */
+bool ksync_spin_lockup_watch(struct ksync_lockup *lk);
 
 #endif /* _KSYNC_SRC_QSPINLOCK_PV_H */

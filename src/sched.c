@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * might_sleep() and cant_sleep() reports (kernel/sched/core.c
- * __might_resched), and the hook that lets an interrupt wake an
- * interruptible sleeper.
+ * __might_resched), "scheduling while atomic" (__schedule_bug), the
+ * preemption count's checks (CONFIG_DEBUG_PREEMPT), the sleeping core,
+ * and the hook that lets an interrupt wake an interruptible sleeper.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -88,6 +89,84 @@ KSYNC_API void ksync_cant_sleep_report(const struct ksync_site *site)
 	ksync_report_unlock();
 }
 
+/*
+ * The kernel's __schedule_bug(): schedule() called with a spinlock held,
+ * preemption disabled or inside a handler.  Always checked, as in the
+ * kernel (one read of the count); every occurrence is printed, as there.
+ * Not a lockdep report: debug_locks stays on.  The kernel then sets the
+ * count back to what schedule() expects; ksync leaves it, since the
+ * locks that raised it are still held and their unlocks will lower it.
+ */
+static void __attribute__((noinline)) schedule_bug(void)
+{
+	char comm[KSYNC_COMM_LEN];
+
+	ksync_report_lock();
+	ksync_printk("BUG: scheduling while atomic: %s/%d/0x%08x\n", ksync_comm(comm),
+		     (int)ksync_gettid(), (unsigned)preempt_count());
+	ksync_lockdep_print_held_locks_if_tracked();
+	if (irqs_disabled())
+		ksync_print_irqtrace_events();
+	ksync_print_preempt_disable_site();
+	ksync_dump_stack();
+	ksync_report_unlock();
+}
+
+/* --- the preemption count's checks (CONFIG_DEBUG_PREEMPT) --------------------- */
+
+/*
+ * The inline preempt_count_add()/_sub() come here only when the count
+ * is about to leave its field (see preempt.h).  With the debug checks on
+ * these are the kernel's checks; an underflow is then refused, as there.
+ * Without them, the count moves as it would have inline.
+ */
+KSYNC_API void ksync_preempt_count_add_slow(int val, const struct ksync_site *site)
+{
+	unsigned int c = (unsigned int)preempt_count();
+
+	if (ksync_debug_checks()) {
+		if ((int)c < 0) {
+			ksync_debug_locks_warn(site, "(preempt_count() < 0)",
+					       "preempt_count %08x: an earlier preempt_enable() "
+					       "had no preempt_disable()\n", c);
+			return;
+		}
+		__preempt_count_add(val);
+		if ((preempt_count() & PREEMPT_MASK) >= PREEMPT_MASK - 10)
+			ksync_debug_locks_warn(site,
+					       "(preempt_count() & PREEMPT_MASK) >= PREEMPT_MASK - 10",
+					       "preempt_count %08x: preemption disabled %u times "
+					       "over; past %lu it spills into the softirq count\n",
+					       (unsigned)preempt_count(),
+					       (unsigned)(preempt_count() & PREEMPT_MASK),
+					       PREEMPT_MASK);
+		return;
+	}
+	__preempt_count_add(val);
+}
+
+KSYNC_API void ksync_preempt_count_sub_slow(int val, const struct ksync_site *site)
+{
+	unsigned int c = (unsigned int)preempt_count();
+
+	if (ksync_debug_checks()) {
+		if (val > (int)c) {
+			ksync_debug_locks_warn(site, "val > preempt_count()",
+					       "preempt_count %08x: enabling preemption that "
+					       "was not disabled\n", c);
+			return;
+		}
+		if ((unsigned int)val < PREEMPT_MASK && !(c & PREEMPT_MASK)) {
+			ksync_debug_locks_warn(site,
+					       "(val < PREEMPT_MASK) && !(preempt_count() & PREEMPT_MASK)",
+					       "preempt_count %08x: enabling preemption that "
+					       "was not disabled\n", c);
+			return;
+		}
+	}
+	__preempt_count_sub(val);
+}
+
 /* --- jiffies ----------------------------------------------------------------- */
 
 static uint64_t jiffies_epoch;
@@ -166,6 +245,9 @@ bool ksync_schedule_until(uint64_t deadline_ns)
 {
 	struct ksync_cpu *c = ksync_this_cpu();
 	uint32_t state;
+
+	if (__ksync_unlikely(preempt_count()))
+		schedule_bug();
 
 	if (!deadline_ns &&
 	    (__atomic_load_n(&c->state, __ATOMIC_RELAXED) & KSYNC_TASK_DEADLINE))

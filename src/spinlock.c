@@ -43,7 +43,7 @@ static void do_raw_spin_lock(raw_spinlock_t *lock, const struct ksync_site *site
 	if (checks)
 		ksync_debug_spin_lock_before(lock, site);
 	if (!queued_spin_trylock(&lock->raw_lock)) {
-		struct ksync_lockup lk = { lock, ksync_now_ns(), false };
+		struct ksync_lockup lk = { .lock = lock, .start_ns = ksync_now_ns() };
 
 		ksync_lock_contended(&lock->dep_map, site, ip);
 		ksync_qspin_lock_slowpath(&lock->raw_lock, checks ? &lk : NULL);

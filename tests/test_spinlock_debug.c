@@ -70,7 +70,12 @@ static void *hold_for_a_while(void *arg)
 	prctl(PR_SET_NAME, "slowholder");
 	spin_lock(&held_long);
 	__atomic_store_n(&holder_ready, 1, __ATOMIC_RELEASE);
-	ktest_sleep_ms(800);
+	/*
+	 * Run, holding the lock, until the waiter's report turns debug_locks
+	 * off: a lockup.  (A holder that sleeps is not one: test_lockup.c.)
+	 */
+	while (__atomic_load_n(&debug_locks, __ATOMIC_RELAXED))
+		cpu_relax();
 	spin_unlock(&held_long);
 	return arg;
 }
@@ -82,7 +87,7 @@ static void child_lockup(void)
 	pthread_create(&t, NULL, hold_for_a_while, NULL);
 	while (!__atomic_load_n(&holder_ready, __ATOMIC_ACQUIRE))
 		ktest_sleep_ms(1);
-	spin_lock(&held_long);		/* waits ~800 ms; KSYNC_LOCKUP_MS=100 */
+	spin_lock(&held_long);		/* KSYNC_LOCKUP_MS=100 */
 	spin_unlock(&held_long);
 	pthread_join(t, NULL);
 	printf("went on\n");

@@ -73,22 +73,91 @@ static __always_inline void __preempt_count_sub(int val)
 	__preempt_count_add(-val);
 }
 
-#define preempt_count_add(val)	__preempt_count_add(val)
-#define preempt_count_sub(val)	__preempt_count_sub(val)
-#define preempt_count_inc()	__preempt_count_add(1)
-#define preempt_count_dec()	__preempt_count_sub(1)
+/*
+ * The kernel's CONFIG_DEBUG_PREEMPT checks, at the call: with
+ * KSYNC_DEBUG, preempt_enable() without a preempt_disable() says
+ * DEBUG_LOCKS_WARN_ON(val > preempt_count()) and leaves the count alone
+ * instead of wrapping it to ffffffff, and nesting preempt_disable() so
+ * deep that the count is about to spill into the softirq field says
+ * DEBUG_LOCKS_WARN_ON((preempt_count() & PREEMPT_MASK) >= PREEMPT_MASK - 10).
+ *
+ * Cost when all is well, debugging or not: one test of the count just
+ * loaded, which sends only a count at the edge of its field out of line
+ * (ksync_preempt_count_*_slow() decide there whether to check).  The
+ * __preempt_count_*() forms, for interrupt and softirq entry, check
+ * nothing, as in the kernel.
+ */
+KSYNC_API void ksync_preempt_count_add_slow(int val, const struct ksync_site *site);
+KSYNC_API void ksync_preempt_count_sub_slow(int val, const struct ksync_site *site);
 
-#define preempt_disable()				\
-	do {						\
-		preempt_count_inc();			\
-		barrier();				\
+/* Adding val may take the preemption field to PREEMPT_MASK - 10 or past it. */
+static __always_inline bool __ksync_preempt_add_at_edge(unsigned int c, int val)
+{
+	if (val < (int)PREEMPT_MASK)
+		return (int)(c & PREEMPT_MASK) + val >= (int)PREEMPT_MASK - 10;
+	return ((c + (unsigned int)val) & PREEMPT_MASK) >= PREEMPT_MASK - 10 || (int)c < 0;
+}
+
+/* Subtracting val may take the preemption field (or the count) below 0. */
+static __always_inline bool __ksync_preempt_sub_at_edge(unsigned int c, int val)
+{
+	if (val < (int)PREEMPT_MASK)
+		return (int)(c & PREEMPT_MASK) < val;
+	return (int)c < val;
+}
+
+static __always_inline void
+__ksync_preempt_count_add(int val, const struct ksync_site *site)
+{
+	unsigned int c = __atomic_load_n(&ksync_tls.preempt_count, __ATOMIC_RELAXED);
+
+#ifndef KSYNC_NO_DEBUG
+	if (__ksync_unlikely(__ksync_preempt_add_at_edge(c, val))) {
+		ksync_preempt_count_add_slow(val, site);
+		return;
+	}
+#else
+	(void)site;
+#endif
+	__atomic_store_n(&ksync_tls.preempt_count, c + val, __ATOMIC_RELAXED);
+}
+
+static __always_inline void
+__ksync_preempt_count_sub(int val, const struct ksync_site *site)
+{
+	unsigned int c = __atomic_load_n(&ksync_tls.preempt_count, __ATOMIC_RELAXED);
+
+#ifndef KSYNC_NO_DEBUG
+	if (__ksync_unlikely(__ksync_preempt_sub_at_edge(c, val))) {
+		ksync_preempt_count_sub_slow(val, site);
+		return;
+	}
+#else
+	(void)site;
+#endif
+	__atomic_store_n(&ksync_tls.preempt_count, c - val, __ATOMIC_RELAXED);
+}
+
+#define preempt_count_add(val)						\
+	__ksync_preempt_count_add((val), KSYNC_SITE("preempt_count_add"))
+#define preempt_count_sub(val)						\
+	__ksync_preempt_count_sub((val), KSYNC_SITE("preempt_count_sub"))
+#define preempt_count_inc()						\
+	__ksync_preempt_count_add(1, KSYNC_SITE("preempt_count_inc"))
+#define preempt_count_dec()						\
+	__ksync_preempt_count_sub(1, KSYNC_SITE("preempt_count_dec"))
+
+#define preempt_disable()						\
+	do {								\
+		__ksync_preempt_count_add(1, KSYNC_SITE("preempt_disable")); \
+		barrier();						\
 	} while (0)
 
 /* Nothing to reschedule in userspace: the scheduler never waited for us. */
-#define preempt_enable()				\
-	do {						\
-		barrier();				\
-		preempt_count_dec();			\
+#define preempt_enable()						\
+	do {								\
+		barrier();						\
+		__ksync_preempt_count_sub(1, KSYNC_SITE("preempt_enable")); \
 	} while (0)
 
 #define preempt_enable_no_resched()	preempt_enable()

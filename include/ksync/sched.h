@@ -63,7 +63,9 @@ __ksync_might_sleep(const struct ksync_site *site, int expected)
  *
  * and wake_up_process() makes it TASK_RUNNING and wakes it.  As in the
  * kernel, set_current_state() is a full barrier, so a waker that makes the
- * condition true before it wakes is never missed.
+ * condition true before it wakes is never missed.  schedule() with the
+ * preemption count raised (a spinlock held, in a handler) prints the
+ * kernel's "BUG: scheduling while atomic: comm/pid/0x%08x" report.
  *
  * Signals: an interrupt handled through ksync (request_irq()) that arrives
  * while a thread is in an interruptible state wakes it and makes

@@ -9,6 +9,11 @@
  * encodes CPU + 1 in 14 bits, so at most KSYNC_NR_CPUS (16383) threads can
  * be registered at once; registering one more prints why and aborts, as
  * corrupting a lock word would be worse.
+ *
+ * A number is reused, but a thread is not: each registration also gets
+ * an incarnation number no other thread of the process had.  The debug
+ * checks record it beside a lock's owner, so a thread that has an exited
+ * owner's CPU number is not taken for that owner.
  */
 #ifndef _KSYNC_SMP_H
 #define _KSYNC_SMP_H

@@ -24,6 +24,8 @@
 typedef struct raw_spinlock {
 	arch_spinlock_t raw_lock;
 	unsigned int magic, owner_cpu;
+	/* The owner thread's incarnation (see smp.h); 0 when unowned. */
+	unsigned int owner_incarnation;
 	void *owner;
 	struct lockdep_map dep_map;
 } raw_spinlock_t;
