@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+//! Lockdep sees Rust locks as it sees C ones: an AB-BA between two
+//! `Mutex<T>` made by `new_mutex!` is reported, the first time the second
+//! order happens, with the kernel's headline, the lock classes' names
+//! (given, or file:line of the `new_mutex!`), and the Rust call sites:
+//! file:line of each lock() and the demangled name of its function.
+//!
+//! The AB-BA runs in a child (this binary again, with KSYNC_LOCKDEP=1);
+//! the test matches the child's stderr.
+
+use ksync::prelude::*;
+use ksync::sync::Mutex;
+
+mod common;
+
+#[pin_data]
+struct Bank {
+    #[pin]
+    alice: Mutex<u64>,
+    #[pin]
+    bob: Mutex<u64>,
+}
+
+impl Bank {
+    fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            alice <- new_mutex!(100, "alice"),
+            bob <- new_mutex!(100), // @bob-class
+        })
+    }
+}
+
+#[inline(never)]
+fn alice_then_bob(bank: &Bank) {
+    let mut alice = bank.alice.lock(); // @alice-1
+    let mut bob = bank.bob.lock(); // @bob-1
+    *alice -= 10;
+    *bob += 10;
+}
+
+#[inline(never)]
+fn bob_then_alice(bank: &Bank) {
+    let mut bob = bank.bob.lock(); // @bob-2
+    let mut alice = bank.alice.lock(); // @alice-2
+    *bob -= 5;
+    *alice += 5;
+}
+
+/// The child's part: both orders, one after the other (no deadlock, but
+/// lockdep sees that there could be one).
+#[test]
+fn child_abba() {
+    if !common::is_child() {
+        return;
+    }
+    let bank = Box::pin_init(Bank::new()).unwrap();
+    alice_then_bob(&bank);
+    bob_then_alice(&bank);
+    assert_eq!(*bank.alice.lock() + *bank.bob.lock(), 200);
+}
+
+/// The line of the marker `@name` in this file.
+fn line_of(marker: &str) -> usize {
+    let tag = format!("// @{marker}");
+    include_str!("lockdep_report.rs")
+        .lines()
+        .position(|l| l.trim_end().ends_with(&tag))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| panic!("no marker {tag}"))
+}
+
+#[test]
+fn abba_between_rust_mutexes_is_reported() {
+    if common::is_child() {
+        return;
+    }
+    let out = common::rerun_self(&["--exact", "child_abba"], &[("KSYNC_LOCKDEP", "1")]);
+    let err = common::stderr(&out);
+    assert!(out.status.success(), "the child failed:\n{err}");
+    let bob = format!("(tests/lockdep_report.rs:{})", line_of("bob-class"));
+    let expect = [
+        "WARNING: possible circular locking dependency detected".to_string(),
+        "is trying to acquire lock:".to_string(),
+        format!("(alice){{+.+.}}-{{4:4}}, at: lockdep_report.rs:{}", line_of("alice-2")),
+        "but task is already holding lock:".to_string(),
+        format!("{bob}{{+.+.}}-{{4:4}}, at: lockdep_report.rs:{}", line_of("bob-2")),
+        "which lock already depends on the new lock.".to_string(),
+        format!("-> #1 {bob}"),
+        format!("at lockdep_report.rs:{} in lockdep_report::alice_then_bob()", line_of("bob-1")),
+        "while holding (alice)".to_string(),
+        format!("at lockdep_report.rs:{} in lockdep_report::alice_then_bob()", line_of("alice-1")),
+        "-> #0 (alice)".to_string(),
+        format!("at lockdep_report.rs:{} in lockdep_report::bob_then_alice()", line_of("alice-2")),
+        "*** DEADLOCK ***".to_string(),
+        "stack backtrace:".to_string(),
+        " lockdep_report::bob_then_alice+0x".to_string(),
+    ];
+    let mut rest = err.as_str();
+    for e in &expect {
+        match rest.find(e.as_str()) {
+            Some(at) => rest = &rest[at + e.len()..],
+            None => panic!("expected, in this order: {e:?}\nin the report:\n{err}"),
+        }
+    }
+    // The program's own frames demangled (std's are mangled v0, "_R...").
+    assert!(!err.contains("_ZN"), "a mangled Rust name in the report:\n{err}");
+}
+
+/// Misuse: a token claimed with interrupts on.  `assume_disabled()` is
+/// `unsafe` for that reason; with debugging on ksync says so.
+#[test]
+fn child_false_token() {
+    if !common::is_child() {
+        return;
+    }
+    let lock = Box::pin_init(new_spinlock_irq!(0u32, "irqlock")).unwrap();
+    // SAFETY: not true: interrupts are on.  This is the misuse under test.
+    let token = unsafe { ksync::interrupt::LocalInterruptDisabled::assume_disabled() }; // @token
+    *lock.lock_with(token) += 1; // @lock-with
+}
+
+#[test]
+fn false_token_is_reported() {
+    if common::is_child() {
+        return;
+    }
+    let out = common::rerun_self(&["--exact", "child_false_token"], &[("KSYNC_DEBUG", "1")]);
+    let err = common::stderr(&out);
+    let expect = [
+        "LocalInterruptDisabled::assume_disabled(): interrupts are enabled: \
+         the local_interrupt_disabled token does not hold"
+            .to_string(),
+        format!("at lockdep_report.rs:{}", line_of("token")),
+        "SpinLockIrq::lock_with(): interrupts are enabled".to_string(),
+        format!("at lockdep_report.rs:{}", line_of("lock-with")),
+    ];
+    let mut rest = err.as_str();
+    for e in &expect {
+        match rest.find(e.as_str()) {
+            Some(at) => rest = &rest[at + e.len()..],
+            None => panic!("expected, in this order: {e:?}\nin the report:\n{err}"),
+        }
+    }
+}
