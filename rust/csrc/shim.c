@@ -67,9 +67,31 @@ void ksync_rs_mutex_init(struct mutex *lock, const char *name,
 	ksync_mutex_init(lock, name, key);
 }
 
+/*
+ * might_sleep() checks even with debugging off, when Rust passes no site.
+ * Its report then names the code address of the Rust caller instead, as
+ * for the preload library's callers (ksync_tls.caller_ip), so that it
+ * still points into the program rather than at "?:0".
+ */
+static __always_inline bool rs_may_report_sleep(site_t *site)
+{
+	return !site && __ksync_unlikely(preempt_count() || irqs_disabled());
+}
+
+#define RS_RET_IP	((uintptr_t)__builtin_extract_return_addr(__builtin_return_address(0)))
+
 void ksync_rs_mutex_lock(struct mutex *lock, site_t *site)
 {
+	uintptr_t saved;
+
+	if (__ksync_likely(!rs_may_report_sleep(site))) {
+		(void)__ksync_mutex_lock(lock, TASK_UNINTERRUPTIBLE, 0, NULL, site);
+		return;
+	}
+	saved = ksync_tls.caller_ip;
+	ksync_tls.caller_ip = RS_RET_IP;
 	(void)__ksync_mutex_lock(lock, TASK_UNINTERRUPTIBLE, 0, NULL, site);
+	ksync_tls.caller_ip = saved;
 }
 
 int ksync_rs_mutex_trylock(struct mutex *lock, site_t *site)
@@ -204,10 +226,17 @@ long ksync_rs_condvar_wait(struct condvar *cv, void *guard,
 			   int interruptible, long timeout, site_t *site)
 {
 	struct rs_wait w = { .guard = guard, .unlock = unlock, .relock = relock };
+	uintptr_t saved = ksync_tls.caller_ip;
+	long ret;
 
-	return ksync_condvar_wait(cv, &w, &rs_guard_backend,
-				  interruptible ? TASK_INTERRUPTIBLE : TASK_UNINTERRUPTIBLE,
-				  timeout, site);
+	/* A wait may sleep: named as in ksync_rs_mutex_lock(). */
+	if (!site)
+		ksync_tls.caller_ip = RS_RET_IP;
+	ret = ksync_condvar_wait(cv, &w, &rs_guard_backend,
+				 interruptible ? TASK_INTERRUPTIBLE : TASK_UNINTERRUPTIBLE,
+				 timeout, site);
+	ksync_tls.caller_ip = saved;
+	return ret;
 }
 
 unsigned long ksync_rs_msecs_to_jiffies(unsigned int ms)

@@ -71,6 +71,23 @@ pub mod types;
 /// variables, anything `!Unpin`).  See [`init`].
 pub use ksync_macros::pin_data;
 
+/// For the crate's benchmark (benches/locks.rs): the C loop it compares
+/// the Rust one with.  Not part of the API.
+#[doc(hidden)]
+pub mod __bench {
+    use core::ffi::c_ulong;
+
+    use crate::sync::SpinLock;
+
+    /// `n` times `spin_lock(); (*counter)++; spin_unlock();` in C, on the
+    /// C lock inside `lock`, its data as the counter.
+    pub fn c_spin_loop(lock: &SpinLock<c_ulong>, n: u64) {
+        // SAFETY: the lock is initialised; the C loop only touches the
+        // data while holding it.
+        unsafe { crate::bindings::ksync_rs_bench_c_spin(lock.state.get(), lock.data.get(), n as c_ulong) }
+    }
+}
+
 /// The name of a lock class: the given string literal, or `"file:line"`
 /// of the call site when there is none (the kernel's `optional_name!`).
 #[doc(hidden)]

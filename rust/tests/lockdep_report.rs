@@ -95,13 +95,7 @@ fn abba_between_rust_mutexes_is_reported() {
         "stack backtrace:".to_string(),
         " lockdep_report::bob_then_alice+0x".to_string(),
     ];
-    let mut rest = err.as_str();
-    for e in &expect {
-        match rest.find(e.as_str()) {
-            Some(at) => rest = &rest[at + e.len()..],
-            None => panic!("expected, in this order: {e:?}\nin the report:\n{err}"),
-        }
-    }
+    expect_in_order(&err, &expect);
     // The program's own frames demangled (std's are mangled v0, "_R...").
     assert!(!err.contains("_ZN"), "a mangled Rust name in the report:\n{err}");
 }
@@ -134,11 +128,88 @@ fn false_token_is_reported() {
         "SpinLockIrq::lock_with(): interrupts are enabled".to_string(),
         format!("at lockdep_report.rs:{}", line_of("lock-with")),
     ];
-    let mut rest = err.as_str();
-    for e in &expect {
+    expect_in_order(&err, &expect);
+}
+
+/// Misuse: sleeping in atomic context, always checked (as in C, without
+/// any switch): a Mutex taken under a SpinLock; a CondVar wait on a guard
+/// from lock_with(), which keeps interrupts off while sleeping (in the
+/// kernel too: the token's interrupts stay off).
+#[test]
+fn child_sleep_in_atomic() {
+    if !common::is_child() {
+        return;
+    }
+    let spin = Box::pin_init(new_spinlock!(0u32)).unwrap();
+    let mutex = Box::pin_init(new_mutex!(0u32)).unwrap();
+    let _spin = spin.lock();
+    let _mutex = mutex.lock(); // @sleep-mutex
+}
+
+#[test]
+fn child_wait_with_interrupts_off() {
+    if !common::is_child() {
+        return;
+    }
+    let irq_lock = Box::pin_init(new_spinlock_irq!(0u32)).unwrap();
+    let cv = Box::pin_init(ksync::new_condvar!()).unwrap();
+    let irq = ksync::interrupt::local_interrupt_disable();
+    let mut guard = irq_lock.lock_with(&irq);
+    // The wait may end at once (interrupted by nothing, timed out after a
+    // jiffy): only the report matters.
+    let _ = cv.wait_interruptible_timeout(&mut guard, 1); // @sleep-wait
+}
+
+fn expect_in_order(err: &str, expect: &[String]) {
+    let mut rest = err;
+    for e in expect {
         match rest.find(e.as_str()) {
             Some(at) => rest = &rest[at + e.len()..],
             None => panic!("expected, in this order: {e:?}\nin the report:\n{err}"),
         }
     }
+}
+
+#[test]
+fn sleep_in_atomic_is_reported_with_debugging_off() {
+    if common::is_child() {
+        return;
+    }
+    let out = common::rerun_self(&["--exact", "child_sleep_in_atomic"], &[]);
+    let err = common::stderr(&out);
+    // Without debugging there are no call site records: the report names
+    // the Rust function from its code address.
+    expect_in_order(
+        &err,
+        &[
+            "BUG: sleeping function called from invalid context at lockdep_report::child_sleep_in_atomic+0x"
+                .to_string(),
+            "in_atomic(): 1, irqs_disabled(): 0".to_string(),
+        ],
+    );
+}
+
+#[test]
+fn sleep_in_atomic_is_reported_with_the_line() {
+    if common::is_child() {
+        return;
+    }
+    let out = common::rerun_self(&["--exact", "child_sleep_in_atomic"], &[("KSYNC_DEBUG", "1")]);
+    let err = common::stderr(&out);
+    expect_in_order(
+        &err,
+        &[
+            format!("BUG: sleeping function called from invalid context at lockdep_report.rs:{}", line_of("sleep-mutex")),
+            "in_atomic(): 1, irqs_disabled(): 0".to_string(),
+        ],
+    );
+    let out = common::rerun_self(&["--exact", "child_wait_with_interrupts_off"], &[("KSYNC_DEBUG", "1")]);
+    let err = common::stderr(&out);
+    expect_in_order(
+        &err,
+        &[
+            format!("BUG: sleeping function called from invalid context at lockdep_report.rs:{}", line_of("sleep-wait")),
+            "irqs_disabled(): 1".to_string(),
+        ],
+    );
 }

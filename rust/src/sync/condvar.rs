@@ -112,6 +112,7 @@ impl CondVar {
 
     /// Releases the lock the guard holds, sleeps until notified, and takes
     /// the lock again (the way the guard took it) before returning.
+    #[inline(always)]
     #[track_caller]
     pub fn wait<T: ?Sized, B: Backend>(&self, guard: &mut Guard<'_, T, B>) {
         let site = site::here(c"CondVar::wait");
@@ -121,6 +122,7 @@ impl CondVar {
     /// As [`wait`](CondVar::wait), but an interrupt (a ksync `request_irq()`
     /// signal) also ends the sleep.  Returns whether one did (the kernel's
     /// `signal_pending()`).
+    #[inline(always)]
     #[track_caller]
     #[must_use = "wait_interruptible returns if a signal is pending, so the caller must check the return value"]
     pub fn wait_interruptible<T: ?Sized, B: Backend>(&self, guard: &mut Guard<'_, T, B>) -> bool {
@@ -130,6 +132,7 @@ impl CondVar {
 
     /// As [`wait_interruptible`](CondVar::wait_interruptible), for at most
     /// `jiffies`.
+    #[inline(always)]
     #[track_caller]
     pub fn wait_interruptible_timeout<T: ?Sized, B: Backend>(
         &self,
@@ -150,6 +153,7 @@ impl CondVar {
         }
     }
 
+    #[inline(always)]
     fn wait_internal<T: ?Sized, B: Backend>(
         &self,
         interruptible: bool,
