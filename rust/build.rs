@@ -51,7 +51,7 @@ fn main() {
     generate_layout(&cc, &include, &lib, &out);
 
     let mut objects = Vec::new();
-    for name in ["shim", "bench"] {
+    for name in ["shim", "shim_fast", "bench"] {
         let src = manifest.join("csrc").join(format!("{name}.c"));
         let obj = out.join(format!("ksync_rs_{name}.o"));
         let mut cmd = Command::new(&cc);

@@ -13,7 +13,7 @@
 use std::ffi::c_ulong;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ksync::interrupt::local_interrupt_disable;
 use ksync::prelude::*;
@@ -37,28 +37,56 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
-/// ns per iteration of `body(n)`, which runs n iterations: the median of
-/// `repeats` runs of about 50 ms, after a calibration run.
-fn ns_per_op(repeats: usize, mut body: impl FnMut(u64)) -> f64 {
+#[repr(C)]
+struct Timespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+
+extern "C" {
+    fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+}
+
+/// This thread's CPU time in ns: a thread that is preempted (on a busy
+/// machine) is not charged for the time it did not run.
+fn thread_cpu_ns() -> u64 {
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: ts is valid for writes.
+    assert_eq!(unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) }, 0);
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// A loop to time: `body(n)` runs n lock+unlock pairs.
+type Body<'a> = Box<dyn FnMut(u64) + 'a>;
+
+/// n such that `body(n)` takes about 50 ms of CPU time.
+fn calibrate(body: &mut Body) -> u64 {
     let mut n = 1u64 << 16;
     loop {
-        let t = Instant::now();
+        let t = thread_cpu_ns();
         body(n);
-        if t.elapsed() >= Duration::from_millis(20) {
-            break;
+        if thread_cpu_ns() - t >= 20_000_000 {
+            return n * 5 / 2;
         }
         n *= 2;
     }
-    let n = n * 5 / 2;
-    median(
-        (0..repeats)
-            .map(|_| {
-                let t = Instant::now();
-                body(n);
-                t.elapsed().as_nanos() as f64 / n as f64
-            })
-            .collect(),
-    )
+}
+
+/// CPU ns per pair of each row: the median of `repeats` rounds, each
+/// round timing every row once, so that a change in the machine's load
+/// falls on all rows alike.
+fn ns_per_op(repeats: usize, rows: &mut [(&str, Body)]) -> Vec<f64> {
+    let n: Vec<u64> = rows.iter_mut().map(|(_, body)| calibrate(body)).collect();
+    let mut samples = vec![Vec::new(); rows.len()];
+    for _ in 0..repeats {
+        for (i, (_, body)) in rows.iter_mut().enumerate() {
+            let t = thread_cpu_ns();
+            body(n[i]);
+            samples[i].push((thread_cpu_ns() - t) as f64 / n[i] as f64);
+        }
+    }
+    samples.into_iter().map(median).collect()
 }
 
 /// M acquisitions/s of `op` with `threads` threads for `dur`.
@@ -96,56 +124,63 @@ fn main() {
     let repeats = env_or("KSYNC_BENCH_REPEATS", 5) as usize;
     let dur = Duration::from_millis(env_or("KSYNC_BENCH_MS", 200));
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let debug = std::env::vars().any(|(k, v)| k.starts_with("KSYNC_") && k != "KSYNC_BENCH_MS" && k != "KSYNC_BENCH_REPEATS" && v != "0");
+    let debug = ksync::bindings::ksync_debug_active();
 
     println!("ksync Rust bench: ksync crate {} over libksync (static)", env!("CARGO_PKG_VERSION"));
     println!("machine:     {cpus} CPUs, {}", cpu_model());
-    println!("ksync debug: {}", if debug { "ON (KSYNC_* set): these are not fast-path figures" } else { "off (the fast paths are measured)" });
-    println!("parameters:  medians of {repeats} runs; uncontended runs ~50 ms, contended runs {} ms\n", dur.as_millis());
+    println!("ksync debug: {}", if debug { "ON (KSYNC_DEBUG/LOCKDEP/LOCK_STAT): these are not fast-path figures" } else { "off (the fast paths are measured)" });
+    println!("parameters:  medians of {repeats} runs; uncontended: ~50 ms of thread CPU time each; contended: {} ms of wall time each\n", dur.as_millis());
 
     let spin = Box::pin_init(new_spinlock!(0 as c_ulong, "bench-spin")).unwrap();
     let irq_lock = Box::pin_init(new_spinlock_irq!(0u64, "bench-spin-irq")).unwrap();
     let mutex = Box::pin_init(new_mutex!(0u64, "bench-mutex")).unwrap();
     let std_mutex = std::sync::Mutex::new(0u64);
 
-    let c_spin = ns_per_op(repeats, |n| ksync::__bench::c_spin_loop(&spin, n));
-    let rs_spin = ns_per_op(repeats, |n| rust_spin_loop(&spin, n));
-    let irq_on = ns_per_op(repeats, |n| irq_lock_loop(&irq_lock, n));
-    let (irq_off, with_off) = {
-        let irq = local_interrupt_disable();
-        let off = ns_per_op(repeats, |n| irq_lock_loop(&irq_lock, n));
-        let with = ns_per_op(repeats, |n| {
-            for _ in 0..n {
-                *irq_lock.lock_with(&irq) += 1;
-            }
-        });
-        drop(irq);
-        (off, with)
-    };
-    let rs_mutex = ns_per_op(repeats, |n| {
-        for _ in 0..n {
-            *black_box(&*mutex).lock() += 1;
-        }
-    });
-    let std_mutex_ns = ns_per_op(repeats, |n| {
-        for _ in 0..n {
-            *black_box(&std_mutex).lock().unwrap() += 1;
-        }
-    });
-
-    println!("== uncontended: one thread, ns per lock+unlock pair (counter++ inside) ==\n");
+    let mut rows: Vec<(&str, Body)> = vec![
+        ("C spin_lock()+spin_unlock() (inlined C)", Box::new(|n| ksync::__bench::c_spin_loop(&spin, n))),
+        ("SpinLock::lock() + drop", Box::new(|n| rust_spin_loop(&spin, n))),
+        ("SpinLockIrq::lock() + drop, interrupts on", Box::new(|n| irq_lock_loop(&irq_lock, n))),
+        (
+            "SpinLockIrq::lock() + drop, interrupts already off",
+            Box::new(|n| {
+                let irq = local_interrupt_disable();
+                irq_lock_loop(&irq_lock, n);
+                drop(irq);
+            }),
+        ),
+        (
+            "SpinLockIrq::lock_with(&token) + drop",
+            Box::new(|n| {
+                let irq = local_interrupt_disable();
+                irq_lock_with_loop(&irq_lock, &irq, n);
+                drop(irq);
+            }),
+        ),
+        (
+            "Mutex::lock() + drop",
+            Box::new(|n| {
+                for _ in 0..n {
+                    *black_box(&*mutex).lock() += 1;
+                }
+            }),
+        ),
+        (
+            "std::sync::Mutex::lock() + drop",
+            Box::new(|n| {
+                for _ in 0..n {
+                    *black_box(&std_mutex).lock().unwrap() += 1;
+                }
+            }),
+        ),
+    ];
+    let ns = ns_per_op(repeats, &mut rows);
+    println!("== uncontended: one thread, CPU ns per lock+unlock pair (counter++ inside) ==\n");
     println!("{:<52}{:>8}", "lock", "ns/pair");
-    for (name, ns) in [
-        ("C spin_lock()+spin_unlock() (inlined C)", c_spin),
-        ("SpinLock::lock() + drop", rs_spin),
-        ("SpinLockIrq::lock() + drop, interrupts on", irq_on),
-        ("SpinLockIrq::lock() + drop, interrupts already off", irq_off),
-        ("SpinLockIrq::lock_with(&token) + drop", with_off),
-        ("Mutex::lock() + drop", rs_mutex),
-        ("std::sync::Mutex::lock() + drop", std_mutex_ns),
-    ] {
+    for ((name, _), ns) in rows.iter().zip(&ns) {
         println!("{name:<52}{ns:>8.2}");
     }
+    drop(rows);
+    let (c_spin, rs_spin, irq_off, with_off, rs_mutex, std_mutex_ns) = (ns[0], ns[1], ns[3], ns[4], ns[5], ns[6]);
 
     println!("\n== contended: Mutex<u64> against std::sync::Mutex<u64>, M acquisitions/s ==\n");
     let counts = [1usize, 2, 8, 32];
@@ -202,3 +237,10 @@ fn irq_lock_loop(lock: &SpinLockIrq<u64>, n: u64) {
     }
 }
 
+
+#[inline(never)]
+fn irq_lock_with_loop(lock: &SpinLockIrq<u64>, irq: &ksync::interrupt::LocalInterruptDisabled, n: u64) {
+    for _ in 0..n {
+        *lock.lock_with(irq) += 1;
+    }
+}

@@ -36,6 +36,12 @@ extern "C" {
     /// init); an atomic so that Rust allows that.
     pub static ksync_debug_flags: core::sync::atomic::AtomicU32;
 
+    pub fn ksync_rs_spin_lock_fast(lock: *mut spinlock_t);
+    pub fn ksync_rs_spin_unlock_fast(lock: *mut spinlock_t);
+    pub fn ksync_rs_spin_lock_irq_disable_fast(lock: *mut spinlock_t);
+    pub fn ksync_rs_spin_unlock_irq_enable_fast(lock: *mut spinlock_t);
+    pub fn ksync_rs_mutex_unlock_fast(lock: *mut mutex);
+
     pub fn ksync_rs_spin_lock_init(lock: *mut spinlock_t, name: *const c_char, key: *mut lock_class_key);
     pub fn ksync_rs_spin_lock(lock: *mut spinlock_t, site: *const ksync_site);
     pub fn ksync_rs_spin_trylock(lock: *mut spinlock_t, site: *const ksync_site) -> c_int;

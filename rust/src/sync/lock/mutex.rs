@@ -87,7 +87,13 @@ unsafe impl super::Backend for MutexBackend {
     #[inline(always)]
     unsafe fn unlock(ptr: *mut Self::State, site: &Site) {
         // SAFETY: held by this thread, per the caller.
-        unsafe { bindings::ksync_rs_mutex_unlock(ptr, site.as_ptr()) }
+        unsafe {
+            if bindings::ksync_debug_active() {
+                bindings::ksync_rs_mutex_unlock(ptr, site.as_ptr())
+            } else {
+                bindings::ksync_rs_mutex_unlock_fast(ptr)
+            }
+        }
     }
 
     #[track_caller]

@@ -95,6 +95,11 @@ unsafe impl super::Backend for SpinLockBackend {
     #[inline(always)]
     #[track_caller]
     unsafe fn lock(ptr: *mut Self::State) -> Site {
+        if !bindings::ksync_debug_active() {
+            // SAFETY: initialised, per the caller; no debugging.
+            unsafe { bindings::ksync_rs_spin_lock_fast(ptr) };
+            return Site::NONE;
+        }
         let site = site::here(c"SpinLock::lock");
         // SAFETY: initialised, per the caller.
         unsafe { bindings::ksync_rs_spin_lock(ptr, site.as_ptr()) };
@@ -112,7 +117,13 @@ unsafe impl super::Backend for SpinLockBackend {
     #[inline(always)]
     unsafe fn unlock(ptr: *mut Self::State, site: &Site) {
         // SAFETY: held by this thread, per the caller.
-        unsafe { bindings::ksync_rs_spin_unlock(ptr, site.as_ptr()) }
+        unsafe {
+            if bindings::ksync_debug_active() {
+                bindings::ksync_rs_spin_unlock(ptr, site.as_ptr())
+            } else {
+                bindings::ksync_rs_spin_unlock_fast(ptr)
+            }
+        }
     }
 
     #[track_caller]
@@ -307,6 +318,11 @@ unsafe impl super::Backend for SpinLockIrqBackend {
     #[inline(always)]
     #[track_caller]
     unsafe fn lock(ptr: *mut Self::State) -> Site {
+        if !bindings::ksync_debug_active() {
+            // SAFETY: initialised, per the caller; no debugging.
+            unsafe { bindings::ksync_rs_spin_lock_irq_disable_fast(ptr) };
+            return Site::NONE;
+        }
         let site = site::here(c"SpinLockIrq::lock");
         // SAFETY: initialised, per the caller.
         unsafe { bindings::ksync_rs_spin_lock_irq_disable(ptr, site.as_ptr()) };
@@ -324,7 +340,13 @@ unsafe impl super::Backend for SpinLockIrqBackend {
     #[inline(always)]
     unsafe fn unlock(ptr: *mut Self::State, site: &Site) {
         // SAFETY: held by this thread, per the caller.
-        unsafe { bindings::ksync_rs_spin_unlock_irq_enable(ptr, site.as_ptr()) }
+        unsafe {
+            if bindings::ksync_debug_active() {
+                bindings::ksync_rs_spin_unlock_irq_enable(ptr, site.as_ptr())
+            } else {
+                bindings::ksync_rs_spin_unlock_irq_enable_fast(ptr)
+            }
+        }
     }
 
     #[track_caller]
