@@ -22,6 +22,7 @@
 #include <ksync/preempt.h>
 #include <ksync/qspinlock.h>
 #include "report.h"
+#include "rust_demangle.h"
 
 /* The few libdw entry points we use, declared from the libdw.so.1 ABI. */
 typedef struct Dwfl Dwfl;
@@ -118,99 +119,9 @@ static int dw_load(void)
 	return 0;
 }
 
-/*
- * One escape in a Rust legacy-mangled identifier at s ('$' first): "$LT$"
- * is '<', "$C$" ',', "$u7b$" '{'.  Returns its length, 0 if not one.
- */
-static size_t rust_escape(const char *s, size_t n, char *c)
-{
-	static const char *const names[] = { "SP@", "BP*", "RF&", "LT<", "GT>",
-					     "LP(", "RP)", "C,", NULL };
-	const char *end = n > 1 ? memchr(s + 1, '$', n - 1) : NULL;
-	size_t len = end ? (size_t)(end - s) + 1 : 0;	/* with both '$' */
-	char hex[5] = { 0 }, *stop;
-
-	if (!end)
-		return 0;
-	for (int i = 0; names[i]; i++) {
-		size_t code = strlen(names[i]) - 1;
-
-		if (len == code + 2 && !strncmp(s + 1, names[i], code)) {
-			*c = names[i][code];
-			return len;
-		}
-	}
-	if (s[1] != 'u' || len < 4 || len > 7)
-		return 0;
-	memcpy(hex, s + 2, len - 3);
-	*c = (char)strtoul(hex, &stop, 16);
-	return *stop || !*c ? 0 : len;
-}
-
-/* A legacy identifier, unescaped: ".." is "::", a leading "_$" is '$'. */
-static char *rust_ident(char *o, const char *s, size_t n)
-{
-	size_t i = n > 1 && s[0] == '_' && s[1] == '$';
-
-	while (i < n) {
-		size_t used = s[i] == '$' ? rust_escape(s + i, n - i, o) : 0;
-
-		if (used) {
-			o++;
-			i += used;
-		} else if (s[i] == '.' && i + 1 < n && s[i + 1] == '.') {
-			*o++ = ':';
-			*o++ = ':';
-			i += 2;
-		} else {
-			*o++ = s[i++];
-		}
-	}
-	return o;
-}
-
-/*
- * Rust's legacy mangling, which rustc still uses for a program's own code:
- * _ZN <len><ident>... 17h<16 hex digits>E.  "seeds::example" from
- * _ZN5seeds7example17h0123456789abcdefE, without the hash; NULL if name
- * is not one.  (std itself comes mangled "v0", _R...: left as it is.)
- */
-static char *rust_demangle(const char *name)
-{
-	const char *p = name + 3, *last = NULL;
-	size_t lastlen = 0;
-	char *out, *o;
-
-	if (strncmp(name, "_ZN", 3) != 0 || !(out = malloc(2 * strlen(name) + 1)))
-		return NULL;
-	o = out;
-	while (*p >= '1' && *p <= '9') {
-		char *ident;
-		size_t n = strtoul(p, &ident, 10);
-
-		if (strnlen(ident, n) < n)
-			break;
-		if (last) {	/* every identifier but the last, the hash */
-			o = rust_ident(o, last, lastlen);
-			*o++ = ':';
-			*o++ = ':';
-		}
-		last = ident;
-		lastlen = n;
-		p = ident + n;
-	}
-	if (*p != 'E' || o == out || lastlen != 17 || last[0] != 'h' ||
-	    strspn(last + 1, "0123456789abcdef") != 16) {
-		free(out);
-		return NULL;
-	}
-	o[-2] = '\0';
-	return out;
-}
-
 /* The bare queued spinlock: no lockdep, no pthread call to interpose. */
 /*
- * Readable names: Rust's (above), and C++ names with libstdc++'s
+ * Readable names: Rust's (rust_demangle.c), and C++ names with libstdc++'s
  * demangler, if the program has it loaded (a C++ program does); NULL when
  * it cannot help.
  */
@@ -221,10 +132,10 @@ static char *demangle(const char *name)
 	int status = -1;
 	char *out;
 
-	if (name[0] != '_' || name[1] != 'Z')
+	if (name[0] != '_' || (name[1] != 'Z' && name[1] != 'R'))
 		return NULL;
-	out = rust_demangle(name);
-	if (out)
+	out = ksync_rust_demangle(name);
+	if (out || name[1] == 'R')
 		return out;
 	if (!looked) {
 		*(void **)&cxa_demangle = dlsym(RTLD_DEFAULT, "__cxa_demangle");

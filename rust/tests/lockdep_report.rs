@@ -96,8 +96,16 @@ fn abba_between_rust_mutexes_is_reported() {
         " lockdep_report::bob_then_alice+0x".to_string(),
     ];
     expect_in_order(&err, &expect);
-    // The program's own frames demangled (std's are mangled v0, "_R...").
-    assert!(!err.contains("_ZN"), "a mangled Rust name in the report:\n{err}");
+    // Every Rust frame demangled: the program's own (legacy mangling,
+    // "_ZN...") and std's ("v0", "_R...").
+    assert!(err.contains(" std::sys::backtrace::__rust_begin_short_backtrace::<"), "{err}");
+    for line in err.lines() {
+        let frame = line.trim_start();
+        assert!(
+            !frame.starts_with("_ZN") && !frame.starts_with("_R"),
+            "a mangled Rust name in the report: {frame}\n{err}"
+        );
+    }
 }
 
 /// Misuse: a token claimed with interrupts on.  `assume_disabled()` is
