@@ -53,6 +53,17 @@ impl LockClassKey {
 /// A new lock class key, one per place in the source where the macro is
 /// written (the kernel's `static_lock_class!`): a `Pin<&'static
 /// LockClassKey>`.
+///
+/// What `new_mutex!` and its siblings expand to, written out:
+///
+/// ```
+/// use ksync::init::InPlaceInit;
+/// use ksync::sync::{static_lock_class, Mutex};
+///
+/// let m = Box::pin_init(Mutex::new(0u32, c"counter", static_lock_class!()))?;
+/// *m.lock() += 1;
+/// # Ok::<(), core::convert::Infallible>(())
+/// ```
 #[macro_export]
 macro_rules! static_lock_class {
     () => {{

@@ -221,3 +221,40 @@ fn sleep_in_atomic_is_reported_with_the_line() {
         ],
     );
 }
+
+/// One lock class per call site of new_mutex!, not per lock: two locks
+/// made at one place, nested, are a recursion to lockdep (as two locks
+/// initialised by one mutex_init() line are in C).
+fn make_node(v: u32) -> impl PinInit<Mutex<u32>> {
+    new_mutex!(v) // @node-class
+}
+
+#[test]
+fn child_one_class_per_call_site() {
+    if !common::is_child() {
+        return;
+    }
+    let parent = Box::pin_init(make_node(1)).unwrap();
+    let child = Box::pin_init(make_node(2)).unwrap();
+    let _p = parent.lock(); // @node-1
+    let _c = child.lock(); // @node-2
+}
+
+#[test]
+fn nesting_one_class_is_reported() {
+    if common::is_child() {
+        return;
+    }
+    let out = common::rerun_self(&["--exact", "child_one_class_per_call_site"], &[("KSYNC_LOCKDEP", "1")]);
+    let err = common::stderr(&out);
+    let class = format!("(tests/lockdep_report.rs:{}){{+.+.}}-{{4:4}}", line_of("node-class"));
+    expect_in_order(
+        &err,
+        &[
+            "WARNING: possible recursive locking detected".to_string(),
+            format!("{class}, at: lockdep_report.rs:{}", line_of("node-2")),
+            "but task is already holding lock:".to_string(),
+            format!("{class}, at: lockdep_report.rs:{}", line_of("node-1")),
+        ],
+    );
+}

@@ -282,3 +282,17 @@ fn no_false_reports_under_lockdep() {
     let out = common::rerun_self(&["--skip", "no_false_reports"], &[("KSYNC_LOCKDEP", "1"), ("KSYNC_DEBUG", "1")]);
     common::assert_quiet(&out);
 }
+
+#[test]
+#[should_panic(expected = "mismatched owners")]
+fn locked_by_checks_the_owner() {
+    use ksync::sync::LockedBy;
+
+    stack_pin_init!(let owner = new_mutex!(0u32));
+    stack_pin_init!(let other = new_mutex!(0u32));
+    let data = LockedBy::new(&owner, 1u32);
+    *data.access_mut(&mut owner.lock()) += 1;
+    assert_eq!(*data.access(&owner.lock()), 2);
+    // Holding a lock, but not the owner: refused at run time.
+    let _ = data.access_mut(&mut other.lock());
+}
