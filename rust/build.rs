@@ -28,9 +28,8 @@ fn main() {
     }
     println!("cargo:rerun-if-changed=csrc");
 
-    let include = env::var_os("KSYNC_INCLUDE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo.join("include"));
+    let include =
+        env::var_os("KSYNC_INCLUDE_DIR").map(PathBuf::from).unwrap_or_else(|| repo.join("include"));
     println!("cargo:rerun-if-changed={}", include.display());
 
     let lib_dir = match env::var_os("KSYNC_LIB_DIR") {
@@ -99,10 +98,12 @@ fn cmake_build(repo: &Path, out: &Path) -> PathBuf {
     run(&mut configure, "configuring libksync with cmake (or set KSYNC_LIB_DIR)");
     let jobs = env::var("NUM_JOBS").unwrap_or_else(|_| "2".into());
     run(
-        Command::new("cmake")
-            .arg("--build")
-            .arg(&build)
-            .args(["--target", "ksync_static", "-j", &jobs]),
+        Command::new("cmake").arg("--build").arg(&build).args([
+            "--target",
+            "ksync_static",
+            "-j",
+            &jobs,
+        ]),
         "building libksync with cmake (or set KSYNC_LIB_DIR)",
     );
     build.join("src")

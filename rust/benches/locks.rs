@@ -128,7 +128,14 @@ fn main() {
 
     println!("ksync Rust bench: ksync crate {} over libksync (static)", env!("CARGO_PKG_VERSION"));
     println!("machine:     {cpus} CPUs, {}", cpu_model());
-    println!("ksync debug: {}", if debug { "ON (KSYNC_DEBUG/LOCKDEP/LOCK_STAT): these are not fast-path figures" } else { "off (the fast paths are measured)" });
+    println!(
+        "ksync debug: {}",
+        if debug {
+            "ON (KSYNC_DEBUG/LOCKDEP/LOCK_STAT): these are not fast-path figures"
+        } else {
+            "off (the fast paths are measured)"
+        }
+    );
     println!("parameters:  medians of {repeats} runs; uncontended: ~50 ms of thread CPU time each; contended: {} ms of wall time each\n", dur.as_millis());
 
     let spin = Box::pin_init(new_spinlock!(0 as c_ulong, "bench-spin")).unwrap();
@@ -137,7 +144,10 @@ fn main() {
     let std_mutex = std::sync::Mutex::new(0u64);
 
     let mut rows: Vec<(&str, Body)> = vec![
-        ("C spin_lock()+spin_unlock() (inlined C)", Box::new(|n| ksync::__bench::c_spin_loop(&spin, n))),
+        (
+            "C spin_lock()+spin_unlock() (inlined C)",
+            Box::new(|n| ksync::__bench::c_spin_loop(&spin, n)),
+        ),
         ("SpinLock::lock() + drop", Box::new(|n| rust_spin_loop(&spin, n))),
         ("SpinLockIrq::lock() + drop, interrupts on", Box::new(|n| irq_lock_loop(&irq_lock, n))),
         (
@@ -180,7 +190,8 @@ fn main() {
         println!("{name:<52}{ns:>8.2}");
     }
     drop(rows);
-    let (c_spin, rs_spin, irq_off, with_off, rs_mutex, std_mutex_ns) = (ns[0], ns[1], ns[3], ns[4], ns[5], ns[6]);
+    let (c_spin, rs_spin, irq_off, with_off, rs_mutex, std_mutex_ns) =
+        (ns[0], ns[1], ns[3], ns[4], ns[5], ns[6]);
 
     println!("\n== contended: Mutex<u64> against std::sync::Mutex<u64>, M acquisitions/s ==\n");
     let counts = [1usize, 2, 8, 32];
@@ -214,12 +225,24 @@ fn main() {
 
     println!("\nratios, from this run:");
     let r = rs_spin / c_spin;
-    println!("  SpinLock::lock() / C spin_lock():                      {r:.2}x (target <= 1.3x) {}", verdict(r <= 1.3));
+    println!(
+        "  SpinLock::lock() / C spin_lock():                      {r:.2}x (target <= 1.3x) {}",
+        verdict(r <= 1.3)
+    );
     let r = with_off / irq_off;
-    println!("  lock_with() / lock() with interrupts off:              {r:.2}x (target <= 1.0x) {}", verdict(r <= 1.0));
-    println!("  Mutex uncontended / std::sync::Mutex:                  {:.2}x", rs_mutex / std_mutex_ns);
+    println!(
+        "  lock_with() / lock() with interrupts off:              {r:.2}x (target <= 1.0x) {}",
+        verdict(r <= 1.0)
+    );
+    println!(
+        "  Mutex uncontended / std::sync::Mutex:                  {:.2}x",
+        rs_mutex / std_mutex_ns
+    );
     for (i, t) in counts.iter().enumerate() {
-        println!("  Mutex T={t:<2} throughput / std::sync::Mutex:           {:.2}x", rows[0][i] / rows[1][i]);
+        println!(
+            "  Mutex T={t:<2} throughput / std::sync::Mutex:           {:.2}x",
+            rows[0][i] / rows[1][i]
+        );
     }
 }
 
@@ -237,9 +260,12 @@ fn irq_lock_loop(lock: &SpinLockIrq<u64>, n: u64) {
     }
 }
 
-
 #[inline(never)]
-fn irq_lock_with_loop(lock: &SpinLockIrq<u64>, irq: &ksync::interrupt::LocalInterruptDisabled, n: u64) {
+fn irq_lock_with_loop(
+    lock: &SpinLockIrq<u64>,
+    irq: &ksync::interrupt::LocalInterruptDisabled,
+    n: u64,
+) {
     for _ in 0..n {
         *lock.lock_with(irq) += 1;
     }

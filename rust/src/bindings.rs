@@ -42,12 +42,19 @@ extern "C" {
     pub fn ksync_rs_spin_unlock_irq_enable_fast(lock: *mut spinlock_t);
     pub fn ksync_rs_mutex_unlock_fast(lock: *mut mutex);
 
-    pub fn ksync_rs_spin_lock_init(lock: *mut spinlock_t, name: *const c_char, key: *mut lock_class_key);
+    pub fn ksync_rs_spin_lock_init(
+        lock: *mut spinlock_t,
+        name: *const c_char,
+        key: *mut lock_class_key,
+    );
     pub fn ksync_rs_spin_lock(lock: *mut spinlock_t, site: *const ksync_site);
     pub fn ksync_rs_spin_trylock(lock: *mut spinlock_t, site: *const ksync_site) -> c_int;
     pub fn ksync_rs_spin_unlock(lock: *mut spinlock_t, site: *const ksync_site);
     pub fn ksync_rs_spin_lock_irq_disable(lock: *mut spinlock_t, site: *const ksync_site);
-    pub fn ksync_rs_spin_trylock_irq_disable(lock: *mut spinlock_t, site: *const ksync_site) -> c_int;
+    pub fn ksync_rs_spin_trylock_irq_disable(
+        lock: *mut spinlock_t,
+        site: *const ksync_site,
+    ) -> c_int;
     pub fn ksync_rs_spin_unlock_irq_enable(lock: *mut spinlock_t, site: *const ksync_site);
     pub fn ksync_rs_spin_is_locked(lock: *mut spinlock_t) -> c_int;
     pub fn ksync_rs_spin_dep_map(lock: *mut spinlock_t) -> *mut lockdep_map;

@@ -355,7 +355,7 @@ pub mod __internal {
 
     use super::{Init, PinInit};
 
-    /// What #[pin_data] implements: a value whose methods, one per field,
+    /// What `#[pin_data]` implements: a value whose methods, one per field,
     /// initialise that field with the right kind of initialiser.
     ///
     /// # Safety
@@ -379,8 +379,14 @@ pub mod __internal {
         unsafe { T::__pin_data() }
     }
 
+    /// Invariant in `T`, and neither owning nor dropping a `T`.
+    type Invariant<T> = PhantomData<fn(*mut T) -> *mut T>;
+
     /// The initialiser [`pin_init_from_closure`](super::pin_init_from_closure) returns.
-    pub struct InitClosure<F, T: ?Sized, E>(pub(super) F, pub(super) PhantomData<(fn(*mut T) -> *mut T, E)>);
+    pub struct InitClosure<F, T: ?Sized, E>(
+        pub(super) F,
+        pub(super) PhantomData<(Invariant<T>, E)>,
+    );
 
     // SAFETY: the closure's constructor promised PinInit's contract.
     unsafe impl<T: ?Sized, F, E> PinInit<T, E> for InitClosure<F, T, E>

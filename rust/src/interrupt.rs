@@ -98,7 +98,12 @@ impl LocalInterruptDisabled {
     pub unsafe fn assume_disabled<'a>() -> &'a LocalInterruptDisabled {
         let site = site::here(c"LocalInterruptDisabled::assume_disabled");
         // SAFETY: only checks, with debugging on.
-        unsafe { bindings::ksync_rs_check_token(c"LocalInterruptDisabled::assume_disabled".as_ptr(), site.as_ptr()) };
+        unsafe {
+            bindings::ksync_rs_check_token(
+                c"LocalInterruptDisabled::assume_disabled".as_ptr(),
+                site.as_ptr(),
+            )
+        };
         // SAFETY: a zero-sized type: any aligned non-null pointer is a
         // valid reference to it.  Nothing is dropped through a reference.
         unsafe { NonNull::dangling().as_ref() }

@@ -84,7 +84,9 @@ pub mod __bench {
     pub fn c_spin_loop(lock: &SpinLock<c_ulong>, n: u64) {
         // SAFETY: the lock is initialised; the C loop only touches the
         // data while holding it.
-        unsafe { crate::bindings::ksync_rs_bench_c_spin(lock.state.get(), lock.data.get(), n as c_ulong) }
+        unsafe {
+            crate::bindings::ksync_rs_bench_c_spin(lock.state.get(), lock.data.get(), n as c_ulong)
+        }
     }
 }
 
@@ -100,7 +102,9 @@ macro_rules! optional_name {
         const __NAME: &::core::ffi::CStr =
             match ::core::ffi::CStr::from_bytes_with_nul(::core::concat!($name, "\0").as_bytes()) {
                 ::core::result::Result::Ok(name) => name,
-                ::core::result::Result::Err(_) => ::core::panic!("a lock name must not contain NUL"),
+                ::core::result::Result::Err(_) => {
+                    ::core::panic!("a lock name must not contain NUL")
+                }
             };
         __NAME
     }};

@@ -84,7 +84,8 @@ struct Slot {
 }
 
 #[allow(clippy::declare_interior_mutable_const)]
-const EMPTY: Slot = Slot { key: AtomicPtr::new(ptr::null_mut()), site: AtomicPtr::new(ptr::null_mut()) };
+const EMPTY: Slot =
+    Slot { key: AtomicPtr::new(ptr::null_mut()), site: AtomicPtr::new(ptr::null_mut()) };
 static TABLE: [Slot; SLOTS] = [EMPTY; SLOTS];
 
 #[cold]
@@ -96,7 +97,8 @@ fn intern(loc: &'static Location<'static>, expr: &'static CStr, ip: usize) -> Si
         let slot = &TABLE[(hash + i) % SLOTS];
         // Relaxed: the key only claims the slot; the record is published
         // with release/acquire on `site` below.
-        match slot.key.compare_exchange(ptr::null_mut(), key, Ordering::Relaxed, Ordering::Relaxed) {
+        match slot.key.compare_exchange(ptr::null_mut(), key, Ordering::Relaxed, Ordering::Relaxed)
+        {
             Ok(_) => {
                 let site = make_site(loc, expr, ip);
                 // Release: the record's contents before its address.
@@ -161,7 +163,8 @@ fn make_site(loc: &'static Location<'static>, expr: &'static CStr, ip: usize) ->
     let mut func = [0 as c_char; 256];
     // SAFETY: buf and len describe `func`; a return address minus one is
     // inside the call instruction, so inside the caller's function.
-    let name = unsafe { bindings::ksync_symbol_name(ip.wrapping_sub(1), func.as_mut_ptr(), func.len()) };
+    let name =
+        unsafe { bindings::ksync_symbol_name(ip.wrapping_sub(1), func.as_mut_ptr(), func.len()) };
     // SAFETY: ksync_symbol_name() returns a NUL-terminated string in buf.
     let name = unsafe { CStr::from_ptr(name) }.to_bytes();
     let file = arena_str(loc.file().as_bytes());

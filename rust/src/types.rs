@@ -50,7 +50,7 @@ impl<T> Opaque<T> {
 /// interrupts-disabled token).
 pub type NotThreadSafe = PhantomData<*mut ()>;
 
-/// The value of [`NotThreadSafe`].
+/// The value of [`NotThreadSafe`](type@NotThreadSafe).
 #[allow(non_upper_case_globals)]
 pub const NotThreadSafe: NotThreadSafe = PhantomData;
 

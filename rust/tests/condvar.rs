@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use ksync::interrupt::{irqs_disabled, local_interrupt_disable_count};
 use ksync::prelude::*;
-use ksync::sync::lock::{Backend, Lock};
 use ksync::sync::lock::{mutex::MutexBackend, spinlock::SpinLockBackend};
+use ksync::sync::lock::{Backend, Lock};
 use ksync::sync::{CondVar, CondVarTimeoutResult, Mutex, SpinLockIrq};
 use ksync::time::msecs_to_jiffies;
 
@@ -272,6 +272,9 @@ fn interrupt_ends_interruptible_waits() {
 
 #[test]
 fn no_false_reports_under_lockdep() {
-    let out = common::rerun_self(&["--skip", "no_false_reports"], &[("KSYNC_LOCKDEP", "1"), ("KSYNC_DEBUG", "1")]);
+    let out = common::rerun_self(
+        &["--skip", "no_false_reports"],
+        &[("KSYNC_LOCKDEP", "1"), ("KSYNC_DEBUG", "1")],
+    );
     common::assert_quiet(&out);
 }

@@ -207,16 +207,23 @@ fn sleep_in_atomic_is_reported_with_the_line() {
     expect_in_order(
         &err,
         &[
-            format!("BUG: sleeping function called from invalid context at lockdep_report.rs:{}", line_of("sleep-mutex")),
+            format!(
+                "BUG: sleeping function called from invalid context at lockdep_report.rs:{}",
+                line_of("sleep-mutex")
+            ),
             "in_atomic(): 1, irqs_disabled(): 0".to_string(),
         ],
     );
-    let out = common::rerun_self(&["--exact", "child_wait_with_interrupts_off"], &[("KSYNC_DEBUG", "1")]);
+    let out =
+        common::rerun_self(&["--exact", "child_wait_with_interrupts_off"], &[("KSYNC_DEBUG", "1")]);
     let err = common::stderr(&out);
     expect_in_order(
         &err,
         &[
-            format!("BUG: sleeping function called from invalid context at lockdep_report.rs:{}", line_of("sleep-wait")),
+            format!(
+                "BUG: sleeping function called from invalid context at lockdep_report.rs:{}",
+                line_of("sleep-wait")
+            ),
             "irqs_disabled(): 1".to_string(),
         ],
     );
@@ -245,7 +252,10 @@ fn nesting_one_class_is_reported() {
     if common::is_child() {
         return;
     }
-    let out = common::rerun_self(&["--exact", "child_one_class_per_call_site"], &[("KSYNC_LOCKDEP", "1")]);
+    let out = common::rerun_self(
+        &["--exact", "child_one_class_per_call_site"],
+        &[("KSYNC_LOCKDEP", "1")],
+    );
     let err = common::stderr(&out);
     let class = format!("(tests/lockdep_report.rs:{}){{+.+.}}-{{4:4}}", line_of("node-class"));
     expect_in_order(

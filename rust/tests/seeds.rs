@@ -7,9 +7,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use ksync::init::{InPlaceInit, PinInit};
-use ksync::interrupt::{irqs_disabled, local_interrupt_disable, local_interrupt_disable_count, LocalInterruptDisabled};
+use ksync::interrupt::{
+    irqs_disabled, local_interrupt_disable, local_interrupt_disable_count, LocalInterruptDisabled,
+};
 use ksync::sync::{Mutex, SpinLock, SpinLockIrq};
-use ksync::{new_mutex, new_spinlock, new_spinlock_irq, pin_data, pin_init, stack_pin_init, try_pin_init};
+use ksync::{
+    new_mutex, new_spinlock, new_spinlock_irq, pin_data, pin_init, stack_pin_init, try_pin_init,
+};
 
 mod common;
 
@@ -181,8 +185,9 @@ fn try_lock_and_do_unlocked() {
     let seen = guard.do_unlocked(|| {
         // Released meanwhile: another thread can take it.
         std::thread::scope(|s| s.spawn(|| *m.try_lock().expect("released") += 1).join().unwrap());
+        "cb's result"
     });
-    assert_eq!(seen, ());
+    assert_eq!(seen, "cb's result");
     assert_eq!(*guard, 6, "held again after do_unlocked");
     assert!(std::ptr::eq(guard.lock_ref(), &*m));
     guard.lock_ref().assert_is_held();
@@ -279,7 +284,10 @@ fn failed_init_drops_what_it_initialised() {
 fn no_false_reports_under_lockdep() {
     // Everything above again, in a child with the validator and the debug
     // checks on: nothing may be reported.
-    let out = common::rerun_self(&["--skip", "no_false_reports"], &[("KSYNC_LOCKDEP", "1"), ("KSYNC_DEBUG", "1")]);
+    let out = common::rerun_self(
+        &["--skip", "no_false_reports"],
+        &[("KSYNC_LOCKDEP", "1"), ("KSYNC_DEBUG", "1")],
+    );
     common::assert_quiet(&out);
 }
 

@@ -170,7 +170,8 @@ impl Struct {
         let Struct { head, name, where_preds, .. } = self;
         let ig = self.impl_generics();
         let ta = self.type_args();
-        let wh = if where_preds.trim().is_empty() { String::new() } else { format!("{where_preds},") };
+        let wh =
+            if where_preds.trim().is_empty() { String::new() } else { format!("{where_preds},") };
         let written_generics = if self.generics.is_empty() {
             String::new()
         } else {
@@ -183,11 +184,8 @@ impl Struct {
         for f in &self.fields {
             let Field { attrs, vis, name: fname, ty, pinned } = f;
             fields += &format!("{attrs} {vis} {fname}: {ty},\n");
-            let (bound, call) = if *pinned {
-                ("PinInit", "__pinned_init")
-            } else {
-                ("Init", "__init")
-            };
+            let (bound, call) =
+                if *pinned { ("PinInit", "__pinned_init") } else { ("Init", "__init") };
             methods += &format!(
                 "#[allow(dead_code)]
                  {vis} unsafe fn {fname}<__E>(self, slot: *mut {ty},
@@ -273,12 +271,6 @@ impl Field {
             Some(TokenTree::Ident(id)) if colon > i => id.to_string(),
             _ => return Err("#[pin_data]: expected a field name".into()),
         };
-        Ok(Self {
-            attrs,
-            vis: text(&tts[i..colon - 1]),
-            name,
-            ty: text(&tts[colon + 1..]),
-            pinned,
-        })
+        Ok(Self { attrs, vis: text(&tts[i..colon - 1]), name, ty: text(&tts[colon + 1..]), pinned })
     }
 }

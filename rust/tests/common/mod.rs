@@ -18,7 +18,8 @@ pub fn rerun_self(args: &[&str], env: &[(&str, &str)]) -> Output {
     let exe = std::env::current_exe().expect("the test binary");
     let mut cmd = Command::new(exe);
     cmd.args(args).args(["--nocapture", "--test-threads=4"]).env("KSYNC_RS_CHILD", "1");
-    for var in ["KSYNC_DEBUG", "KSYNC_LOCKDEP", "KSYNC_LOCK_STAT", "KSYNC_KEEP_GOING", "KSYNC_LOG"] {
+    for var in ["KSYNC_DEBUG", "KSYNC_LOCKDEP", "KSYNC_LOCK_STAT", "KSYNC_KEEP_GOING", "KSYNC_LOG"]
+    {
         cmd.env_remove(var);
     }
     for (k, v) in env {

@@ -109,7 +109,9 @@ unsafe impl super::Backend for MutexBackend {
         if bindings::ksync_debug_active() {
             let site = site::here(c"Mutex::assert_is_held");
             // SAFETY: initialised, per the caller.
-            unsafe { bindings::ksync_rs_assert_held(bindings::ksync_rs_mutex_dep_map(ptr), site.as_ptr()) }
+            unsafe {
+                bindings::ksync_rs_assert_held(bindings::ksync_rs_mutex_dep_map(ptr), site.as_ptr())
+            }
         }
     }
 }

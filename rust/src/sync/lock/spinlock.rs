@@ -139,7 +139,9 @@ unsafe impl super::Backend for SpinLockBackend {
         if bindings::ksync_debug_active() {
             let site = site::here(c"SpinLock::assert_is_held");
             // SAFETY: initialised, per the caller.
-            unsafe { bindings::ksync_rs_assert_held(bindings::ksync_rs_spin_dep_map(ptr), site.as_ptr()) }
+            unsafe {
+                bindings::ksync_rs_assert_held(bindings::ksync_rs_spin_dep_map(ptr), site.as_ptr())
+            }
         }
     }
 }
@@ -334,7 +336,8 @@ unsafe impl super::Backend for SpinLockIrqBackend {
     unsafe fn try_lock(ptr: *mut Self::State) -> Option<Site> {
         let site = site::here(c"SpinLockIrq::try_lock");
         // SAFETY: initialised, per the caller.
-        (unsafe { bindings::ksync_rs_spin_trylock_irq_disable(ptr, site.as_ptr()) } != 0).then_some(site)
+        (unsafe { bindings::ksync_rs_spin_trylock_irq_disable(ptr, site.as_ptr()) } != 0)
+            .then_some(site)
     }
 
     #[inline(always)]
@@ -390,7 +393,10 @@ impl<T: ?Sized> super::Lock<T, SpinLockIrqBackend> {
     #[inline(always)]
     #[track_caller]
     #[must_use = "if unused, the lock will be immediately unlocked"]
-    pub fn try_lock_with<'a>(&'a self, context: &'a LocalInterruptDisabled) -> Option<SpinLockGuard<'a, T>> {
+    pub fn try_lock_with<'a>(
+        &'a self,
+        context: &'a LocalInterruptDisabled,
+    ) -> Option<SpinLockGuard<'a, T>> {
         check_token(c"SpinLockIrq::try_lock_with");
         self.as_lock_in_interrupt(context).try_lock()
     }
