@@ -68,28 +68,19 @@ void ksync_rs_mutex_init(struct mutex *lock, const char *name,
 }
 
 /*
- * might_sleep() checks even with debugging off, when Rust passes no site.
- * Its report then names the code address of the Rust caller instead, as
- * for the preload library's callers (ksync_tls.caller_ip), so that it
- * still points into the program rather than at "?:0".
+ * With debugging on (shim_fast.c has the lock without it).  A site can
+ * still be missing (the Rust side's table of them is full): then a
+ * might_sleep() report names the Rust caller's code address instead, as
+ * for the preload library's callers (ksync_tls.caller_ip).
  */
-static __always_inline bool rs_may_report_sleep(site_t *site)
-{
-	return !site && __ksync_unlikely(preempt_count() || irqs_disabled());
-}
-
 #define RS_RET_IP	((uintptr_t)__builtin_extract_return_addr(__builtin_return_address(0)))
 
 void ksync_rs_mutex_lock(struct mutex *lock, site_t *site)
 {
-	uintptr_t saved;
+	uintptr_t saved = ksync_tls.caller_ip;
 
-	if (__ksync_likely(!rs_may_report_sleep(site))) {
-		(void)__ksync_mutex_lock(lock, TASK_UNINTERRUPTIBLE, 0, NULL, site);
-		return;
-	}
-	saved = ksync_tls.caller_ip;
-	ksync_tls.caller_ip = RS_RET_IP;
+	if (!site)
+		ksync_tls.caller_ip = RS_RET_IP;
 	(void)__ksync_mutex_lock(lock, TASK_UNINTERRUPTIBLE, 0, NULL, site);
 	ksync_tls.caller_ip = saved;
 }

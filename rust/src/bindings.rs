@@ -40,6 +40,7 @@ extern "C" {
     pub fn ksync_rs_spin_unlock_fast(lock: *mut spinlock_t);
     pub fn ksync_rs_spin_lock_irq_disable_fast(lock: *mut spinlock_t);
     pub fn ksync_rs_spin_unlock_irq_enable_fast(lock: *mut spinlock_t);
+    pub fn ksync_rs_mutex_lock_fast(lock: *mut mutex);
     pub fn ksync_rs_mutex_unlock_fast(lock: *mut mutex);
 
     pub fn ksync_rs_spin_lock_init(
