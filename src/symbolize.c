@@ -22,6 +22,7 @@
 #include <ksync/preempt.h>
 #include <ksync/qspinlock.h>
 #include "report.h"
+#include "rust_demangle.h"
 
 /* The few libdw entry points we use, declared from the libdw.so.1 ABI. */
 typedef struct Dwfl Dwfl;
@@ -124,8 +125,9 @@ static int dw_load(void)
 }
 
 /*
- * C++ names, readable: libstdc++'s demangler, if the program has it
- * loaded (a C++ program does); NULL when it cannot help.
+ * Readable names: Rust's (rust_demangle.c), and C++ names with libstdc++'s
+ * demangler, if the program has it loaded (a C++ program does); NULL when
+ * it cannot help.
  */
 static char *demangle(const char *name)
 {
@@ -134,8 +136,11 @@ static char *demangle(const char *name)
 	int status = -1;
 	char *out;
 
-	if (name[0] != '_' || name[1] != 'Z')
+	if (name[0] != '_' || (name[1] != 'Z' && name[1] != 'R'))
 		return NULL;
+	out = ksync_rust_demangle(name);
+	if (out || name[1] == 'R')
+		return out;
 	if (!looked) {
 		*(void **)&cxa_demangle = dlsym(RTLD_DEFAULT, "__cxa_demangle");
 		looked = 1;
@@ -379,5 +384,25 @@ KSYNC_API const char *ksync_lockdep_site_name(uintptr_t addr, char *buf, size_t 
 	else
 		ksync_snprintf(buf, len, "%s+0x%llx", p.module, (unsigned long long)p.modoff);
 	strip_params(buf);
+	return buf;
+}
+
+/*
+ * The demangled name of the function that holds addr ("" if unknown), for
+ * call-site records made at run time: the Rust crate names the function
+ * that wrote a lock call from the call's return address.
+ */
+KSYNC_API const char *ksync_symbol_name(uintptr_t addr, char *buf, size_t len)
+{
+	struct place p;
+	bool full;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (lookup(addr, &p, &full) && p.func[0]) {
+		ksync_snprintf(buf, len, "%s", p.func);
+		strip_params(buf);
+	}
 	return buf;
 }

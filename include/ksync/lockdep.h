@@ -204,6 +204,8 @@ KSYNC_API void ksync_lockdep_on(void);
  * the classes of locks made outside libksync (the preload library).
  */
 KSYNC_API const char *ksync_lockdep_site_name(uintptr_t addr, char *buf, size_t len);
+/* The demangled name of the function holding a code address ("" if unknown). */
+KSYNC_API const char *ksync_symbol_name(uintptr_t addr, char *buf, size_t len);
 
 /* --- what lockdep knows -------------------------------------------------------- */
 
