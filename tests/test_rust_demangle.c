@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ktest.h"
-#include "../src/rust_demangle.h"
+#include "../src/base/rust_demangle.h"
 
 static void expect(const char *mangled, const char *want)
 {
