@@ -180,7 +180,8 @@ static void put_lock_time(int fd, const struct lock_time *lt)
 static void put_header(int fd)
 {
 	dprintf(fd, "lock_stat version 0.4\n");
-	if (!__atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&lockdep_stopped, __ATOMIC_RELAXED))
 		dprintf(fd, "*WARNING* lock debugging disabled!! - possibly due to a lockdep warning\n");
 	put_line(fd, '-', 0, TABLE_WIDTH);
 	dprintf(fd, "%40s %14s %14s %14s %14s %14s %14s %14s %14s %14s %14s %14s %14s\n",

@@ -67,6 +67,23 @@ bool lockdep_report_begin(void)
 	return true;
 }
 
+int lockdep_stopped;
+
+/*
+ * The kernel's debug_locks_off() is for good.  KSYNC_KEEP_GOING keeps
+ * reporting problems in the program, which leave lockdep's books
+ * straight; but once lockdep itself has lost track (a lock it could not
+ * push, a dependency it could not record), whatever it said next about
+ * those locks would be false ("bad unlock balance" for a lock it never
+ * saw taken), and the limit would be hit again at every new lock.
+ */
+bool lockdep_stop_report_begin(void)
+{
+	if (__atomic_exchange_n(&lockdep_stopped, 1, __ATOMIC_RELAXED))
+		return false;
+	return lockdep_report_begin();
+}
+
 void lockdep_report_end(void)
 {
 	ksync_report_unlock();
@@ -76,7 +93,8 @@ void lockdep_report_end(void)
 static inline bool tracking(void)
 {
 	return __atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) &&
-	       __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED);
+	       __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&lockdep_stopped, __ATOMIC_RELAXED);
 }
 
 KSYNC_API int ksync_lockdep_tracking(void)
@@ -149,7 +167,7 @@ static inline uintptr_t caller_ip(const struct ksync_site *site, uintptr_t ip)
 
 static void report_depth_overflow(struct ksync_cpu *c)
 {
-	if (!lockdep_report_begin())
+	if (!lockdep_stop_report_begin())
 		return;
 	ksync_printk("BUG: MAX_LOCK_DEPTH too low!\n");
 	ksync_printk("turning off the locking correctness validator.\n");
@@ -663,7 +681,8 @@ KSYNC_API void ksync_lockdep_get_stats(struct ksync_lockdep_stats *st)
 	st->chains = lockdep_nr_chains();
 	lockdep_chain_stats(&st->chain_lookups, &st->chain_hits);
 	st->max_depth = __atomic_load_n(&max_lockdep_depth, __ATOMIC_RELAXED);
-	st->debug_locks = __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED);
+	st->debug_locks = __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED) &&
+			  !__atomic_load_n(&lockdep_stopped, __ATOMIC_RELAXED);
 }
 
 /* --- interrupt-state tracing ------------------------------------------------------- */

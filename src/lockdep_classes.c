@@ -96,12 +96,11 @@ static bool subclass_valid(unsigned int subclass)
 {
 	if (subclass < MAX_LOCKDEP_SUBCLASSES)
 		return true;
-	if (ksync_debug_locks_off()) {
-		ksync_report_lock();
+	if (lockdep_stop_report_begin()) {
 		ksync_printk("BUG: looking up invalid subclass: %u\n", subclass);
 		ksync_printk("turning off the locking correctness validator.\n");
 		ksync_dump_stack();
-		ksync_report_unlock();
+		lockdep_report_end();
 	}
 	return false;
 }
@@ -131,9 +130,8 @@ static bool static_obj(const void *addr)
 
 static void print_non_static_key(const struct lockdep_map *map)
 {
-	if (!ksync_debug_locks_off())
+	if (!lockdep_stop_report_begin())
 		return;
-	ksync_report_lock();
 	ksync_printk("INFO: trying to register non-static key.\n");
 	ksync_printk("The code is fine but needs lockdep annotation, or maybe\n");
 	ksync_printk("you didn't initialize this object before use?\n");
@@ -142,7 +140,7 @@ static void print_non_static_key(const struct lockdep_map *map)
 		     (const void *)map, map->name ? map->name : "<unnamed>");
 	ksync_printk("turning off the locking correctness validator.\n");
 	ksync_dump_stack();
-	ksync_report_unlock();
+	lockdep_report_end();
 }
 
 /* The kernel's count_matching_names(): other keys with the same name. */

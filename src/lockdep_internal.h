@@ -181,11 +181,24 @@ void graph_unlock(void);
 /* Turn lockdep off for a report: false if someone else already did. */
 bool lockdep_report_begin(void);
 void lockdep_report_end(void);
+/*
+ * For a report after which lockdep cannot go on (a table is full, a lock
+ * could not be tracked): lockdep stops for good, KSYNC_KEEP_GOING or not,
+ * and only the first such report is printed.
+ */
+bool lockdep_stop_report_begin(void);
 int lockdep_hardirqs_enabled(const struct ksync_cpu *c);
+
+/*
+ * 1 once lockdep has stopped for good (see lockdep_stop_report_begin()).
+ * Written once, read relaxed everywhere: a thread that has not seen it yet
+ * goes on with state that is still consistent for that thread.
+ */
+extern int lockdep_stopped;
 
 static inline bool lockdep_validating(void)
 {
-	return ksync_lockdep_enabled();
+	return ksync_lockdep_enabled() && !__atomic_load_n(&lockdep_stopped, __ATOMIC_RELAXED);
 }
 
 /* Softirqs can run here: not disabled, not being served. */

@@ -105,7 +105,7 @@ static bool usage_match(const struct bfs_node *n, void *mask)
 
 static void print_bfs_error(enum bfs_result ret)
 {
-	if (lockdep_report_begin()) {
+	if (lockdep_stop_report_begin()) {
 		ksync_printk("lockdep bfs error:%d\n", ret);
 		lockdep_report_end();
 	}

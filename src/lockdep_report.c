@@ -7,7 +7,10 @@
  * information allows.
  *
  * Each report starts with lockdep_report_begin(), which turns lockdep off
- * (unless KSYNC_KEEP_GOING) and tells the one caller that did to print.
+ * (unless KSYNC_KEEP_GOING) and tells the one caller that did to print;
+ * a report after which lockdep cannot go on ("turning off the locking
+ * correctness validator") starts with lockdep_stop_report_begin(), which
+ * turns it off for good.
  */
 #define _GNU_SOURCE
 #include <ksync/preempt.h>
@@ -114,7 +117,7 @@ static void print_stack_backtrace(void)
 
 void print_lockdep_off(const char *bug)
 {
-	if (!lockdep_report_begin())
+	if (!lockdep_stop_report_begin())
 		return;
 	ksync_printk("%s\n", bug);
 	ksync_printk("turning off the locking correctness validator.\n");
