@@ -103,13 +103,17 @@ void ksync_init_once(void)
 	ksync_pv_init();
 	ksync_softirq_init();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
 	if (ksync_debug_flags) {
-		/* backtrace() loads libgcc_s on first use: not in a report. */
+		/*
+		 * backtrace() dlopen()s libgcc_s on first use: not in a report.
+		 * After init is done: dlopen() calls malloc(), and an allocator
+		 * that takes pthread locks (jemalloc) comes back into ksync.
+		 */
 		void *frame;
 
 		backtrace(&frame, 1);
 	}
-	__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
 }
 
 __attribute__((constructor)) static void ksync_constructor(void)

@@ -208,6 +208,8 @@ static inline int lockdep_softirqs_enabled(void)
 }
 
 /* lockdep_classes.c */
+/* A map's or class's name as printed (see ksync_lockdep_set_name_fn()). */
+const char *lockdep_printed_name(const char *name);
 struct lock_class *register_lock_class(struct lockdep_map *map, unsigned int subclass);
 struct lock_class *look_up_lock_class(const struct lockdep_map *map,
 				      unsigned int subclass);

@@ -205,6 +205,20 @@ KSYNC_API void ksync_lockdep_on(void);
  */
 KSYNC_API const char *ksync_lockdep_site_name(uintptr_t addr, char *buf, size_t len);
 
+/*
+ * Names made when they are printed.  A library that names lock classes
+ * after places (the preload library) cannot symbolise a place when a lock
+ * is first used: that may allocate or load libraries from inside the
+ * program's allocator, which takes pthread locks of its own.  It gives
+ * lockdep_init_map() a name that costs nothing to make, and sets fn:
+ * whenever lockdep prints a lock's name (a report, lock_stat, the graph)
+ * it prints fn(name) instead, which may be name itself.  fn is called
+ * with lockdep's report or graph lock held, never on a lock's fast path;
+ * the string it returns must stay valid for ever.
+ */
+typedef const char *(*lockdep_name_fn)(const char *name);
+KSYNC_API void ksync_lockdep_set_name_fn(lockdep_name_fn fn);
+
 /* --- what lockdep knows -------------------------------------------------------- */
 
 struct ksync_lockdep_stats {

@@ -162,6 +162,24 @@ enum { POOL_MUTEX, POOL_RWLOCK, POOL_NR };
 
 /* --- lock classes and the lockdep maps of the C library's locks --------------- */
 
+/* A class by place tells apart the call that made a lock and its callers. */
+#define PRELOAD_MAX_CLASS_DEPTH	4
+
+/* How a class is named (preload_names.c): see the top of preload_class.c. */
+enum name_how { NAME_SITE, NAME_STATIC, NAME_INSTANCE };
+
+/*
+ * The name to give lockdep for a class: made without symbolising or
+ * allocating (safe inside the program's allocator); lockdep prints the
+ * real name, made when first printed.  ip[depth] is the chain of calls
+ * (NAME_SITE) or the call (NAME_INSTANCE).  When out of room for the
+ * records that remember how to make it, the cheap name is printed as it is.
+ */
+const char *preload_lazy_name(enum name_how how, const char *kind, const void *lock,
+			      const uintptr_t *ip, unsigned int depth);
+/* Tell lockdep how to print those names (the preload's constructor). */
+void preload_names_start(void);
+
 enum shadow_kind { SHADOW_MUTEX, SHADOW_RWLOCK, SHADOW_SPIN, SHADOW_KINDS };
 
 /*

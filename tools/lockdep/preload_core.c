@@ -104,8 +104,9 @@ void preload_resolve(void)
 	preload_replace = replace_kinds(getenv("KSYNC_PRELOAD_REPLACE"));
 	preload_instance_classes = env_is("KSYNC_PRELOAD_CLASS", "instance");
 	depth = getenv("KSYNC_PRELOAD_CLASS_DEPTH");
-	if (depth && atoi(depth) >= 1 && atoi(depth) <= 4)
+	if (depth && atoi(depth) >= 1 && atoi(depth) <= PRELOAD_MAX_CLASS_DEPTH)
 		preload_class_depth = (unsigned int)atoi(depth);
+	preload_names_start();
 	/* mutex_lock last, with release: it says "all found". */
 	*(void **)&r.real_mutex_lock = find("pthread_mutex_lock", NULL);
 	if (!r.real_mutex_lock) {
