@@ -292,11 +292,16 @@ void lock_stat_at_exit(void)
 {
 	const char *path = getenv("KSYNC_LOCK_STAT_FILE");
 	int fd = ksync_report_fd;
+	char name[4096];
 
 	if (!lock_stat_on())
 		return;
-	if (path && *path)
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (path && !*path)
+		path = NULL;
+	if (!lockdep_output_path(path, name, sizeof(name)))
+		return;
+	if (path)
+		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
 	ksync_lock_stat_write(fd);

@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ksync/irqflags.h>
 #include <ksync/lockdep.h>
@@ -54,9 +55,14 @@ void ksync_lockdep_fork_parent(void)
 	graph_unlock();
 }
 
+static int took_a_lock;		/* this process: since it started, or forked */
+
 void ksync_lockdep_fork_child(void)
 {
 	__atomic_store_n(&lockdep_graph_lock.val, 0, __ATOMIC_RELAXED);
+	/* The child's lock_stat counts its own locking, from here. */
+	__atomic_store_n(&took_a_lock, 0, __ATOMIC_RELAXED);
+	ksync_lock_stat_clear();
 }
 
 bool lockdep_report_begin(void)
@@ -362,6 +368,9 @@ KSYNC_API void ksync_lock_acquire(struct lockdep_map *map, unsigned int subclass
 	c = ksync_this_cpu();
 	if (c->lockdep_recursion)
 		return;
+	/* Read first: the line stays shared once it is set. */
+	if (__ksync_unlikely(!__atomic_load_n(&took_a_lock, __ATOMIC_RELAXED)))
+		__atomic_store_n(&took_a_lock, 1, __ATOMIC_RELAXED);
 	flags = lockdep_enter(c);
 	a.hardirqs_off = c->lockdep_irqs_off;
 	__lock_acquire(c, &a);
@@ -784,11 +793,52 @@ void ksync_print_preempt_disable_site(void)
 				    where, sizeof(where)));
 }
 
-/* At exit: the lock_stat table and the graph, if asked for. */
-__attribute__((destructor)) static void lockdep_at_exit(void)
+/* --- files written at exit ----------------------------------------------------------- */
+
+static pid_t loaded_by;		/* the process that loaded libksync */
+
+__attribute__((constructor)) static void note_loader(void)
 {
+	loaded_by = getpid();
+}
+
+/*
+ * A program that forks, or runs others (git running pack-objects), has
+ * one file per process: the program itself - the process whose pid is
+ * KSYNC_OUTPUT_PID (ksync-lockdep sets it to the program's), or else the
+ * one that loaded libksync - writes FILE, every other process FILE.PID,
+ * and only if it took a lock (so do their tables on the report stream,
+ * file NULL).  False: nothing to write.
+ */
+bool lockdep_output_path(const char *file, char *buf, size_t len)
+{
+	const char *owner = getenv("KSYNC_OUTPUT_PID");
+	pid_t me = getpid();
+	bool mine = owner && *owner ? atol(owner) == (long)me : me == loaded_by;
+
+	if (!mine && !__atomic_load_n(&took_a_lock, __ATOMIC_RELAXED))
+		return false;
+	if (file && mine)
+		ksync_snprintf(buf, len, "%s", file);
+	else if (file)
+		ksync_snprintf(buf, len, "%s.%d", file, (int)me);
+	return true;
+}
+
+/* At exit: the lock_stat table and the graph, if asked for; once. */
+KSYNC_API void ksync_lockdep_exit_files(void)
+{
+	static int written;
+
+	if (__atomic_exchange_n(&written, 1, __ATOMIC_RELAXED))
+		return;
 	lock_stat_at_exit();
 	lockdep_dot_at_exit();
+}
+
+__attribute__((destructor)) static void lockdep_at_exit(void)
+{
+	ksync_lockdep_exit_files();
 }
 
 KSYNC_API void ksync_lockdep_set_lock_cmp_fn(struct lockdep_map *map, lock_cmp_fn cmp_fn,

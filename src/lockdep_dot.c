@@ -108,13 +108,14 @@ KSYNC_API int ksync_lockdep_write_dot(int fd)
 void lockdep_dot_at_exit(void)
 {
 	const char *path = getenv("KSYNC_LOCKDEP_DOT");
+	char name[4096];
 	int fd;
 
-	if (!path || !*path)
+	if (!path || !*path || !lockdep_output_path(path, name, sizeof(name)))
 		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		ksync_printk("ksync: cannot write the lock graph to %s\n", path);
+		ksync_printk("ksync: cannot write the lock graph to %s\n", name);
 		return;
 	}
 	ksync_lockdep_write_dot(fd);

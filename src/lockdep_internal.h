@@ -307,6 +307,8 @@ void lock_stat_acquired(struct ksync_cpu *c, struct ksync_held_lock *hl,
 			const struct ksync_site *site, uintptr_t ip);
 void lock_stat_release(struct ksync_held_lock *hl);
 void lock_stat_at_exit(void);
+/* lockdep.c: this process's name for an at-exit FILE; false: write none. */
+bool lockdep_output_path(const char *file, char *buf, size_t len);
 
 /* lockdep_dot.c */
 void lockdep_dot_at_exit(void);

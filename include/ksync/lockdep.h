@@ -240,6 +240,17 @@ KSYNC_API void ksync_lockdep_get_stats(struct ksync_lockdep_stats *st);
 KSYNC_API int ksync_lockdep_write_dot(int fd);
 
 /*
+ * Write what is written at exit - the lock_stat table, the graph - now,
+ * once: for a process about to leave through _exit(), which runs no
+ * destructors (ksync-lockdep calls it from its _exit()).  Each process
+ * writes its own files: the program writes KSYNC_LOCK_STAT_FILE and
+ * KSYNC_LOCKDEP_DOT as named, every other process (a fork child, a program
+ * it runs) FILE.PID if it took a lock; "the program" is the process whose
+ * pid KSYNC_OUTPUT_PID holds, or else the one that loaded libksync.
+ */
+KSYNC_API void ksync_lockdep_exit_files(void);
+
+/*
  * lock_stat (KSYNC_LOCK_STAT=1): write the table to fd (0 or -errno), or
  * reset the counts.  The table is also written at exit, to the file
  * KSYNC_LOCK_STAT_FILE names or else to stderr.

@@ -113,6 +113,35 @@ run "log" 0 -- $lockdep --log "$tmp/log" --stat --graph "$tmp/g.dot" "$progs/pt_
 	  grep -q "lock_stat version 0.4" "$tmp/log" || fail "log: no lock_stat table"
 	  grep -q "digraph lockdep" "$tmp/g.dot" || fail "graph: no DOT file"; }
 
+# --- one lock_stat table and one graph per process ------------------------------------------
+# The program writes FILE, any other process FILE.PID (pt_fork prints the
+# child's pid); leaving through _exit() writes them too; a vfork() child
+# writes nothing.
+names() { grep -oE '(parent|child|exec)_lock' "$1" 2>/dev/null | sort -u | tr '\n' ' '; }
+for how in fork fork_exit exec vfork _exit; do
+	rm -f "$tmp"/st* "$tmp"/g.dot*
+	run "files $how" 0 -- $lockdep --stat-file "$tmp/st" --graph "$tmp/g.dot" \
+		"$progs/pt_fork" $how || continue
+	has "files $how" "parent done"
+	[ "$(names "$tmp/st")" = "parent_lock " ] || fail "files $how: st has '$(names "$tmp/st")'"
+	[ "$(names "$tmp/g.dot")" = "parent_lock " ] ||
+		fail "files $how: g.dot has '$(names "$tmp/g.dot")'"
+	child=$(sed -n 's/^child //p' "$tmp/out")
+	case $how in
+	fork|fork_exit) want="child_lock " ;;
+	exec) want="exec_lock " ;;
+	*) want= ;;
+	esac
+	if [ -n "$want" ]; then
+		[ "$(names "$tmp/st.$child")" = "$want" ] ||
+			fail "files $how: st.$child has '$(names "$tmp/st.$child")', want '$want'"
+		grep -q "${want% }" "$tmp/g.dot.$child" ||
+			fail "files $how: g.dot.$child lacks ${want% }"
+	fi
+	extra=$(cd "$tmp" && ls st.* g.dot.* 2>/dev/null | grep -v "\.$child\$")
+	[ -z "$extra" ] || fail "files $how: files of other processes: $extra"
+done
+
 # --- bad input ------------------------------------------------------------------------------
 run "not found" 127 -- $lockdep "$tmp/no-such-program" && has "not found" "command not found"
 touch "$tmp/plain-file"

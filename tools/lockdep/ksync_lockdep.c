@@ -297,10 +297,13 @@ static void start_file(const char *path, const char *what)
 
 static void set_environment(const struct options *o, const char *lib)
 {
+	char pid[32];
+
 	/* Only what we are asked for: no switch inherited from our caller. */
 	unsetenv("KSYNC_LOCKDEP");
 	unsetenv("KSYNC_LOCK_STAT");
 	unsetenv("KSYNC_LOCKDEP_DOT");
+	unsetenv("KSYNC_LOCK_STAT_FILE");
 	set_preload(lib);
 	if (!o->no_validate)
 		set("KSYNC_LOCKDEP", "1");
@@ -326,6 +329,12 @@ static void set_environment(const struct options *o, const char *lib)
 		start_file(o->graph, "graph");
 		set("KSYNC_LOCKDEP_DOT", o->graph);
 	}
+	/*
+	 * The program keeps our pid through exec: it writes FILE, every other
+	 * process it starts FILE.PID.
+	 */
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	set("KSYNC_OUTPUT_PID", pid);
 }
 
 int main(int argc, char **argv)

@@ -21,6 +21,8 @@ bool preload_instance_classes;
 unsigned int preload_class_depth = 2;
 __thread int preload_busy __attribute__((tls_model("initial-exec")));
 static __thread pid_t cached_tid __attribute__((tls_model("initial-exec")));
+static pid_t my_pid;		/* this process's, as of start-up or fork */
+static void (*real_exit)(int) __attribute__((noreturn));
 
 static bool env_is(const char *name, const char *value)
 {
@@ -96,6 +98,7 @@ void preload_resolve(void)
 	FIND(real_cond_clockwait, "pthread_cond_clockwait");
 	FIND_COND(real_cond_signal, "pthread_cond_signal");
 	FIND_COND(real_cond_broadcast, "pthread_cond_broadcast");
+	*(void **)&real_exit = find("_exit", NULL);
 	/*
 	 * The settings too: a library's constructor may run before ours and
 	 * lock already, and every lock must be replaced or not from its
@@ -216,6 +219,7 @@ static void fork_parent(void)
 static void fork_child(void)
 {
 	cached_tid = 0;		/* the child's thread has a tid of its own */
+	my_pid = getpid();
 	__atomic_store_n(&mem_lock.val, 0, __ATOMIC_RELAXED);
 }
 
@@ -226,6 +230,7 @@ void preload_class_fork_child(void);
 
 __attribute__((constructor)) static void preload_start(void)
 {
+	my_pid = getpid();
 	preload_resolve();
 	/*
 	 * Prepare handlers run in reverse order of registration: the class
@@ -234,6 +239,42 @@ __attribute__((constructor)) static void preload_start(void)
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	pthread_atfork(preload_class_fork_prepare, preload_class_fork_parent,
 		       preload_class_fork_child);
+}
+
+/* --- leaving through _exit() ------------------------------------------------------ */
+
+/*
+ * _exit() runs no destructors, so a program that leaves through it (many
+ * do, in a forked child) would write no lock_stat table and no graph: do
+ * it here.  Not in a vfork() child, which shares its parent's memory and
+ * must touch nothing: its pid is not the one this process started or
+ * forked with (vfork() runs no fork handlers).
+ */
+static void leaving(void)
+{
+	if (getpid() == my_pid)
+		ksync_lockdep_exit_files();
+}
+
+static __attribute__((noreturn)) void really_exit(int status)
+{
+	realfn();
+	if (real_exit)
+		real_exit(status);
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+PRELOAD_API __attribute__((noreturn)) void _exit(int status)
+{
+	leaving();
+	really_exit(status);
+}
+
+PRELOAD_API __attribute__((noreturn)) void _Exit(int status)
+{
+	leaving();
+	really_exit(status);
 }
 
 /* --- locks that are the C library's ---------------------------------------------- */
