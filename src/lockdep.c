@@ -321,7 +321,7 @@ static __always_inline int __lock_acquire(struct ksync_cpu *c,
 		lock_stat_begin(hl);
 
 	if (validate) {
-		if (hl->check && !mark_usage(c, hl))
+		if (hl->check && !usage_marked(class, hl) && !mark_usage(c, hl))
 			goto bug;
 		if (!depth || h->stack[depth - 1].irq_context != hl->irq_context) {
 			chain_key = 0;

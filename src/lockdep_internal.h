@@ -244,6 +244,35 @@ int bfs_depth(const struct bfs_node *n);
 bool check_deadlock_and_prevs(struct ksync_cpu *c, struct ksync_held_lock *next,
 			      bool chain_head);
 
+/* The usage bits an acquisition sets: irq context, irq state, use. */
+static inline unsigned int lockdep_usage_of(const struct ksync_held_lock *hl)
+{
+	unsigned int read = hl->read ? LOCK_USAGE_READ_MASK : 0;
+	unsigned int need = LOCKF(hl->read ? LOCK_USED_READ : LOCK_USED);
+
+	if (!hl->trylock) {
+		if (in_hardirq())
+			need |= LOCKF(LOCK_USED_IN_HARDIRQ + read);
+		if (in_serving_softirq())
+			need |= LOCKF(LOCK_USED_IN_SOFTIRQ + read);
+	}
+	if (!hl->hardirqs_off) {
+		need |= LOCKF(LOCK_ENABLED_HARDIRQ + read);
+		if (lockdep_softirqs_enabled())
+			need |= LOCKF(LOCK_ENABLED_SOFTIRQ + read);
+	}
+	return need;
+}
+
+/* The class has every usage bit this acquisition sets: the usual case. */
+static inline bool usage_marked(const struct lock_class *class,
+				const struct ksync_held_lock *hl)
+{
+	unsigned int need = lockdep_usage_of(hl);
+
+	return (class_usage(class) & need) == need;
+}
+
 /* lockdep_irq.c */
 bool mark_usage(struct ksync_cpu *c, struct ksync_held_lock *hl);
 bool mark_held_locks(struct ksync_cpu *c, enum lock_usage_bit base,

@@ -232,9 +232,10 @@ static inline void preload_contended(struct shadow *s, uintptr_t ip)
 		ksync_lock_contended(&s->map, NULL, ip);
 }
 
+/* lock_stat only: nothing else needs to hear that the wait is over. */
 static inline void preload_acquired(struct shadow *s, uintptr_t ip)
 {
-	if (s)
+	if (s && preload_stat())
 		ksync_lock_acquired(&s->map, NULL, ip);
 }
 

@@ -338,9 +338,36 @@ static struct shadow *shadow_make(const void *lock, enum shadow_kind kind, uintp
 	return s;
 }
 
+/*
+ * The shadows this thread used last, by lock address: a lock and its
+ * unlock, or a few nested locks, look the table up once.  An address's
+ * shadow never changes once published (entries are never removed), so an
+ * entry stays right; what a shadow says (destroyed, kind) is read afresh.
+ */
+#define RECENT	8
+static __thread struct recent {
+	uintptr_t lock;
+	struct shadow *shadow;
+} recent[RECENT] __attribute__((tls_model("initial-exec")));
+
+static struct shadow *shadow_find_recent(const void *lock)
+{
+	struct recent *r = &recent[((uintptr_t)lock >> 3) % RECENT];
+	struct shadow *s;
+
+	if (r->lock == (uintptr_t)lock)
+		return r->shadow;
+	s = shadow_find(lock);
+	if (s) {
+		r->lock = (uintptr_t)lock;
+		r->shadow = s;
+	}
+	return s;
+}
+
 struct shadow *shadow_get(const void *lock, enum shadow_kind kind, uintptr_t ip)
 {
-	struct shadow *s = shadow_find(lock);
+	struct shadow *s = shadow_find_recent(lock);
 
 	if (__builtin_expect(s && !s->destroyed && s->kind == kind, 1))
 		return s;
