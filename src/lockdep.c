@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <ksync/irqflags.h>
 #include <ksync/lockdep.h>
@@ -808,7 +809,8 @@ __attribute__((constructor)) static void note_loader(void)
  * KSYNC_OUTPUT_PID (ksync-lockdep sets it to the program's), or else the
  * one that loaded libksync - writes FILE, every other process FILE.PID,
  * and only if it took a lock (so do their tables on the report stream,
- * file NULL).  False: nothing to write.
+ * file NULL; and to FILE itself if it is no regular file, /dev/null say).
+ * False: nothing to write.
  */
 bool lockdep_output_path(const char *file, char *buf, size_t len)
 {
@@ -816,9 +818,12 @@ bool lockdep_output_path(const char *file, char *buf, size_t len)
 	pid_t me = getpid();
 	bool mine = owner && *owner ? atol(owner) == (long)me : me == loaded_by;
 
+	struct stat st;
+
 	if (!mine && !__atomic_load_n(&took_a_lock, __ATOMIC_RELAXED))
 		return false;
-	if (file && mine)
+	/* Not a file to have siblings of (/dev/null, a pipe): that one. */
+	if (file && (mine || (stat(file, &st) == 0 && !S_ISREG(st.st_mode))))
 		ksync_snprintf(buf, len, "%s", file);
 	else if (file)
 		ksync_snprintf(buf, len, "%s.%d", file, (int)me);

@@ -141,6 +141,10 @@ for how in fork fork_exit exec vfork _exit; do
 	extra=$(cd "$tmp" && ls st.* g.dot.* 2>/dev/null | grep -v "\.$child\$")
 	[ -z "$extra" ] || fail "files $how: files of other processes: $extra"
 done
+# No siblings for what is not a regular file: every process writes it.
+run "files /dev/null" 0 -- $lockdep --stat-file /dev/null "$progs/pt_fork" fork &&
+	{ child=$(sed -n 's/^child //p' "$tmp/out")
+	  [ ! -e "/dev/null.$child" ] || { rm -f "/dev/null.$child"; fail "files: /dev/null.$child made"; }; }
 
 # --- bad input ------------------------------------------------------------------------------
 run "not found" 127 -- $lockdep "$tmp/no-such-program" && has "not found" "command not found"
