@@ -45,14 +45,33 @@ void graph_unlock(void)
 	queued_spin_unlock(&lockdep_graph_lock);
 }
 
-/* fork(): the child must not inherit a graph lock held by another thread. */
+/*
+ * fork(): the child must not inherit a graph lock held by another thread.
+ * Between this prepare handler and ours for the parent or child, the
+ * forking thread holds the graph lock and still runs the fork handlers of
+ * libraries that registered theirs before libksync did - jemalloc's locks
+ * every arena mutex - and unlocks them in their parent and child handlers,
+ * which run before ours.  Lockdep must not take the graph lock again for
+ * those: it does not watch this thread meanwhile, at either end, as
+ * lockdep_off() would.
+ */
 void ksync_lockdep_fork_prepare(void)
 {
 	graph_lock();
+	ksync_this_cpu()->lockdep_recursion++;
+}
+
+static void fork_done(void)
+{
+	struct ksync_cpu *c = ksync_this_cpu_or_null();
+
+	if (c && c->lockdep_recursion)
+		c->lockdep_recursion--;
 }
 
 void ksync_lockdep_fork_parent(void)
 {
+	fork_done();
 	graph_unlock();
 }
 
@@ -60,6 +79,7 @@ static int took_a_lock;		/* this process: since it started, or forked */
 
 void ksync_lockdep_fork_child(void)
 {
+	fork_done();
 	__atomic_store_n(&lockdep_graph_lock.val, 0, __ATOMIC_RELAXED);
 	/* The child's lock_stat counts its own locking, from here. */
 	__atomic_store_n(&took_a_lock, 0, __ATOMIC_RELAXED);

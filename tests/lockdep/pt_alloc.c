@@ -11,7 +11,12 @@
  * plainly instead of hanging.  It calls backtrace() at start-up, as
  * redis-server does (glibc loads libgcc_s with dlopen(), which allocates).
  *
- *   pt_alloc [THREADS]     prints "alloc ok N" at the end
+ * Like jemalloc, it locks all its mutexes around fork(), in handlers it
+ * registers before any library's constructor runs (from .preinit_array):
+ * so its prepare handler runs after those of libksync and of the preload,
+ * which hold their own locks by then.  Its fork_lock is first used there.
+ *
+ *   pt_alloc [THREADS [fork]]   prints "alloc ok N" at the end
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #define NR_CLASSES	8
 #define CHUNK		(16u << 20)
@@ -184,6 +190,35 @@ size_t malloc_usable_size(void *p)
 	return p ? ((struct header *)p)[-1].size : 0;
 }
 
+/* --- fork(), as jemalloc does it ---------------------------------------------------- */
+
+static pthread_mutex_t fork_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void prefork(void)
+{
+	pthread_mutex_lock(&fork_lock);
+	pthread_mutex_lock(&heap_lock);
+	for (int i = 0; i < NR_CLASSES; i++)
+		pthread_mutex_lock(&class_lock[i]);
+}
+
+static void postfork(void)
+{
+	for (int i = NR_CLASSES - 1; i >= 0; i--)
+		pthread_mutex_unlock(&class_lock[i]);
+	pthread_mutex_unlock(&heap_lock);
+	pthread_mutex_unlock(&fork_lock);
+}
+
+static void register_fork_handlers(void)
+{
+	pthread_atfork(prefork, postfork, postfork);
+}
+
+/* Before every library's constructor: its handlers run last at fork(). */
+__attribute__((section(".preinit_array"), used))
+static void (*const preinit)(void) = register_fork_handlers;
+
 /* --- the program ------------------------------------------------------------------- */
 
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -216,6 +251,21 @@ int main(int argc, char **argv)
 		pthread_create(&t[i], NULL, worker, NULL);
 	for (int i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
+	if (argc > 2 && !strcmp(argv[2], "fork")) {
+		pid_t pid = fork();
+		int status;
+
+		if (!pid) {
+			free(malloc(100));
+			exit(0);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			fprintf(stderr, "pt_alloc: the child failed\n");
+			return 1;
+		}
+		free(malloc(100));
+	}
 	printf("alloc ok %lu\n", items);
 	return 0;
 }

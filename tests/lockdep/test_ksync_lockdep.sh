@@ -92,10 +92,12 @@ done
 # pt_alloc's malloc() holds its heap lock while it first uses its size-class
 # mutexes; choosing their classes must not allocate (it would come back into
 # malloc(): pt_alloc says so and aborts) nor load a library (dlopen()
-# allocates).  A hang is the other way this fails: hence the short timeout.
+# allocates).  Its fork handlers, registered before ksync's, lock its mutexes
+# while ksync's and the preload's hold their own locks.  A hang is the other
+# way this fails: hence the short timeout.
 for mode in "" "--replace" "--class instance" "--class-depth 4" "--replace --no-validate" \
 	    "--stat" "--replace --stat" "--keep-going"; do
-	TMO=30 run "alloc $mode" 0 -- $lockdep $mode "$progs/pt_alloc" 4 &&
+	TMO=30 run "alloc $mode" 0 -- $lockdep $mode "$progs/pt_alloc" 4 fork &&
 		{ has "alloc $mode" "alloc ok 4000"
 		  hasnt "alloc $mode" "re-entered"
 		  [ "$(reports)" -eq 0 ] || fail "alloc $mode: a report"; }

@@ -28,6 +28,7 @@
 
 #include <ksync/debug_locks.h>
 #include <ksync/lockdep.h>
+#include <ksync/qspinlock.h>
 
 #define PRELOAD_API	__attribute__((visibility("default")))
 #define RET_IP		((uintptr_t)__builtin_return_address(0))
@@ -151,6 +152,31 @@ pid_t preload_gettid(void);
 uint64_t preload_deadline_ns(clockid_t clock, const struct timespec *abstime);
 /* EINVAL for a timespec POSIX rejects. */
 bool preload_timespec_valid(const struct timespec *ts);
+
+/* --- the preload's own locks, and fork() ------------------------------------------- */
+
+/*
+ * The preload's own locks (its memory, its classes by place) are bare
+ * queued spinlocks, taken by its fork() prepare handlers so that the child
+ * inherits them free.  The fork handlers of libraries that registered
+ * theirs before ours run after ours, and may lock (jemalloc locks every
+ * arena mutex): the forking thread, which holds our locks already, then
+ * uses them without locking.  preload_fork_held has a bit per lock so held.
+ */
+enum { HELD_MEM = 1, HELD_CLASS = 2 };
+extern __thread unsigned int preload_fork_held;
+
+static inline void preload_own_lock(arch_spinlock_t *l, unsigned int held)
+{
+	if (!(preload_fork_held & held))
+		queued_spin_lock(l);
+}
+
+static inline void preload_own_unlock(arch_spinlock_t *l, unsigned int held)
+{
+	if (!(preload_fork_held & held))
+		queued_spin_unlock(l);
+}
 
 /* --- memory: zeroed, never returned to the system -------------------------------- */
 

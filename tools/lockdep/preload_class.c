@@ -147,15 +147,18 @@ static arch_spinlock_t class_lock = __ARCH_SPIN_LOCK_UNLOCKED;
 void preload_class_fork_prepare(void)
 {
 	queued_spin_lock(&class_lock);
+	preload_fork_held |= HELD_CLASS;
 }
 
 void preload_class_fork_parent(void)
 {
+	preload_fork_held &= ~HELD_CLASS;
 	queued_spin_unlock(&class_lock);
 }
 
 void preload_class_fork_child(void)
 {
+	preload_fork_held &= ~HELD_CLASS;
 	__atomic_store_n(&class_lock.val, 0, __ATOMIC_RELAXED);
 }
 
@@ -222,9 +225,9 @@ static struct site *site_get(uintptr_t ip, unsigned int kind)
 	for (unsigned int d = 0; d < depth; d++)
 		h = (h ^ chain[d]) * 0x9e3779b97f4a7c15ull;
 	b = (unsigned int)(h >> 52) % SITE_BUCKETS;
-	queued_spin_lock(&class_lock);
+	preload_own_lock(&class_lock, HELD_CLASS);
 	s = site_lookup(chain, depth, kind, b);
-	queued_spin_unlock(&class_lock);
+	preload_own_unlock(&class_lock, HELD_CLASS);
 	if (s)
 		return s;
 	mine = preload_alloc(sizeof(*mine));
@@ -235,13 +238,13 @@ static struct site *site_get(uintptr_t ip, unsigned int kind)
 	mine->kind = kind;
 	/* "mutex@made_here<-called_from<-...", when printed. */
 	mine->name = preload_lazy_name(NAME_SITE, kind_name[kind], NULL, chain, depth);
-	queued_spin_lock(&class_lock);
+	preload_own_lock(&class_lock, HELD_CLASS);
 	s = site_lookup(chain, depth, kind, b);
 	if (!s) {
 		mine->next = sites[b];
 		sites[b] = s = mine;
 	}
-	queued_spin_unlock(&class_lock);
+	preload_own_unlock(&class_lock, HELD_CLASS);
 	return s;
 }
 

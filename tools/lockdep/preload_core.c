@@ -22,6 +22,7 @@ unsigned int preload_class_depth = 2;
 __thread int preload_busy __attribute__((tls_model("initial-exec")));
 static __thread pid_t cached_tid __attribute__((tls_model("initial-exec")));
 static pid_t my_pid;		/* this process's, as of start-up or fork */
+__thread unsigned int preload_fork_held __attribute__((tls_model("initial-exec")));
 static void (*real_exit)(int) __attribute__((noreturn));
 
 static bool env_is(const char *name, const char *value)
@@ -161,14 +162,14 @@ void *preload_alloc(size_t size)
 	void *p = NULL;
 
 	size = (size + 63) & ~(size_t)63;	/* cache-line apart */
-	queued_spin_lock(&mem_lock);
+	preload_own_lock(&mem_lock, HELD_MEM);
 	if (!chunk_next || (size_t)(chunk_end - chunk_next) < size) {
 		size_t len = size > CHUNK ? size : CHUNK;
 		char *c = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (c == MAP_FAILED) {
-			queued_spin_unlock(&mem_lock);
+			preload_own_unlock(&mem_lock, HELD_MEM);
 			return NULL;
 		}
 		chunk_next = c;
@@ -176,7 +177,7 @@ void *preload_alloc(size_t size)
 	}
 	p = chunk_next;
 	chunk_next += size;
-	queued_spin_unlock(&mem_lock);
+	preload_own_unlock(&mem_lock, HELD_MEM);
 	return p;
 }
 
@@ -184,11 +185,11 @@ void *preload_obj_get(int pool, size_t size)
 {
 	void *p;
 
-	queued_spin_lock(&mem_lock);
+	preload_own_lock(&mem_lock, HELD_MEM);
 	p = pool_free[pool];
 	if (p)
 		pool_free[pool] = *(void **)p;
-	queued_spin_unlock(&mem_lock);
+	preload_own_unlock(&mem_lock, HELD_MEM);
 	if (p) {
 		memset(p, 0, size);
 		return p;
@@ -198,10 +199,10 @@ void *preload_obj_get(int pool, size_t size)
 
 void preload_obj_put(int pool, void *obj)
 {
-	queued_spin_lock(&mem_lock);
+	preload_own_lock(&mem_lock, HELD_MEM);
 	*(void **)obj = pool_free[pool];
 	pool_free[pool] = obj;
-	queued_spin_unlock(&mem_lock);
+	preload_own_unlock(&mem_lock, HELD_MEM);
 }
 
 /* --- start-up and fork --------------------------------------------------------------- */
@@ -209,10 +210,12 @@ void preload_obj_put(int pool, void *obj)
 static void fork_prepare(void)
 {
 	queued_spin_lock(&mem_lock);
+	preload_fork_held |= HELD_MEM;
 }
 
 static void fork_parent(void)
 {
+	preload_fork_held &= ~HELD_MEM;
 	queued_spin_unlock(&mem_lock);
 }
 
@@ -220,6 +223,7 @@ static void fork_child(void)
 {
 	cached_tid = 0;		/* the child's thread has a tid of its own */
 	my_pid = getpid();
+	preload_fork_held &= ~HELD_MEM;
 	__atomic_store_n(&mem_lock.val, 0, __ATOMIC_RELAXED);
 }
 
