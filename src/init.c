@@ -104,21 +104,22 @@ void ksync_init_once(void)
 	ksync_softirq_init();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
-	if (ksync_debug_flags) {
-		/*
-		 * backtrace() dlopen()s libgcc_s on first use: not in a report.
-		 * After init is done: dlopen() calls malloc(), and an allocator
-		 * that takes pthread locks (jemalloc) comes back into ksync.
-		 */
-		void *frame;
-
-		backtrace(&frame, 1);
-	}
 }
 
 __attribute__((constructor)) static void ksync_constructor(void)
 {
 	ksync_init_once();
+	if (ksync_debug_flags) {
+		/*
+		 * backtrace() dlopen()s libgcc_s on first use: not in a report.
+		 * Here, not in ksync_init_once(), which a lock call may run
+		 * first - from inside a memory allocator that takes pthread
+		 * locks (jemalloc), which dlopen()'s malloc() would re-enter.
+		 */
+		void *frame;
+
+		backtrace(&frame, 1);
+	}
 }
 
 KSYNC_API int ksync_debug_locks_off(void)

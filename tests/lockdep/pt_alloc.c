@@ -11,10 +11,13 @@
  * plainly instead of hanging.  It calls backtrace() at start-up, as
  * redis-server does (glibc loads libgcc_s with dlopen(), which allocates).
  *
- * Like jemalloc, it locks all its mutexes around fork(), in handlers it
- * registers before any library's constructor runs (from .preinit_array):
- * so its prepare handler runs after those of libksync and of the preload,
- * which hold their own locks by then.  Its fork_lock is first used there.
+ * Like jemalloc, it locks all its mutexes around fork() - more than
+ * lockdep's 48 held locks, with a class per lock - in handlers registered
+ * before any library's constructor runs (from .preinit_array), and, for
+ * its arenas, when its first malloc() sets it up (from ksync's start-up,
+ * under ksync-lockdep): so they run after the prepare handlers of libksync
+ * and of the preload, which hold their own locks by then.  Its fork_lock
+ * is first used there.
  *
  *   pt_alloc [THREADS [fork]]   prints "alloc ok N" at the end
  */
@@ -31,6 +34,7 @@
 #include <sys/wait.h>
 
 #define NR_CLASSES	8
+#define NR_ARENAS	64	/* more than lockdep's 48 held locks */
 #define CHUNK		(16u << 20)
 #define ALIGN		16
 
@@ -41,6 +45,7 @@ struct header {
 
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t class_lock[NR_CLASSES];
+static pthread_mutex_t arena_lock[NR_ARENAS];
 static unsigned long class_count[NR_CLASSES];
 static int ready;
 static char *next, *end;
@@ -56,6 +61,18 @@ static void reentered(const char *what)
 	abort();
 }
 
+static void prefork_arenas(void)
+{
+	for (int i = 0; i < NR_ARENAS; i++)
+		pthread_mutex_lock(&arena_lock[i]);
+}
+
+static void postfork_arenas(void)
+{
+	for (int i = NR_ARENAS - 1; i >= 0; i--)
+		pthread_mutex_unlock(&arena_lock[i]);
+}
+
 /* Heap lock held: the size classes, set up on first use, as jemalloc's init. */
 static void setup_classes(void)
 {
@@ -65,6 +82,10 @@ static void setup_classes(void)
 		if (pthread_mutex_trylock(&class_lock[i]) == 0)
 			pthread_mutex_unlock(&class_lock[i]);
 	}
+	for (int i = 0; i < NR_ARENAS; i++)
+		pthread_mutex_init(&arena_lock[i], NULL);
+	/* As jemalloc registers its fork handlers: when it starts. */
+	pthread_atfork(prefork_arenas, postfork_arenas, postfork_arenas);
 	ready = 1;
 }
 
@@ -105,6 +126,8 @@ static void *alloc(size_t size, size_t align, const char *what)
 	pthread_mutex_lock(&class_lock[cls]);
 	class_count[cls]++;
 	pthread_mutex_unlock(&class_lock[cls]);
+	pthread_mutex_lock(&arena_lock[size % NR_ARENAS]);
+	pthread_mutex_unlock(&arena_lock[size % NR_ARENAS]);
 	p = carve(size ? size : 1, align < ALIGN ? ALIGN : align);
 	pthread_mutex_unlock(&heap_lock);
 	in_malloc = 0;

@@ -95,8 +95,8 @@ done
 # allocates).  Its fork handlers, registered before ksync's, lock its mutexes
 # while ksync's and the preload's hold their own locks.  A hang is the other
 # way this fails: hence the short timeout.
-for mode in "" "--replace" "--class instance" "--class-depth 4" "--replace --no-validate" \
-	    "--stat" "--replace --stat" "--keep-going"; do
+for mode in "" "--replace" "--class instance" "--replace --class instance" "--class-depth 4" \
+	    "--replace --no-validate" "--stat" "--replace --stat" "--keep-going"; do
 	TMO=30 run "alloc $mode" 0 -- $lockdep $mode "$progs/pt_alloc" 4 fork &&
 		{ has "alloc $mode" "alloc ok 4000"
 		  hasnt "alloc $mode" "re-entered"
@@ -186,12 +186,13 @@ else
 fi
 
 # redis-server links jemalloc, whose start-up takes pthread mutexes inside
-# malloc() (see pt_alloc); it must start and answer in every mode.
+# malloc() and whose fork handlers lock every arena (see pt_alloc); it must
+# start, answer and save in the background (fork) in every mode.
 if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
-	for mode in "" "--replace" "--class instance" "--no-validate" "--replace --no-validate" \
-		    "--stat"; do
+	for mode in "" "--replace" "--class instance" "--replace --class instance" \
+		    "--no-validate" "--replace --no-validate" "--stat"; do
 		sock="$tmp/redis.sock"
-		rm -f "$sock" "$tmp/redis.log"
+		rm -f "$sock" "$tmp/redis.log" "$tmp/dump.rdb"
 		timeout 60 $lockdep $mode --log "$tmp/redis.log" redis-server --port 0 \
 			--unixsocket "$sock" --save '' --appendonly no --dir "$tmp" \
 			>"$tmp/out" 2>&1 &
@@ -202,6 +203,13 @@ if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
 			sleep 0.2
 		done
 		[ "$answer" = PONG ] || fail "redis $mode: no PONG (got '$answer')"
+		timeout 5 redis-cli -s "$sock" set k v >/dev/null 2>&1
+		timeout 5 redis-cli -s "$sock" bgsave >/dev/null 2>&1
+		for i in $(seq 100); do
+			[ -s "$tmp/dump.rdb" ] && break
+			sleep 0.2
+		done
+		[ -s "$tmp/dump.rdb" ] || fail "redis $mode: BGSAVE wrote no dump.rdb"
 		timeout 5 redis-cli -s "$sock" shutdown nosave >/dev/null 2>&1
 		wait $pid
 		got=$?

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 
 #include <ksync/qspinlock.h>
+#include <ksync/smp.h>
 
 struct real_pthread real;
 unsigned int preload_replace;
@@ -111,6 +112,13 @@ void preload_resolve(void)
 	if (depth && atoi(depth) >= 1 && atoi(depth) <= PRELOAD_MAX_CLASS_DEPTH)
 		preload_class_depth = (unsigned int)atoi(depth);
 	preload_names_start();
+	/*
+	 * ksync's settings too, for the same reason: a lock made before
+	 * libksync's constructor ran (by jemalloc, initialised from an early
+	 * malloc()) gets its class like any other.  Initialising ksync takes
+	 * no lock, allocates nothing and loads nothing.
+	 */
+	(void)raw_smp_processor_id();
 	/* mutex_lock last, with release: it says "all found". */
 	*(void **)&r.real_mutex_lock = find("pthread_mutex_lock", NULL);
 	if (!r.real_mutex_lock) {
@@ -207,20 +215,31 @@ void preload_obj_put(int pool, void *obj)
 
 /* --- start-up and fork --------------------------------------------------------------- */
 
+/*
+ * Between our prepare handler and our parent or child handler, the forking
+ * thread runs the handlers of libraries that registered theirs before us,
+ * at both ends: jemalloc locks every arena mutex, a hundred and more, and
+ * unlocks them after.  Lockdep does not watch that (it would overflow the
+ * held-lock stack with classes per lock, and report from inside the
+ * allocator, whose symbolising would need the allocator).
+ */
 static void fork_prepare(void)
 {
 	queued_spin_lock(&mem_lock);
 	preload_fork_held |= HELD_MEM;
+	ksync_lockdep_off();
 }
 
 static void fork_parent(void)
 {
+	ksync_lockdep_on();
 	preload_fork_held &= ~HELD_MEM;
 	queued_spin_unlock(&mem_lock);
 }
 
 static void fork_child(void)
 {
+	ksync_lockdep_on();
 	cached_tid = 0;		/* the child's thread has a tid of its own */
 	my_pid = getpid();
 	preload_fork_held &= ~HELD_MEM;
