@@ -11,7 +11,9 @@
  *                       lockup), held-lock tracking, might_sleep() checks
  *   KSYNC_LOCKDEP=1     the lock validator (implies the above)
  *   KSYNC_LOCK_STAT=1   lock statistics
- *   KSYNC_KEEP_GOING=1  keep reporting after the first report
+ *   KSYNC_KEEP_GOING=1  keep reporting after the first report (not after
+ *                       lockdep itself stops: "turning off the locking
+ *                       correctness validator" is for good)
  *
  * Every lock fast path tests ksync_debug_flags once; with all switches off
  * that is one predictable branch.  Building a file with -DKSYNC_NO_DEBUG

@@ -207,6 +207,20 @@ KSYNC_API const char *ksync_lockdep_site_name(uintptr_t addr, char *buf, size_t 
 /* The demangled name of the function holding a code address ("" if unknown). */
 KSYNC_API const char *ksync_symbol_name(uintptr_t addr, char *buf, size_t len);
 
+/*
+ * Names made when they are printed.  A library that names lock classes
+ * after places (the preload library) cannot symbolise a place when a lock
+ * is first used: that may allocate or load libraries from inside the
+ * program's allocator, which takes pthread locks of its own.  It gives
+ * lockdep_init_map() a name that costs nothing to make, and sets fn:
+ * whenever lockdep prints a lock's name (a report, lock_stat, the graph)
+ * it prints fn(name) instead, which may be name itself.  fn is called
+ * with lockdep's report or graph lock held, never on a lock's fast path;
+ * the string it returns must stay valid for ever.
+ */
+typedef const char *(*lockdep_name_fn)(const char *name);
+KSYNC_API void ksync_lockdep_set_name_fn(lockdep_name_fn fn);
+
 /* --- what lockdep knows -------------------------------------------------------- */
 
 struct ksync_lockdep_stats {
@@ -226,6 +240,17 @@ KSYNC_API void ksync_lockdep_get_stats(struct ksync_lockdep_stats *st);
  * written at exit to the file KSYNC_LOCKDEP_DOT names.
  */
 KSYNC_API int ksync_lockdep_write_dot(int fd);
+
+/*
+ * Write what is written at exit - the lock_stat table, the graph - now,
+ * once: for a process about to leave through _exit(), which runs no
+ * destructors (ksync-lockdep calls it from its _exit()).  Each process
+ * writes its own files: the program writes KSYNC_LOCK_STAT_FILE and
+ * KSYNC_LOCKDEP_DOT as named, every other process (a fork child, a program
+ * it runs) FILE.PID if it took a lock; "the program" is the process whose
+ * pid KSYNC_OUTPUT_PID holds, or else the one that loaded libksync.
+ */
+KSYNC_API void ksync_lockdep_exit_files(void);
 
 /*
  * lock_stat (KSYNC_LOCK_STAT=1): write the table to fd (0 or -errno), or

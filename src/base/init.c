@@ -152,18 +152,23 @@ void ksync_init_once(void)
 	ksync_pv_init();
 	ksync_softirq_init();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
-	if (ksync_debug_flags) {
-		/* backtrace() loads libgcc_s on first use: not in a report. */
-		void *frame;
-
-		backtrace(&frame, 1);
-	}
 	__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
 }
 
 __attribute__((constructor)) static void ksync_constructor(void)
 {
 	ksync_init_once();
+	if (ksync_debug_flags) {
+		/*
+		 * backtrace() dlopen()s libgcc_s on first use: not in a report.
+		 * Here, not in ksync_init_once(), which a lock call may run
+		 * first - from inside a memory allocator that takes pthread
+		 * locks (jemalloc), which dlopen()'s malloc() would re-enter.
+		 */
+		void *frame;
+
+		backtrace(&frame, 1);
+	}
 }
 
 KSYNC_API int ksync_debug_locks_off(void)

@@ -78,21 +78,14 @@ static int dw_report_modules(void)
 	} while (0)
 
 /*
- * RTLD_DEEPBIND: libdw's own calls (its many pthread rwlocks) go straight
- * to the C library, never to a preloaded interposer such as ksync-lockdep's,
- * which must not take libdw's locks for the program's.  The sanitizer
- * runtimes refuse DEEPBIND (they end the process), and their builds
- * preload nothing: not in a sanitizer build of ksync, nor in a program
- * built with a sanitizer using the plain library (a sanitizer runtime,
- * which every one exports __sanitizer_set_report_path, is in the process).
+ * Not RTLD_DEEPBIND: that would bind libdw's malloc() and free() to the C
+ * library's while the program's allocator (jemalloc, tcmalloc) made the
+ * memory libdw frees (getline() inside libc), and crash.  libdw's pthread
+ * calls do reach a preloaded interposer such as ksync-lockdep's, which
+ * knows them for ksync's own by ksync_tls.in_ksync, set around every call
+ * into libdw (see lookup()).
  */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define DW_DLOPEN_FLAGS	(RTLD_NOW | RTLD_LOCAL)
-#else
-extern void __sanitizer_set_report_path(const char *path) __attribute__((weak));
-#define DW_DLOPEN_FLAGS	(RTLD_NOW | RTLD_LOCAL |			\
-			 (__sanitizer_set_report_path ? 0 : RTLD_DEEPBIND))
-#endif
 
 static int dw_load(void)
 {

@@ -249,7 +249,8 @@ static void put_lock_time(int fd, const struct lock_time *lt)
 static void put_header(int fd)
 {
 	dprintf(fd, "lock_stat version 0.4\n");
-	if (!__atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&lockdep_stopped, __ATOMIC_RELAXED))
 		dprintf(fd, "*WARNING* lock debugging disabled!! - possibly due to a lockdep warning\n");
 	put_line(fd, '-', 0, TABLE_WIDTH);
 	dprintf(fd, "%40s %14s %14s %14s %14s %14s %14s %14s %14s %14s %14s %14s %14s\n",
@@ -373,19 +374,25 @@ void lock_stat_at_exit(void)
 {
 	const char *path = getenv("KSYNC_LOCK_STAT_FILE");
 	int fd = ksync_report_fd;
+	char name[4096];
 
 	if (!lock_stat_on())
 		return;
 	count_unfinished_at_exit();
-	if (path && *path)
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		/* Better where reports go than lost. */
-		ksync_env_warn("KSYNC_LOCK_STAT_FILE=%s: cannot open it for writing "
-			       "(%s); the statistics follow on %s\n", path,
-			       strerror(errno), ksync_report_fd == 2 ? "stderr" :
-			       "the KSYNC_LOG file");
-		fd = ksync_report_fd;
+	if (path && !*path)
+		path = NULL;
+	if (!lockdep_output_path(path, name, sizeof(name)))
+		return;
+	if (path) {
+		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			/* Better where reports go than lost. */
+			ksync_env_warn("KSYNC_LOCK_STAT_FILE=%s: cannot open %s for "
+				       "writing (%s); the statistics follow on %s\n",
+				       path, name, strerror(errno),
+				       ksync_report_fd == 2 ? "stderr" : "the KSYNC_LOG file");
+			fd = ksync_report_fd;
+		}
 	}
 	ksync_lock_stat_write(fd);
 	if (fd != ksync_report_fd)

@@ -20,6 +20,8 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <ksync/irqflags.h>
 #include <ksync/lockdep.h>
@@ -43,20 +45,45 @@ void graph_unlock(void)
 	queued_spin_unlock(&lockdep_graph_lock);
 }
 
-/* fork(): the child must not inherit a graph lock held by another thread. */
+/*
+ * fork(): the child must not inherit a graph lock held by another thread.
+ * Between this prepare handler and ours for the parent or child, the
+ * forking thread holds the graph lock and still runs the fork handlers of
+ * libraries that registered theirs before libksync did - jemalloc's locks
+ * every arena mutex - and unlocks them in their parent and child handlers,
+ * which run before ours.  Lockdep must not take the graph lock again for
+ * those: it does not watch this thread meanwhile, at either end, as
+ * lockdep_off() would.
+ */
 void ksync_lockdep_fork_prepare(void)
 {
 	graph_lock();
+	ksync_this_cpu()->lockdep_recursion++;
+}
+
+static void fork_done(void)
+{
+	struct ksync_cpu *c = ksync_this_cpu_or_null();
+
+	if (c && c->lockdep_recursion)
+		c->lockdep_recursion--;
 }
 
 void ksync_lockdep_fork_parent(void)
 {
+	fork_done();
 	graph_unlock();
 }
 
+static int took_a_lock;		/* this process: since it started, or forked */
+
 void ksync_lockdep_fork_child(void)
 {
+	fork_done();
 	__atomic_store_n(&lockdep_graph_lock.val, 0, __ATOMIC_RELAXED);
+	/* The child's lock_stat counts its own locking, from here. */
+	__atomic_store_n(&took_a_lock, 0, __ATOMIC_RELAXED);
+	ksync_lock_stat_clear();
 }
 
 bool lockdep_report_begin(void)
@@ -65,6 +92,23 @@ bool lockdep_report_begin(void)
 		return false;
 	ksync_report_lock();
 	return true;
+}
+
+int lockdep_stopped;
+
+/*
+ * The kernel's debug_locks_off() is for good.  KSYNC_KEEP_GOING keeps
+ * reporting problems in the program, which leave lockdep's books
+ * straight; but once lockdep itself has lost track (a lock it could not
+ * push, a dependency it could not record), whatever it said next about
+ * those locks would be false ("bad unlock balance" for a lock it never
+ * saw taken), and the limit would be hit again at every new lock.
+ */
+bool lockdep_stop_report_begin(void)
+{
+	if (__atomic_exchange_n(&lockdep_stopped, 1, __ATOMIC_RELAXED))
+		return false;
+	return lockdep_report_begin();
 }
 
 void lockdep_report_end(void)
@@ -76,7 +120,8 @@ void lockdep_report_end(void)
 static inline bool tracking(void)
 {
 	return __atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) &&
-	       __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED);
+	       __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&lockdep_stopped, __ATOMIC_RELAXED);
 }
 
 KSYNC_API int ksync_lockdep_tracking(void)
@@ -149,7 +194,7 @@ static inline uintptr_t caller_ip(const struct ksync_site *site, uintptr_t ip)
 
 static void report_depth_overflow(struct ksync_cpu *c)
 {
-	if (!lockdep_report_begin())
+	if (!lockdep_stop_report_begin())
 		return;
 	ksync_printk("BUG: MAX_LOCK_DEPTH too low!\n");
 	ksync_printk("turning off the locking correctness validator.\n");
@@ -297,7 +342,7 @@ static __always_inline int __lock_acquire(struct ksync_cpu *c,
 		lock_stat_begin(hl);
 
 	if (validate) {
-		if (hl->check && !mark_usage(c, hl))
+		if (hl->check && !usage_marked(class, hl) && !mark_usage(c, hl))
 			goto bug;
 		if (!depth || h->stack[depth - 1].irq_context != hl->irq_context) {
 			chain_key = 0;
@@ -344,6 +389,9 @@ KSYNC_API void ksync_lock_acquire(struct lockdep_map *map, unsigned int subclass
 	c = ksync_this_cpu();
 	if (c->lockdep_recursion)
 		return;
+	/* Read first: the line stays shared once it is set. */
+	if (__ksync_unlikely(!__atomic_load_n(&took_a_lock, __ATOMIC_RELAXED)))
+		__atomic_store_n(&took_a_lock, 1, __ATOMIC_RELAXED);
 	flags = lockdep_enter(c);
 	a.hardirqs_off = c->lockdep_irqs_off;
 	__lock_acquire(c, &a);
@@ -665,7 +713,8 @@ KSYNC_API void ksync_lockdep_get_stats(struct ksync_lockdep_stats *st)
 	st->chains = lockdep_nr_chains();
 	lockdep_chain_stats(&st->chain_lookups, &st->chain_hits);
 	st->max_depth = __atomic_load_n(&max_lockdep_depth, __ATOMIC_RELAXED);
-	st->debug_locks = __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED);
+	st->debug_locks = __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED) &&
+			  !__atomic_load_n(&lockdep_stopped, __ATOMIC_RELAXED);
 }
 
 /* --- interrupt-state tracing ------------------------------------------------------- */
@@ -767,11 +816,56 @@ void ksync_print_preempt_disable_site(void)
 				    where, sizeof(where)));
 }
 
-/* At exit: the lock_stat table and the graph, if asked for. */
-__attribute__((destructor)) static void lockdep_at_exit(void)
+/* --- files written at exit ----------------------------------------------------------- */
+
+static pid_t loaded_by;		/* the process that loaded libksync */
+
+__attribute__((constructor)) static void note_loader(void)
 {
+	loaded_by = getpid();
+}
+
+/*
+ * A program that forks, or runs others (git running pack-objects), has
+ * one file per process: the program itself - the process whose pid is
+ * KSYNC_OUTPUT_PID (ksync-lockdep sets it to the program's), or else the
+ * one that loaded libksync - writes FILE, every other process FILE.PID,
+ * and only if it took a lock (so do their tables on the report stream,
+ * file NULL; and to FILE itself if it is no regular file, /dev/null say).
+ * False: nothing to write.
+ */
+bool lockdep_output_path(const char *file, char *buf, size_t len)
+{
+	const char *owner = getenv("KSYNC_OUTPUT_PID");
+	pid_t me = getpid();
+	bool mine = owner && *owner ? atol(owner) == (long)me : me == loaded_by;
+
+	struct stat st;
+
+	if (!mine && !__atomic_load_n(&took_a_lock, __ATOMIC_RELAXED))
+		return false;
+	/* Not a file to have siblings of (/dev/null, a pipe): that one. */
+	if (file && (mine || (stat(file, &st) == 0 && !S_ISREG(st.st_mode))))
+		ksync_snprintf(buf, len, "%s", file);
+	else if (file)
+		ksync_snprintf(buf, len, "%s.%d", file, (int)me);
+	return true;
+}
+
+/* At exit: the lock_stat table and the graph, if asked for; once. */
+KSYNC_API void ksync_lockdep_exit_files(void)
+{
+	static int written;
+
+	if (__atomic_exchange_n(&written, 1, __ATOMIC_RELAXED))
+		return;
 	lock_stat_at_exit();
 	lockdep_dot_at_exit();
+}
+
+__attribute__((destructor)) static void lockdep_at_exit(void)
+{
+	ksync_lockdep_exit_files();
 }
 
 KSYNC_API void ksync_lockdep_set_lock_cmp_fn(struct lockdep_map *map, lock_cmp_fn cmp_fn,

@@ -53,9 +53,28 @@ const char *lockdep_state_name(enum lock_usage_bit bit)
 	return names[(bit >> 2) & 1][bit & LOCK_USAGE_READ_MASK];
 }
 
+static lockdep_name_fn name_fn;
+
+KSYNC_API void ksync_lockdep_set_name_fn(lockdep_name_fn fn)
+{
+	/* Release: whatever fn needs is set up before lockdep calls it. */
+	__atomic_store_n(&name_fn, fn, __ATOMIC_RELEASE);
+}
+
+const char *lockdep_printed_name(const char *name)
+{
+	lockdep_name_fn fn = __atomic_load_n(&name_fn, __ATOMIC_ACQUIRE);
+	const char *made;
+
+	if (!name)
+		return "<unnamed>";
+	made = fn ? fn(name) : NULL;
+	return made ? made : name;
+}
+
 const char *lockdep_class_name(const struct lock_class *class, char *buf, size_t len)
 {
-	int n = ksync_snprintf(buf, len, "%s", class->name ? class->name : "<unnamed>");
+	int n = ksync_snprintf(buf, len, "%s", lockdep_printed_name(class->name));
 
 	if (class->name_version > 1 && (size_t)n < len)
 		n += ksync_snprintf(buf + n, len - (size_t)n, "#%d", class->name_version);
@@ -96,12 +115,11 @@ static bool subclass_valid(unsigned int subclass)
 {
 	if (subclass < MAX_LOCKDEP_SUBCLASSES)
 		return true;
-	if (ksync_debug_locks_off()) {
-		ksync_report_lock();
+	if (lockdep_stop_report_begin()) {
 		ksync_printk("BUG: looking up invalid subclass: %u\n", subclass);
 		ksync_printk("turning off the locking correctness validator.\n");
 		ksync_dump_stack();
-		ksync_report_unlock();
+		lockdep_report_end();
 	}
 	return false;
 }
@@ -131,18 +149,17 @@ static bool static_obj(const void *addr)
 
 static void print_non_static_key(const struct lockdep_map *map)
 {
-	if (!ksync_debug_locks_off())
+	if (!lockdep_stop_report_begin())
 		return;
-	ksync_report_lock();
 	ksync_printk("INFO: trying to register non-static key.\n");
 	ksync_printk("The code is fine but needs lockdep annotation, or maybe\n");
 	ksync_printk("you didn't initialize this object before use?\n");
 	ksync_printk("(lock %p, %s: a lock set up by a static initialiser outside static\n"
 		     "storage needs an init call, such as spin_lock_init() or mutex_init())\n",
-		     (const void *)map, map->name ? map->name : "<unnamed>");
+		     (const void *)map, lockdep_printed_name(map->name));
 	ksync_printk("turning off the locking correctness validator.\n");
 	ksync_dump_stack();
-	ksync_report_unlock();
+	lockdep_report_end();
 }
 
 /* The kernel's count_matching_names(): other keys with the same name. */

@@ -89,6 +89,12 @@ KSYNC_API int ksync_lockdep_write_dot(int fd)
 
 	if (fd < 0)
 		return -EBADF;
+	/*
+	 * Naming classes and places symbolises, which allocates; an allocator
+	 * whose locks ksync-lockdep validates or replaces would come back
+	 * into lockdep, which must not take the graph lock held here.
+	 */
+	ksync_lockdep_off();
 	graph_lock();
 	n = nr_lock_classes;
 	dprintf(fd, "digraph lockdep {\n");
@@ -102,20 +108,22 @@ KSYNC_API int ksync_lockdep_write_dot(int fd)
 			put_edge(fd, i, e);
 	dprintf(fd, "}\n");
 	graph_unlock();
+	ksync_lockdep_on();
 	return 0;
 }
 
 void lockdep_dot_at_exit(void)
 {
 	const char *path = getenv("KSYNC_LOCKDEP_DOT");
+	char name[4096];
 	int fd;
 
-	if (!path || !*path)
+	if (!path || !*path || !lockdep_output_path(path, name, sizeof(name)))
 		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		ksync_env_warn("KSYNC_LOCKDEP_DOT=%s: cannot open it for writing (%s); "
-			       "no graph written\n", path, strerror(errno));
+		ksync_env_warn("KSYNC_LOCKDEP_DOT=%s: cannot open %s for writing (%s); "
+			       "no graph written\n", path, name, strerror(errno));
 		return;
 	}
 	ksync_lockdep_write_dot(fd);

@@ -123,7 +123,7 @@ int bfs_depth(const struct bfs_node *n)
 
 static void print_bfs_bug(int ret)
 {
-	if (!lockdep_report_begin())
+	if (!lockdep_stop_report_begin())
 		return;
 	ksync_printk("------------[ cut here ]------------\n");
 	ksync_printk("lockdep bfs error:%d\n", ret);

@@ -181,11 +181,24 @@ void graph_unlock(void);
 /* Turn lockdep off for a report: false if someone else already did. */
 bool lockdep_report_begin(void);
 void lockdep_report_end(void);
+/*
+ * For a report after which lockdep cannot go on (a table is full, a lock
+ * could not be tracked): lockdep stops for good, KSYNC_KEEP_GOING or not,
+ * and only the first such report is printed.
+ */
+bool lockdep_stop_report_begin(void);
 int lockdep_hardirqs_enabled(const struct ksync_cpu *c);
+
+/*
+ * 1 once lockdep has stopped for good (see lockdep_stop_report_begin()).
+ * Written once, read relaxed everywhere: a thread that has not seen it yet
+ * goes on with state that is still consistent for that thread.
+ */
+extern int lockdep_stopped;
 
 static inline bool lockdep_validating(void)
 {
-	return ksync_lockdep_enabled();
+	return ksync_lockdep_enabled() && !__atomic_load_n(&lockdep_stopped, __ATOMIC_RELAXED);
 }
 
 /* Softirqs can run here: not disabled, not being served. */
@@ -195,6 +208,8 @@ static inline int lockdep_softirqs_enabled(void)
 }
 
 /* lockdep_classes.c */
+/* A map's or class's name as printed (see ksync_lockdep_set_name_fn()). */
+const char *lockdep_printed_name(const char *name);
 struct lock_class *register_lock_class(struct lockdep_map *map, unsigned int subclass);
 struct lock_class *look_up_lock_class(const struct lockdep_map *map,
 				      unsigned int subclass);
@@ -228,6 +243,35 @@ int bfs_depth(const struct bfs_node *n);
 /* check_deadlock() and check_prevs_add(), for a new chain. */
 bool check_deadlock_and_prevs(struct ksync_cpu *c, struct ksync_held_lock *next,
 			      bool chain_head);
+
+/* The usage bits an acquisition sets: irq context, irq state, use. */
+static inline unsigned int lockdep_usage_of(const struct ksync_held_lock *hl)
+{
+	unsigned int read = hl->read ? LOCK_USAGE_READ_MASK : 0;
+	unsigned int need = LOCKF(hl->read ? LOCK_USED_READ : LOCK_USED);
+
+	if (!hl->trylock) {
+		if (in_hardirq())
+			need |= LOCKF(LOCK_USED_IN_HARDIRQ + read);
+		if (in_serving_softirq())
+			need |= LOCKF(LOCK_USED_IN_SOFTIRQ + read);
+	}
+	if (!hl->hardirqs_off) {
+		need |= LOCKF(LOCK_ENABLED_HARDIRQ + read);
+		if (lockdep_softirqs_enabled())
+			need |= LOCKF(LOCK_ENABLED_SOFTIRQ + read);
+	}
+	return need;
+}
+
+/* The class has every usage bit this acquisition sets: the usual case. */
+static inline bool usage_marked(const struct lock_class *class,
+				const struct ksync_held_lock *hl)
+{
+	unsigned int need = lockdep_usage_of(hl);
+
+	return (class_usage(class) & need) == need;
+}
 
 /* lockdep_irq.c */
 bool mark_usage(struct ksync_cpu *c, struct ksync_held_lock *hl);
@@ -294,6 +338,8 @@ void lock_stat_release(struct ksync_held_lock *hl);
 void lock_stat_at_exit(void);
 /* A thread exits holding locks: count their holds (or waits) until now. */
 void lock_stat_thread_exit(struct ksync_cpu *c);
+/* lockdep.c: this process's name for an at-exit FILE; false: write none. */
+bool lockdep_output_path(const char *file, char *buf, size_t len);
 
 /* lockdep_dot.c */
 void lockdep_dot_at_exit(void);

@@ -105,7 +105,7 @@ static bool usage_match(const struct bfs_node *n, void *mask)
 
 static void print_bfs_error(enum bfs_result ret)
 {
-	if (lockdep_report_begin()) {
+	if (lockdep_stop_report_begin()) {
 		ksync_printk("lockdep bfs error:%d\n", ret);
 		lockdep_report_end();
 	}
@@ -250,30 +250,10 @@ static bool mark_lock(struct ksync_cpu *c, struct ksync_held_lock *hl,
 	return ok;
 }
 
-/* The usage bits an acquisition sets: irq context, irq state, use. */
-static unsigned int usage_of(const struct ksync_held_lock *hl)
-{
-	unsigned int read = hl->read ? LOCK_USAGE_READ_MASK : 0;
-	unsigned int need = LOCKF(hl->read ? LOCK_USED_READ : LOCK_USED);
-
-	if (!hl->trylock) {
-		if (in_hardirq())
-			need |= LOCKF(LOCK_USED_IN_HARDIRQ + read);
-		if (in_serving_softirq())
-			need |= LOCKF(LOCK_USED_IN_SOFTIRQ + read);
-	}
-	if (!hl->hardirqs_off) {
-		need |= LOCKF(LOCK_ENABLED_HARDIRQ + read);
-		if (lockdep_softirqs_enabled())
-			need |= LOCKF(LOCK_ENABLED_SOFTIRQ + read);
-	}
-	return need;
-}
-
 /*
- * Usually every bit is set already: one load decides.  Otherwise set
- * them one by one, in the kernel's order (so the first conflict found
- * is the one the kernel would report).
+ * Set the bits the class lacks one by one, in the kernel's order (so the
+ * first conflict found is the one the kernel would report).  Usually
+ * every bit is set already: usage_marked() decides that inline.
  */
 bool mark_usage(struct ksync_cpu *c, struct ksync_held_lock *hl)
 {
@@ -284,7 +264,7 @@ bool mark_usage(struct ksync_cpu *c, struct ksync_held_lock *hl)
 		LOCK_ENABLED_SOFTIRQ, LOCK_ENABLED_SOFTIRQ_READ,
 		LOCK_USED, LOCK_USED_READ,
 	};
-	unsigned int need = usage_of(hl), have = class_usage(hlock_class(hl));
+	unsigned int need = lockdep_usage_of(hl), have = class_usage(hlock_class(hl));
 
 	if (__ksync_likely((have & need) == need))
 		return true;

@@ -7,7 +7,10 @@
  * information allows.
  *
  * Each report starts with lockdep_report_begin(), which turns lockdep off
- * (unless KSYNC_KEEP_GOING) and tells the one caller that did to print.
+ * (unless KSYNC_KEEP_GOING) and tells the one caller that did to print;
+ * a report after which lockdep cannot go on ("turning off the locking
+ * correctness validator") starts with lockdep_stop_report_begin(), which
+ * turns it off for good.
  */
 #define _GNU_SOURCE
 #include <ksync/preempt.h>
@@ -65,7 +68,7 @@ void lockdep_print_lock(const struct ksync_held_lock *hl)
 	if (class)
 		print_lock_name_of(class, hl);
 	else
-		ksync_printk(" (%s)", hl->instance->name ? hl->instance->name : "<unnamed>");
+		ksync_printk(" (%s)", lockdep_printed_name(hl->instance->name));
 	ksync_printk(", at: %s\n", ksync_site_str(hl->site, hl->ip, where, sizeof(where)));
 }
 
@@ -114,7 +117,7 @@ static void print_stack_backtrace(void)
 
 void print_lockdep_off(const char *bug)
 {
-	if (!lockdep_report_begin())
+	if (!lockdep_stop_report_begin())
 		return;
 	ksync_printk("%s\n", bug);
 	ksync_printk("turning off the locking correctness validator.\n");
@@ -460,7 +463,7 @@ void print_unlock_imbalance_bug(struct ksync_cpu *c, const struct lockdep_map *m
 	ksync_report_header("WARNING: bad unlock balance detected!");
 	ksync_printk("%s/%d is trying to release lock (%s) at:\n",
 		     ksync_comm((char[KSYNC_COMM_LEN]){ 0 }), (int)ksync_gettid(),
-		     map->name ? map->name : "<unnamed>");
+		     lockdep_printed_name(map->name));
 	ksync_printk("%s\n", ksync_site_str(site, ip, where, sizeof(where)));
 	ksync_printk("but there are no more locks to release!\n");
 	ksync_printk("\nother info that might help us debug this:\n");
@@ -477,7 +480,7 @@ void print_lock_nested_lock_not_held(struct ksync_cpu *c, struct ksync_held_lock
 	print_task_line("is trying to lock:");
 	lockdep_print_lock(hl);
 	ksync_printk("\nbut this task is not holding:\n");
-	ksync_printk("%s\n", hl->nest_lock->name ? hl->nest_lock->name : "<unnamed>");
+	ksync_printk("%s\n", lockdep_printed_name(hl->nest_lock->name));
 	ksync_printk("\nother info that might help us debug this:\n");
 	lockdep_print_held_locks(c);
 	print_stack_backtrace();

@@ -1,6 +1,7 @@
 #!/bin/sh
 # ksync-lockdep on plain pthread programs (ours: tests/lockdep/pt_*.c, and
-# Debian's: python3 with libsqlite3, kyotocabinet's test tools): each bug
+# Debian's: python3 with libsqlite3, kyotocabinet's test tools, redis-server,
+# memcached; each skipped with a message when not installed): each bug
 # gets its report, correct programs none, results stay right under
 # validation and under --replace, bad input gets a clear refusal.
 #
@@ -25,7 +26,7 @@ run() {
 	name=$1
 	want=$2
 	shift 3
-	timeout 120 "$@" >"$tmp/out" 2>&1
+	timeout "${TMO:-120}" "$@" >"$tmp/out" 2>&1
 	got=$?
 	[ "$got" -eq "$want" ] || { fail "$name: exit status $got, want $want"; return 1; }
 	return 0
@@ -104,6 +105,24 @@ for mode in "" "--replace" "--replace=cond"; do
 		  [ "$(reports)" -eq 0 ] || fail "posix correct $mode: a report on a correct program"; }
 done
 
+# --- a program whose allocator takes pthread locks, in every mode ---------------------------
+# pt_alloc's malloc() holds its heap lock while it first uses its size-class
+# mutexes; choosing their classes must not allocate (it would come back into
+# malloc(): pt_alloc says so and aborts) nor load a library (dlopen()
+# allocates).  Its fork handlers, registered before ksync's, lock its mutexes
+# while ksync's and the preload's hold their own locks.  A hang is the other
+# way this fails: hence the short timeout.
+for mode in "" "--replace" "--class instance" "--replace --class instance" "--class-depth 4" \
+	    "--replace --no-validate" "--stat" "--replace --stat" "--keep-going"; do
+	TMO=30 run "alloc $mode" 0 -- $lockdep $mode "$progs/pt_alloc" 4 fork &&
+		{ has "alloc $mode" "alloc ok 4000"
+		  hasnt "alloc $mode" "re-entered"
+		  [ "$(reports)" -eq 0 ] || fail "alloc $mode: a report"; }
+done
+TMO=30 run "alloc graph" 0 -- $lockdep --graph "$tmp/alloc.dot" "$progs/pt_alloc" 2 &&
+	{ has "alloc graph" "alloc ok 2000"
+	  grep -q '"list_lock' "$tmp/alloc.dot" || fail "alloc graph: list_lock not named"; }
+
 # --- the exit status, the log, lock_stat, the graph ----------------------------------------
 run "status" 7 -- $lockdep sh -c 'exit 7'
 run "log" 0 -- $lockdep --log "$tmp/log" --stat --graph "$tmp/g.dot" "$progs/pt_scenarios" abba_one_thread &&
@@ -112,6 +131,39 @@ run "log" 0 -- $lockdep --log "$tmp/log" --stat --graph "$tmp/g.dot" "$progs/pt_
 		fail "log: no report in the log file"
 	  grep -q "lock_stat version 0.4" "$tmp/log" || fail "log: no lock_stat table"
 	  grep -q "digraph lockdep" "$tmp/g.dot" || fail "graph: no DOT file"; }
+
+# --- one lock_stat table and one graph per process ------------------------------------------
+# The program writes FILE, any other process FILE.PID (pt_fork_files prints the
+# child's pid); leaving through _exit() writes them too; a vfork() child
+# writes nothing.
+names() { grep -oE '(parent|child|exec)_lock' "$1" 2>/dev/null | sort -u | tr '\n' ' '; }
+for how in fork fork_exit exec vfork _exit; do
+	rm -f "$tmp"/st* "$tmp"/g.dot*
+	run "files $how" 0 -- $lockdep --stat-file "$tmp/st" --graph "$tmp/g.dot" \
+		"$progs/pt_fork_files" $how || continue
+	has "files $how" "parent done"
+	[ "$(names "$tmp/st")" = "parent_lock " ] || fail "files $how: st has '$(names "$tmp/st")'"
+	[ "$(names "$tmp/g.dot")" = "parent_lock " ] ||
+		fail "files $how: g.dot has '$(names "$tmp/g.dot")'"
+	child=$(sed -n 's/^child //p' "$tmp/out")
+	case $how in
+	fork|fork_exit) want="child_lock " ;;
+	exec) want="exec_lock " ;;
+	*) want= ;;
+	esac
+	if [ -n "$want" ]; then
+		[ "$(names "$tmp/st.$child")" = "$want" ] ||
+			fail "files $how: st.$child has '$(names "$tmp/st.$child")', want '$want'"
+		grep -q "${want% }" "$tmp/g.dot.$child" ||
+			fail "files $how: g.dot.$child lacks ${want% }"
+	fi
+	extra=$(cd "$tmp" && ls st.* g.dot.* 2>/dev/null | grep -v "\.$child\$")
+	[ -z "$extra" ] || fail "files $how: files of other processes: $extra"
+done
+# No siblings for what is not a regular file: every process writes it.
+run "files /dev/null" 0 -- $lockdep --stat-file /dev/null "$progs/pt_fork_files" fork &&
+	{ child=$(sed -n 's/^child //p' "$tmp/out")
+	  [ ! -e "/dev/null.$child" ] || { rm -f "/dev/null.$child"; fail "files: /dev/null.$child made"; }; }
 
 # --- bad input ------------------------------------------------------------------------------
 run "not found" 127 -- $lockdep "$tmp/no-such-program" && has "not found" "command not found"
@@ -148,6 +200,81 @@ if command -v kccachetest >/dev/null; then
 	done
 else
 	echo "SKIP: kyotocabinet-utils not installed"
+fi
+
+# redis-server links jemalloc, whose start-up takes pthread mutexes inside
+# malloc() and whose fork handlers lock every arena (see pt_alloc); it must
+# start, answer and save in the background (fork) in every mode.
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+	for mode in "" "--replace" "--class instance" "--replace --class instance" \
+		    "--no-validate" "--replace --no-validate" "--stat"; do
+		sock="$tmp/redis.sock"
+		rm -f "$sock" "$tmp/redis.log" "$tmp/dump.rdb"
+		timeout 60 $lockdep $mode --log "$tmp/redis.log" redis-server --port 0 \
+			--unixsocket "$sock" --save '' --appendonly no --dir "$tmp" \
+			>"$tmp/out" 2>&1 &
+		pid=$!
+		answer=
+		for i in $(seq 100); do
+			answer=$(timeout 5 redis-cli -s "$sock" ping 2>/dev/null) && [ "$answer" = PONG ] && break
+			sleep 0.2
+		done
+		[ "$answer" = PONG ] || fail "redis $mode: no PONG (got '$answer')"
+		timeout 5 redis-cli -s "$sock" set k v >/dev/null 2>&1
+		timeout 5 redis-cli -s "$sock" bgsave >/dev/null 2>&1
+		for i in $(seq 100); do
+			[ -s "$tmp/dump.rdb" ] && break
+			sleep 0.2
+		done
+		[ -s "$tmp/dump.rdb" ] || fail "redis $mode: BGSAVE wrote no dump.rdb"
+		timeout 5 redis-cli -s "$sock" shutdown nosave >/dev/null 2>&1
+		wait $pid
+		got=$?
+		[ "$got" -eq 0 ] || fail "redis $mode: exit status $got"
+		cat "$tmp/redis.log" >>"$tmp/out"
+		[ "$(reports)" -eq 0 ] || fail "redis $mode: a report"
+	done
+else
+	echo "SKIP: redis-server (and redis-cli) not installed"
+fi
+
+# memcached with a class per lock has more locks than lockdep has classes
+# (8192 item locks at -t 8): lockdep says so once and stops, --keep-going
+# or not; it must not go on to judge the locks it no longer tracks.
+if command -v memcached >/dev/null && command -v python3 >/dev/null; then
+	for mode in "" "--keep-going"; do
+		mcdir="$tmp/mc"
+		rm -rf "$mcdir" && mkdir "$mcdir"
+		# -u: as root memcached wants a user to run as; it stays ours.
+		$lockdep --class instance $mode --log "$tmp/mc.log" memcached -u "$(id -un)" \
+			-s "$mcdir/mc.sock" -t 8 -U 0 >"$tmp/out" 2>&1 &
+		pid=$!
+		timeout 60 python3 "$src/memcached_client.py" "$mcdir/mc.sock" 2000 >>"$tmp/out" 2>&1 ||
+			fail "memcached $mode: the client failed"
+		kill $pid
+		wait $pid
+		cat "$tmp/mc.log" >>"$tmp/out"
+		has "memcached $mode" "VALUE k7 0 3"
+		[ "$(grep -c 'BUG: MAX_LOCKDEP_KEYS too low!' "$tmp/out")" -eq 1 ] ||
+			fail "memcached $mode: not one MAX_LOCKDEP_KEYS report"
+		[ "$(reports)" -eq 1 ] || fail "memcached $mode: other reports"
+	done
+else
+	echo "SKIP: memcached (or python3) not installed"
+fi
+
+# stress-ng's pthread stressor: process-shared spinlocks, timed condition
+# waits, thousands of short-lived threads; slower validated (see
+# docs/ksync-lockdep.md, Figures) but right, and without a report.
+if command -v stress-ng >/dev/null; then
+	for mode in "" "--replace" "--no-validate"; do
+		run "stress-ng $mode" 0 -- $lockdep $mode stress-ng --pthread 1 --pthread-max 4 \
+			--pthread-ops 400 --temp-path "$tmp" &&
+			{ has "stress-ng $mode" "successful run completed"
+			  [ "$(reports)" -eq 0 ] || fail "stress-ng $mode: a report"; }
+	done
+else
+	echo "SKIP: stress-ng not installed"
 fi
 
 [ $failed -eq 0 ] && echo "ksync-lockdep test passed"

@@ -61,8 +61,10 @@ static void usage(FILE *f)
 		"\n"
 		"  --log FILE          write reports to FILE instead of stderr\n"
 		"  --stat              write lock statistics (lock_stat) at exit\n"
-		"  --stat-file FILE    ... to FILE instead of the report stream\n"
-		"  --graph FILE.dot    write the lock dependency graph at exit\n"
+		"  --stat-file FILE    ... to FILE instead of the report stream (other\n"
+		"                      processes the program starts: FILE.PID)\n"
+		"  --graph FILE.dot    write the lock dependency graph at exit (other\n"
+		"                      processes: FILE.dot.PID)\n"
 		"  --replace[=KINDS]   run the program's mutexes, rwlocks, spinlocks and\n"
 		"                      condition variables on ksync's mutex, rw_semaphore\n"
 		"                      and queued spinlock (KINDS: some of mutex,rwlock,\n"
@@ -75,7 +77,8 @@ static void usage(FILE *f)
 		"                      that made the lock and N-1 of its callers (1-4,\n"
 		"                      default 2: locks made by one wrapper for\n"
 		"                      different purposes are different classes)\n"
-		"  --keep-going        report every problem, not only the first\n"
+		"  --keep-going        report every problem, not only the first (a full\n"
+		"                      lockdep table still stops lockdep for good)\n"
 		"  -h, --help          this text\n"
 		"  --version           ksync's version\n"
 		"\n"
@@ -297,10 +300,13 @@ static void start_file(const char *path, const char *what)
 
 static void set_environment(const struct options *o, const char *lib)
 {
+	char pid[32];
+
 	/* Only what we are asked for: no switch inherited from our caller. */
 	unsetenv("KSYNC_LOCKDEP");
 	unsetenv("KSYNC_LOCK_STAT");
 	unsetenv("KSYNC_LOCKDEP_DOT");
+	unsetenv("KSYNC_LOCK_STAT_FILE");
 	set_preload(lib);
 	if (!o->no_validate)
 		set("KSYNC_LOCKDEP", "1");
@@ -326,6 +332,12 @@ static void set_environment(const struct options *o, const char *lib)
 		start_file(o->graph, "graph");
 		set("KSYNC_LOCKDEP_DOT", o->graph);
 	}
+	/*
+	 * The program keeps our pid through exec: it writes FILE, every other
+	 * process it starts FILE.PID.
+	 */
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	set("KSYNC_OUTPUT_PID", pid);
 }
 
 int main(int argc, char **argv)

@@ -28,6 +28,7 @@
 
 #include <ksync/debug_locks.h>
 #include <ksync/lockdep.h>
+#include <ksync/qspinlock.h>
 
 #define PRELOAD_API	__attribute__((visibility("default")))
 #define RET_IP		((uintptr_t)__builtin_return_address(0))
@@ -152,6 +153,31 @@ uint64_t preload_deadline_ns(clockid_t clock, const struct timespec *abstime);
 /* EINVAL for a timespec POSIX rejects. */
 bool preload_timespec_valid(const struct timespec *ts);
 
+/* --- the preload's own locks, and fork() ------------------------------------------- */
+
+/*
+ * The preload's own locks (its memory, its classes by place) are bare
+ * queued spinlocks, taken by its fork() prepare handlers so that the child
+ * inherits them free.  The fork handlers of libraries that registered
+ * theirs before ours run after ours, and may lock (jemalloc locks every
+ * arena mutex): the forking thread, which holds our locks already, then
+ * uses them without locking.  preload_fork_held has a bit per lock so held.
+ */
+enum { HELD_MEM = 1, HELD_CLASS = 2 };
+extern __thread unsigned int preload_fork_held;
+
+static inline void preload_own_lock(arch_spinlock_t *l, unsigned int held)
+{
+	if (!(preload_fork_held & held))
+		queued_spin_lock(l);
+}
+
+static inline void preload_own_unlock(arch_spinlock_t *l, unsigned int held)
+{
+	if (!(preload_fork_held & held))
+		queued_spin_unlock(l);
+}
+
 /* --- memory: zeroed, never returned to the system -------------------------------- */
 
 void *preload_alloc(size_t size);
@@ -161,6 +187,24 @@ void preload_obj_put(int pool, void *obj);
 enum { POOL_MUTEX, POOL_RWLOCK, POOL_NR };
 
 /* --- lock classes and the lockdep maps of the C library's locks --------------- */
+
+/* A class by place tells apart the call that made a lock and its callers. */
+#define PRELOAD_MAX_CLASS_DEPTH	4
+
+/* How a class is named (preload_names.c): see the top of preload_class.c. */
+enum name_how { NAME_SITE, NAME_STATIC, NAME_INSTANCE };
+
+/*
+ * The name to give lockdep for a class: made without symbolising or
+ * allocating (safe inside the program's allocator); lockdep prints the
+ * real name, made when first printed.  ip[depth] is the chain of calls
+ * (NAME_SITE) or the call (NAME_INSTANCE).  When out of room for the
+ * records that remember how to make it, the cheap name is printed as it is.
+ */
+const char *preload_lazy_name(enum name_how how, const char *kind, const void *lock,
+			      const uintptr_t *ip, unsigned int depth);
+/* Tell lockdep how to print those names (the preload's constructor). */
+void preload_names_start(void);
 
 enum shadow_kind { SHADOW_MUTEX, SHADOW_RWLOCK, SHADOW_SPIN, SHADOW_KINDS };
 
@@ -214,9 +258,10 @@ static inline void preload_contended(struct shadow *s, uintptr_t ip)
 		ksync_lock_contended(&s->map, NULL, ip);
 }
 
+/* lock_stat only: nothing else needs to hear that the wait is over. */
 static inline void preload_acquired(struct shadow *s, uintptr_t ip)
 {
-	if (s)
+	if (s && preload_stat())
 		ksync_lock_acquired(&s->map, NULL, ip);
 }
 

@@ -22,15 +22,23 @@
  * The lock address -> shadow table is open-addressed and lock-free to
  * read; entries are never removed (a destroyed lock's entry is reused when
  * the address is initialised again).
+ *
+ * Choosing a class happens inside the program's lock call, which its
+ * memory allocator may make while holding a lock of its own.  So nothing
+ * here allocates (but with mmap), loads a library or takes the dynamic
+ * loader's lock: the call chain comes from libgcc's unwinder (linked, so
+ * loaded with the program) rather than glibc's backtrace() (which loads
+ * libgcc_s the first time), static storage is told by _dl_find_object()
+ * rather than dladdr(), and names are made when printed (preload_names.c).
  */
 #include "preload.h"
 
 #include <dlfcn.h>
-#include <execinfo.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unwind.h>
 
 #include <ksync/qspinlock.h>
 
@@ -120,7 +128,7 @@ static void say_table_full(void)
 
 /* --- classes by place ----------------------------------------------------------------- */
 
-#define MAX_CLASS_DEPTH	4
+#define MAX_CLASS_DEPTH	PRELOAD_MAX_CLASS_DEPTH
 
 struct site {
 	uintptr_t ip[MAX_CLASS_DEPTH];	/* the call, then its callers */
@@ -139,27 +147,19 @@ static arch_spinlock_t class_lock = __ARCH_SPIN_LOCK_UNLOCKED;
 void preload_class_fork_prepare(void)
 {
 	queued_spin_lock(&class_lock);
+	preload_fork_held |= HELD_CLASS;
 }
 
 void preload_class_fork_parent(void)
 {
+	preload_fork_held &= ~HELD_CLASS;
 	queued_spin_unlock(&class_lock);
 }
 
 void preload_class_fork_child(void)
 {
+	preload_fork_held &= ~HELD_CLASS;
 	__atomic_store_n(&class_lock.val, 0, __ATOMIC_RELAXED);
-}
-
-static const char *save_name(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = preload_alloc(n);
-
-	if (!p)
-		return "lock";
-	memcpy(p, s, n);
-	return p;
 }
 
 static bool same_chain(const struct site *s, const uintptr_t *ip, unsigned int depth,
@@ -184,38 +184,34 @@ static struct site *site_lookup(const uintptr_t *ip, unsigned int depth, unsigne
  * wrapper (a C++ Mutex class, an allocator of mutexes) for different
  * purposes are told apart.
  */
-static unsigned int call_chain(uintptr_t ip, uintptr_t *chain)
+struct walk {
+	uintptr_t ip;			/* the program's call */
+	uintptr_t *chain;
+	unsigned int depth;		/* found so far, from ip on */
+};
+
+static _Unwind_Reason_Code walk_frame(struct _Unwind_Context *ctx, void *arg)
 {
-	void *frames[48];
-	int n = backtrace(frames, 48);
+	struct walk *w = arg;
+	uintptr_t pc = _Unwind_GetIP(ctx);
 
-	for (int i = 0; i < n; i++) {
-		unsigned int d = 0;
-
-		if ((uintptr_t)frames[i] != ip)
-			continue;
-		while (d < preload_class_depth && i + (int)d < n) {
-			chain[d] = (uintptr_t)frames[i + (int)d];
-			d++;
-		}
-		return d;
-	}
-	chain[0] = ip;
-	return 1;
+	if (!pc)
+		return _URC_END_OF_STACK;
+	if (!w->depth && pc != w->ip)
+		return _URC_NO_REASON;	/* still inside the preload */
+	w->chain[w->depth++] = pc;
+	return w->depth < preload_class_depth ? _URC_NO_REASON : _URC_END_OF_STACK;
 }
 
-/* "mutex@made_here<-called_from<-..." */
-static void chain_name(const uintptr_t *ip, unsigned int depth, unsigned int kind,
-		       char *buf, size_t len)
+static unsigned int call_chain(uintptr_t ip, uintptr_t *chain)
 {
-	char where[256];
-	size_t n = (size_t)snprintf(buf, len, "%s@", kind_name[kind]);
+	struct walk w = { .ip = ip, .chain = chain, .depth = 0 };
 
-	for (unsigned int d = 0; d < depth && n < len; d++) {
-		/* A return address: name the call, one byte before. */
-		ksync_lockdep_site_name(ip[d] - 1, where, sizeof(where));
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", d ? "<-" : "", where);
-	}
+	_Unwind_Backtrace(walk_frame, &w);
+	if (w.depth)
+		return w.depth;
+	chain[0] = ip;
+	return 1;
 }
 
 /* The class of locks of this kind made (or first used) by this chain. */
@@ -225,41 +221,45 @@ static struct site *site_get(uintptr_t ip, unsigned int kind)
 	unsigned int depth = call_chain(ip, chain), b;
 	uint64_t h = kind;
 	struct site *s, *mine;
-	char name[1024];
 
 	for (unsigned int d = 0; d < depth; d++)
 		h = (h ^ chain[d]) * 0x9e3779b97f4a7c15ull;
 	b = (unsigned int)(h >> 52) % SITE_BUCKETS;
-	queued_spin_lock(&class_lock);
+	preload_own_lock(&class_lock, HELD_CLASS);
 	s = site_lookup(chain, depth, kind, b);
-	queued_spin_unlock(&class_lock);
+	preload_own_unlock(&class_lock, HELD_CLASS);
 	if (s)
 		return s;
-	/* Name it and allocate outside the lock: naming may load libdw. */
-	chain_name(chain, depth, kind, name, sizeof(name));
 	mine = preload_alloc(sizeof(*mine));
 	if (!mine)
 		return NULL;
 	memcpy(mine->ip, chain, depth * sizeof(chain[0]));
 	mine->depth = depth;
 	mine->kind = kind;
-	mine->name = save_name(name);
-	queued_spin_lock(&class_lock);
+	/* "mutex@made_here<-called_from<-...", when printed. */
+	mine->name = preload_lazy_name(NAME_SITE, kind_name[kind], NULL, chain, depth);
+	preload_own_lock(&class_lock, HELD_CLASS);
 	s = site_lookup(chain, depth, kind, b);
 	if (!s) {
 		mine->next = sites[b];
 		sites[b] = s = mine;
 	}
-	queued_spin_unlock(&class_lock);
+	preload_own_unlock(&class_lock, HELD_CLASS);
 	return s;
 }
 
 /* In a loaded object's data or bss: a lock that lives for ever. */
 static bool static_storage(const void *lock)
 {
-	Dl_info info;
+#ifdef DLFO_EH_SEGMENT_TYPE
+	struct dl_find_object o;
+
+	return _dl_find_object((void *)lock, &o) == 0;
+#else
+	Dl_info info;	/* before glibc 2.35: the loader's lock, alas */
 
 	return dladdr(lock, &info) != 0;
+#endif
 }
 
 static int instances_ordered(const struct lockdep_map *a, const struct lockdep_map *b)
@@ -286,26 +286,18 @@ static void classify(struct shadow *s, enum shadow_kind kind, uintptr_t ip, bool
 {
 	struct lock_class_key *key = NULL;
 	const char *name = kind_name[kind];
-	char where[256], buf[320];
 	struct site *site;
 
 	s->kind = (unsigned char)kind;
 	if (preload_instance_classes) {
 		/* A fresh key each time: a reused address is a new lock. */
 		key = preload_alloc(sizeof(*key));
-		/* A return address: name the call, one byte before. */
-		ksync_lockdep_site_name(ip - 1, where, sizeof(where));
-		snprintf(buf, sizeof(buf), "%s[%p]@%s", kind_name[kind], s->lock, where);
-		name = save_name(buf);
+		/* "mutex[0x...]@made_here", when printed. */
+		name = preload_lazy_name(NAME_INSTANCE, kind_name[kind], s->lock, &ip, 1);
 	} else if (!from_init && static_storage(s->lock)) {
 		key = &s->key;
-		ksync_lockdep_site_name((uintptr_t)s->lock, where, sizeof(where));
-		/* A variable's name as it is ("big_lock"), else say what it is. */
-		if (strstr(where, "+0x") || strchr(where, ':'))
-			snprintf(buf, sizeof(buf), "%s@%s", kind_name[kind], where);
-		else
-			snprintf(buf, sizeof(buf), "%s", where);
-		name = save_name(buf);
+		/* Its variable's name ("big_lock"), when printed. */
+		name = preload_lazy_name(NAME_STATIC, kind_name[kind], s->lock, NULL, 0);
 	} else if ((site = site_get(ip, kind))) {
 		key = &site->key;
 		name = site->name;
@@ -349,9 +341,36 @@ static struct shadow *shadow_make(const void *lock, enum shadow_kind kind, uintp
 	return s;
 }
 
+/*
+ * The shadows this thread used last, by lock address: a lock and its
+ * unlock, or a few nested locks, look the table up once.  An address's
+ * shadow never changes once published (entries are never removed), so an
+ * entry stays right; what a shadow says (destroyed, kind) is read afresh.
+ */
+#define RECENT	8
+static __thread struct recent {
+	uintptr_t lock;
+	struct shadow *shadow;
+} recent[RECENT] __attribute__((tls_model("initial-exec")));
+
+static struct shadow *shadow_find_recent(const void *lock)
+{
+	struct recent *r = &recent[((uintptr_t)lock >> 3) % RECENT];
+	struct shadow *s;
+
+	if (r->lock == (uintptr_t)lock)
+		return r->shadow;
+	s = shadow_find(lock);
+	if (s) {
+		r->lock = (uintptr_t)lock;
+		r->shadow = s;
+	}
+	return s;
+}
+
 struct shadow *shadow_get(const void *lock, enum shadow_kind kind, uintptr_t ip)
 {
-	struct shadow *s = shadow_find(lock);
+	struct shadow *s = shadow_find_recent(lock);
 
 	if (__builtin_expect(s && !s->destroyed && s->kind == kind, 1))
 		return s;

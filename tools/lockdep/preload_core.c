@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 
 #include <ksync/qspinlock.h>
+#include <ksync/smp.h>
 
 struct real_pthread real;
 unsigned int preload_replace;
@@ -21,6 +22,9 @@ bool preload_instance_classes;
 unsigned int preload_class_depth = 2;
 __thread int preload_busy __attribute__((tls_model("initial-exec")));
 static __thread pid_t cached_tid __attribute__((tls_model("initial-exec")));
+static pid_t my_pid;		/* this process's, as of start-up or fork */
+__thread unsigned int preload_fork_held __attribute__((tls_model("initial-exec")));
+static void (*real_exit)(int) __attribute__((noreturn));
 
 static bool env_is(const char *name, const char *value)
 {
@@ -96,6 +100,7 @@ void preload_resolve(void)
 	FIND(real_cond_clockwait, "pthread_cond_clockwait");
 	FIND_COND(real_cond_signal, "pthread_cond_signal");
 	FIND_COND(real_cond_broadcast, "pthread_cond_broadcast");
+	*(void **)&real_exit = find("_exit", NULL);
 	/*
 	 * The settings too: a library's constructor may run before ours and
 	 * lock already, and every lock must be replaced or not from its
@@ -104,8 +109,16 @@ void preload_resolve(void)
 	preload_replace = replace_kinds(getenv("KSYNC_PRELOAD_REPLACE"));
 	preload_instance_classes = env_is("KSYNC_PRELOAD_CLASS", "instance");
 	depth = getenv("KSYNC_PRELOAD_CLASS_DEPTH");
-	if (depth && atoi(depth) >= 1 && atoi(depth) <= 4)
+	if (depth && atoi(depth) >= 1 && atoi(depth) <= PRELOAD_MAX_CLASS_DEPTH)
 		preload_class_depth = (unsigned int)atoi(depth);
+	preload_names_start();
+	/*
+	 * ksync's settings too, for the same reason: a lock made before
+	 * libksync's constructor ran (by jemalloc, initialised from an early
+	 * malloc()) gets its class like any other.  Initialising ksync takes
+	 * no lock, allocates nothing and loads nothing.
+	 */
+	(void)raw_smp_processor_id();
 	/* mutex_lock last, with release: it says "all found". */
 	*(void **)&r.real_mutex_lock = find("pthread_mutex_lock", NULL);
 	if (!r.real_mutex_lock) {
@@ -157,14 +170,14 @@ void *preload_alloc(size_t size)
 	void *p = NULL;
 
 	size = (size + 63) & ~(size_t)63;	/* cache-line apart */
-	queued_spin_lock(&mem_lock);
+	preload_own_lock(&mem_lock, HELD_MEM);
 	if (!chunk_next || (size_t)(chunk_end - chunk_next) < size) {
 		size_t len = size > CHUNK ? size : CHUNK;
 		char *c = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (c == MAP_FAILED) {
-			queued_spin_unlock(&mem_lock);
+			preload_own_unlock(&mem_lock, HELD_MEM);
 			return NULL;
 		}
 		chunk_next = c;
@@ -172,7 +185,7 @@ void *preload_alloc(size_t size)
 	}
 	p = chunk_next;
 	chunk_next += size;
-	queued_spin_unlock(&mem_lock);
+	preload_own_unlock(&mem_lock, HELD_MEM);
 	return p;
 }
 
@@ -180,11 +193,11 @@ void *preload_obj_get(int pool, size_t size)
 {
 	void *p;
 
-	queued_spin_lock(&mem_lock);
+	preload_own_lock(&mem_lock, HELD_MEM);
 	p = pool_free[pool];
 	if (p)
 		pool_free[pool] = *(void **)p;
-	queued_spin_unlock(&mem_lock);
+	preload_own_unlock(&mem_lock, HELD_MEM);
 	if (p) {
 		memset(p, 0, size);
 		return p;
@@ -194,27 +207,42 @@ void *preload_obj_get(int pool, size_t size)
 
 void preload_obj_put(int pool, void *obj)
 {
-	queued_spin_lock(&mem_lock);
+	preload_own_lock(&mem_lock, HELD_MEM);
 	*(void **)obj = pool_free[pool];
 	pool_free[pool] = obj;
-	queued_spin_unlock(&mem_lock);
+	preload_own_unlock(&mem_lock, HELD_MEM);
 }
 
 /* --- start-up and fork --------------------------------------------------------------- */
 
+/*
+ * Between our prepare handler and our parent or child handler, the forking
+ * thread runs the handlers of libraries that registered theirs before us,
+ * at both ends: jemalloc locks every arena mutex, a hundred and more, and
+ * unlocks them after.  Lockdep does not watch that (it would overflow the
+ * held-lock stack with classes per lock, and report from inside the
+ * allocator, whose symbolising would need the allocator).
+ */
 static void fork_prepare(void)
 {
 	queued_spin_lock(&mem_lock);
+	preload_fork_held |= HELD_MEM;
+	ksync_lockdep_off();
 }
 
 static void fork_parent(void)
 {
+	ksync_lockdep_on();
+	preload_fork_held &= ~HELD_MEM;
 	queued_spin_unlock(&mem_lock);
 }
 
 static void fork_child(void)
 {
+	ksync_lockdep_on();
 	cached_tid = 0;		/* the child's thread has a tid of its own */
+	my_pid = getpid();
+	preload_fork_held &= ~HELD_MEM;
 	__atomic_store_n(&mem_lock.val, 0, __ATOMIC_RELAXED);
 }
 
@@ -225,6 +253,7 @@ void preload_class_fork_child(void);
 
 __attribute__((constructor)) static void preload_start(void)
 {
+	my_pid = getpid();
 	preload_resolve();
 	/*
 	 * Prepare handlers run in reverse order of registration: the class
@@ -233,6 +262,42 @@ __attribute__((constructor)) static void preload_start(void)
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	pthread_atfork(preload_class_fork_prepare, preload_class_fork_parent,
 		       preload_class_fork_child);
+}
+
+/* --- leaving through _exit() ------------------------------------------------------ */
+
+/*
+ * _exit() runs no destructors, so a program that leaves through it (many
+ * do, in a forked child) would write no lock_stat table and no graph: do
+ * it here.  Not in a vfork() child, which shares its parent's memory and
+ * must touch nothing: its pid is not the one this process started or
+ * forked with (vfork() runs no fork handlers).
+ */
+static void leaving(void)
+{
+	if (getpid() == my_pid)
+		ksync_lockdep_exit_files();
+}
+
+static __attribute__((noreturn)) void really_exit(int status)
+{
+	realfn();
+	if (real_exit)
+		real_exit(status);
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+PRELOAD_API __attribute__((noreturn)) void _exit(int status)
+{
+	leaving();
+	really_exit(status);
+}
+
+PRELOAD_API __attribute__((noreturn)) void _Exit(int status)
+{
+	leaving();
+	really_exit(status);
 }
 
 /* --- locks that are the C library's ---------------------------------------------- */
