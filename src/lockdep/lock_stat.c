@@ -389,7 +389,7 @@ void lock_stat_at_exit(void)
 			/* Better where reports go than lost. */
 			ksync_env_warn("KSYNC_LOCK_STAT_FILE=%s: cannot open %s for "
 				       "writing (%s); the statistics follow on %s\n",
-				       path, name, strerror(errno),
+				       path, strcmp(name, path) ? name : "it", strerror(errno),
 				       ksync_report_fd == 2 ? "stderr" : "the KSYNC_LOG file");
 			fd = ksync_report_fd;
 		}

@@ -123,7 +123,8 @@ void lockdep_dot_at_exit(void)
 	fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		ksync_env_warn("KSYNC_LOCKDEP_DOT=%s: cannot open %s for writing (%s); "
-			       "no graph written\n", path, name, strerror(errno));
+			       "no graph written\n", path, strcmp(name, path) ? name : "it",
+			       strerror(errno));
 		return;
 	}
 	ksync_lockdep_write_dot(fd);
