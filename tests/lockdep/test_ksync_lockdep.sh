@@ -1,7 +1,6 @@
 #!/bin/sh
-# ksync-lockdep on plain pthread programs (ours: tests/lockdep/pt_*.c, and
-# Debian's: python3 with libsqlite3, kyotocabinet's test tools, redis-server,
-# memcached; each skipped with a message when not installed): each bug
+# ksync-lockdep on plain pthread programs (ours: tests/lockdep/pt_*.c;
+# Debian's are in test_lockdep_programs.sh): each bug
 # gets its report, correct programs none, results stay right under
 # validation and under --replace, bad input gets a clear refusal.
 #
@@ -177,30 +176,8 @@ run "no program" 2 -- $lockdep && has "no program" "no program to run"
 run "bad class" 2 -- $lockdep --class nonsense true
 run "bad kinds" 2 -- $lockdep --replace=mutex,semaphore true && has "bad kinds" "not 'mutex,semaphore'"
 
-# --- programs nobody here wrote -------------------------------------------------------------
-if command -v python3 >/dev/null && python3 -c 'import sqlite3' 2>/dev/null; then
-	py=$(command -v python3)
-	for mode in "" "--replace"; do
-		run "sqlite $mode" 0 -- $lockdep $mode "$py" "$src/sqlite_threads.py" "$tmp/t.db" 4 1000 &&
-			{ has "sqlite $mode" "sqlite ok 4000"
-			  [ "$(reports)" -eq 0 ] || fail "sqlite $mode: a report"; }
-	done
-else
-	echo "SKIP: python3 with sqlite3 not installed"
-fi
-if command -v kccachetest >/dev/null; then
-	for mode in "" "--replace"; do
-		run "kccachetest $mode" 0 -- $lockdep $mode kccachetest wicked -th 4 -it 1 5000 &&
-			{ has "kccachetest $mode" "ok"
-			  [ "$(reports)" -eq 0 ] || fail "kccachetest $mode: a report"; }
-		rm -f "$tmp/kt.kct"
-		run "kctreetest $mode" 0 -- $lockdep $mode kctreetest wicked -th 4 -it 1 "$tmp/kt.kct" 3000 &&
-			{ has "kctreetest $mode" "ok"
-			  [ "$(reports)" -eq 0 ] || fail "kctreetest $mode: a report"; }
-	done
-else
-	echo "SKIP: kyotocabinet-utils not installed"
-fi
+# Programs nobody here wrote (python3 with sqlite3, Kyoto Cabinet's test
+# tools): test_lockdep_programs.sh, a test each, skipped where not installed.
 
 # redis-server links jemalloc, whose start-up takes pthread mutexes inside
 # malloc() and whose fork handlers lock every arena (see pt_alloc); it must

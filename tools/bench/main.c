@@ -282,7 +282,7 @@ int main(int argc, char **argv)
 		return BENCH_EXIT_USAGE;
 	}
 	if (c.o.plot_path && !bench_plot_available()) {
-		bench_err("--plot needs gnuplot, and there is none on $PATH (Debian: apt-get install gnuplot)");
+		bench_err("--plot needs gnuplot, and there is none on $PATH (Debian: apt-get install gnuplot-nox)");
 		bench_free_results(res, n);
 		return BENCH_EXIT_USAGE;
 	}
