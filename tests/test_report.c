@@ -85,7 +85,7 @@ static struct lock_class_key site_less_key;
 /* A lock of the program's own that tells lockdep its caller's address. */
 static __attribute__((noinline)) void my_unlock(struct lockdep_map *map)
 {
-	ksync_lock_release(map, NULL, (uintptr_t)__builtin_return_address(0));
+	lock_release(map, _RET_IP_);
 	__asm__ volatile("" ::: "memory");	/* not a tail call */
 }
 

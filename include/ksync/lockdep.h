@@ -29,19 +29,38 @@
 KSYNC_API void ksync_lockdep_init_map(struct lockdep_map *map, const char *name,
 				      struct lock_class_key *key, int subclass,
 				      int wait_type_inner, int kind);
+/*
+ * The annotations, with the kernel's arguments (lock_acquire() and its
+ * kin, below, are what to call).  ip is the caller's code address
+ * (_RET_IP_), or a call site made with KSYNC_SITE_IP(): reports then name
+ * file:line and the lock expression as written.
+ */
 KSYNC_API void ksync_lock_acquire(struct lockdep_map *map, unsigned int subclass,
 				  int trylock, int read, int check,
-				  struct lockdep_map *nest_lock,
-				  const struct ksync_site *site, uintptr_t ip);
-KSYNC_API void ksync_lock_release(struct lockdep_map *map,
-				  const struct ksync_site *site, uintptr_t ip);
-KSYNC_API void ksync_lock_contended(struct lockdep_map *map,
-				    const struct ksync_site *site, uintptr_t ip);
-KSYNC_API void ksync_lock_acquired(struct lockdep_map *map,
-				   const struct ksync_site *site, uintptr_t ip);
+				  struct lockdep_map *nest_lock, unsigned long ip);
+KSYNC_API void ksync_lock_release(struct lockdep_map *map, unsigned long ip);
+KSYNC_API void ksync_lock_contended(struct lockdep_map *map, unsigned long ip);
+KSYNC_API void ksync_lock_acquired(struct lockdep_map *map, unsigned long ip);
 /* A held write lock becomes a read lock (downgrade_write()). */
-KSYNC_API void ksync_lock_downgrade(struct lockdep_map *map,
-				   const struct ksync_site *site, uintptr_t ip);
+KSYNC_API void ksync_lock_downgrade(struct lockdep_map *map, unsigned long ip);
+
+#ifndef _RET_IP_
+#define _RET_IP_	((unsigned long)__builtin_return_address(0))
+#endif
+#ifndef _THIS_IP_
+#define _THIS_IP_	({ __label__ __here; __here: (unsigned long)&&__here; })
+#endif
+
+/*
+ * An ip that names a call site: bit 63, never set in a user-space code
+ * address on x86-64 or arm64, marks the rest as a struct ksync_site
+ * pointer.  Without a site (NULL), the code address ip itself.
+ */
+#define KSYNC_IP_IS_SITE	(1UL << 63)
+static inline unsigned long KSYNC_SITE_IP(const struct ksync_site *site, unsigned long ip)
+{
+	return site ? (unsigned long)site | KSYNC_IP_IS_SITE : ip;
+}
 
 /* Report if [mem, mem + len) holds a lock the calling thread holds. */
 KSYNC_API void ksync_debug_check_no_locks_freed(const void *mem, size_t len);
@@ -172,22 +191,84 @@ KSYNC_API void ksync_report_printf(const char *fmt, ...) __attribute__((format(p
 #define STATIC_LOCKDEP_MAP_INIT(_name, _key)				\
 	{ .key = (_key), .name = (_name), .kind = KSYNC_LOCK_OTHER }
 
-#define __ksync_map_site(map)	KSYNC_SITE(#map)
-#define lock_acquire_exclusive(l, s, t, n, i)				\
-	ksync_lock_acquire((l), (s), (t), 0, 1, (n), NULL, (i))
-#define lock_acquire_shared(l, s, t, n, i)				\
-	ksync_lock_acquire((l), (s), (t), 1, 1, (n), NULL, (i))
-#define lock_acquire_shared_recursive(l, s, t, n, i)			\
-	ksync_lock_acquire((l), (s), (t), 2, 1, (n), NULL, (i))
-#define lock_release(l, i)	ksync_lock_release((l), NULL, (i))
+#define __ksync_map_site(map)	KSYNC_SITE_IP(KSYNC_SITE(#map), 0)
+
+/*
+ * The kernel's annotations (include/linux/lockdep.h), for lock code: the
+ * library's own locks enter lockdep only through these, and a user's own
+ * lock annotates the same way.  read: 0 exclusive, 1 shared, 2 shared
+ * and recursive; check: 1 validate, 0 only track.
+ */
+#define lock_acquire(l, s, t, r, c, n, i)				\
+	ksync_lock_acquire((l), (s), (t), (r), (c), (n), (i))
+#define lock_release(l, i)		ksync_lock_release((l), (i))
+#define lock_contended(l, i)		ksync_lock_contended((l), (i))
+#define lock_acquired(l, i)		ksync_lock_acquired((l), (i))
+#define lock_downgrade(l, i)		ksync_lock_downgrade((l), (i))
+
+#define lock_acquire_exclusive(l, s, t, n, i)	lock_acquire(l, s, t, 0, 1, n, i)
+#define lock_acquire_shared(l, s, t, n, i)	lock_acquire(l, s, t, 1, 1, n, i)
+#define lock_acquire_shared_recursive(l, s, t, n, i) lock_acquire(l, s, t, 2, 1, n, i)
+
+#define spin_acquire(l, s, t, i)		lock_acquire_exclusive(l, s, t, NULL, i)
+#define spin_acquire_nest(l, s, t, n, i)	lock_acquire_exclusive(l, s, t, n, i)
+#define spin_release(l, i)			lock_release(l, i)
+
+/*
+ * The kernel's read_lock_is_recursive() with queued rwlocks: a reader in
+ * interrupt context does not queue behind a waiting writer, so lockdep
+ * may treat it as a recursive read (2); in task context it is a plain
+ * shared acquisition (1), which may not nest.
+ */
+static inline int ksync_read_lock_is_recursive(void)
+{
+	return in_interrupt() != 0;
+}
+
+#define rwlock_acquire(l, s, t, i)		lock_acquire_exclusive(l, s, t, NULL, i)
+/*
+ * A reader of a queued rwlock is recursive (may nest inside a writer's
+ * wait) only in interrupt context, as the kernel's read_lock_is_recursive().
+ */
+#define rwlock_acquire_read(l, s, t, i)					\
+	lock_acquire(l, s, t, ksync_read_lock_is_recursive() ? 2 : 1, 1, NULL, i)
+#define rwlock_release(l, i)			lock_release(l, i)
+
+#define seqcount_acquire(l, s, t, i)		lock_acquire_exclusive(l, s, t, NULL, i)
+#define seqcount_acquire_read(l, s, t, i)	lock_acquire_shared_recursive(l, s, t, NULL, i)
+#define seqcount_release(l, i)			lock_release(l, i)
+
+#define mutex_acquire(l, s, t, i)		lock_acquire_exclusive(l, s, t, NULL, i)
+#define mutex_acquire_nest(l, s, t, n, i)	lock_acquire_exclusive(l, s, t, n, i)
+#define mutex_release(l, i)			lock_release(l, i)
+
+#define rwsem_acquire(l, s, t, i)		lock_acquire_exclusive(l, s, t, NULL, i)
+#define rwsem_acquire_nest(l, s, t, n, i)	lock_acquire_exclusive(l, s, t, n, i)
+#define rwsem_acquire_read(l, s, t, i)		lock_acquire_shared(l, s, t, NULL, i)
+#define rwsem_release(l, i)			lock_release(l, i)
+
 #define lock_map_acquire(map)						\
-	ksync_lock_acquire((map), 0, 0, 0, 1, NULL, __ksync_map_site(map), 0)
+	lock_acquire_exclusive((map), 0, 0, NULL, __ksync_map_site(map))
+#define lock_map_acquire_try(map)					\
+	lock_acquire_exclusive((map), 0, 1, NULL, __ksync_map_site(map))
 #define lock_map_acquire_read(map)					\
-	ksync_lock_acquire((map), 0, 0, 2, 1, NULL, __ksync_map_site(map), 0)
+	lock_acquire_shared_recursive((map), 0, 0, NULL, __ksync_map_site(map))
 #define lock_map_acquire_tryread(map)					\
-	ksync_lock_acquire((map), 0, 1, 2, 1, NULL, __ksync_map_site(map), 0)
-#define lock_map_release(map)						\
-	ksync_lock_release((map), __ksync_map_site(map), 0)
+	lock_acquire_shared_recursive((map), 0, 1, NULL, __ksync_map_site(map))
+#define lock_map_release(map)		lock_release((map), __ksync_map_site(map))
+
+/*
+ * Try the lock; if that fails, tell lock_stat the lock was contended and
+ * take it: the kernel's LOCK_CONTENDED() for a lock with a dep_map.
+ */
+#define LOCK_CONTENDED(_lock, try, lock)				\
+do {									\
+	if (!try(_lock)) {						\
+		lock_contended(&(_lock)->dep_map, _RET_IP_);		\
+		lock(_lock);						\
+	}								\
+	lock_acquired(&(_lock)->dep_map, _RET_IP_);			\
+} while (0)
 
 /*
  * Switch validation off and on for the calling thread (nestable), for

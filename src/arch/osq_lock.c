@@ -21,12 +21,12 @@
  */
 #define _GNU_SOURCE
 #include <ksync/barrier.h>
-#include "cpu.h"
+#include "arch_cpu.h"
 #include "osq_lock.h"
 
 static inline struct ksync_osq_node *decode_cpu(int encoded)
 {
-	return &ksync_cpu_of(encoded - 1)->osq_node;
+	return &arch_cpu(ksync_cpu_of(encoded - 1))->osq_node;
 }
 
 static inline struct ksync_osq_node *node_next(struct ksync_osq_node *n)
@@ -69,7 +69,7 @@ static struct ksync_osq_node *osq_wait_next(struct optimistic_spin_queue *lock,
 bool ksync_osq_lock(struct optimistic_spin_queue *lock, int budget)
 {
 	struct ksync_cpu *c = ksync_this_cpu();
-	struct ksync_osq_node *node = &c->osq_node, *prev, *next;
+	struct ksync_osq_node *node = &arch_cpu(c)->osq_node, *prev, *next;
 	int curr = c->cpu + 1, old;
 
 	__atomic_store_n(&node->locked, 0, __ATOMIC_RELAXED);
@@ -125,7 +125,7 @@ bool ksync_osq_lock(struct optimistic_spin_queue *lock, int budget)
 
 void ksync_osq_unlock(struct optimistic_spin_queue *lock)
 {
-	struct ksync_osq_node *node = &ksync_this_cpu()->osq_node, *next;
+	struct ksync_osq_node *node = &arch_cpu(ksync_this_cpu())->osq_node, *next;
 	int curr = __atomic_load_n(&node->cpu, __ATOMIC_RELAXED);
 
 	/* The common case: nobody behind us.  Release: ends our section. */

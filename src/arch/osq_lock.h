@@ -10,6 +10,13 @@
 #include <stdbool.h>
 #include <ksync/mutex.h>
 
+/* A CPU's node in an optimistic spinners' queue (in its arch part). */
+struct ksync_osq_node {
+	struct ksync_osq_node *next, *prev;
+	int locked;		/* 1: the OSQ was handed to us */
+	int cpu;		/* encoded: CPU number + 1 */
+};
+
 /* Queue up; false if the budget (cpu_relax() rounds) ran out first. */
 bool ksync_osq_lock(struct optimistic_spin_queue *lock, int budget);
 void ksync_osq_unlock(struct optimistic_spin_queue *lock);

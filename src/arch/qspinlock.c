@@ -37,7 +37,7 @@
 
 #include <ksync/barrier.h>
 #include <ksync/qspinlock.h>
-#include "cpu.h"
+#include "arch_cpu.h"
 #include "futex.h"
 #include "qspinlock_pv.h"
 
@@ -83,7 +83,7 @@ static inline struct ksync_qnode *decode_tail(uint32_t tail)
 	int cpu = (int)(tail >> _Q_TAIL_CPU_OFFSET) - 1;
 	int idx = (int)((tail & _Q_TAIL_IDX_MASK) >> _Q_TAIL_IDX_OFFSET);
 
-	return &ksync_cpu_of(cpu)->qnodes[idx];
+	return &arch_cpu(ksync_cpu_of(cpu))->qnodes[idx];
 }
 
 /*
@@ -310,7 +310,7 @@ void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk)
 {
 	struct ksync_qnode *node, *prev, *next;
 	struct ksync_cpu *cpu;
-	void *waiting_was = NULL;
+	struct ksync_qnode *qnodes;
 	uint32_t old, tail, val;
 	int idx;
 
@@ -318,13 +318,9 @@ void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk)
 		return;
 
 	cpu = ksync_this_cpu();
-	/* For the lockup watch of whoever waits for a lock we hold. */
-	if (lk) {
-		waiting_was = __atomic_load_n(&cpu->spin_waiting_on, __ATOMIC_RELAXED);
-		__atomic_store_n(&cpu->spin_waiting_on, lk->lock, __ATOMIC_RELAXED);
-	}
+	qnodes = arch_cpu(cpu)->qnodes;
 	lockevent_inc_cpu(cpu, LOCKEVENT_lock_slowpath);
-	node = &cpu->qnodes[0];
+	node = &qnodes[0];
 	idx = node->count++;
 	tail = encode_tail(cpu->cpu, idx);
 
@@ -335,7 +331,7 @@ void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk)
 	}
 	if (idx)
 		lockevent_inc_cpu(cpu, LOCKEVENT_lock_use_node2 + idx - 1);
-	node = &cpu->qnodes[idx];
+	node = &qnodes[idx];
 	/*
 	 * The count must be visible to a signal handler that interrupts us
 	 * before we initialise the node, or it would use the same node.
@@ -380,9 +376,7 @@ void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk)
 	__atomic_store_n(&next->locked, 1, __ATOMIC_SEQ_CST);
 	pv_kick_node(lock, next);
 release:
-	cpu->qnodes[0].count--;
-	if (lk)
-		__atomic_store_n(&cpu->spin_waiting_on, waiting_was, __ATOMIC_RELAXED);
+	qnodes[0].count--;
 }
 
 KSYNC_API void ksync_queued_spin_lock_slowpath(arch_spinlock_t *lock, uint32_t val)

@@ -47,9 +47,10 @@
 #include <sys/syscall.h>
 
 #include <ksync/barrier.h>
-#include "cpu.h"
+#include "arch_cpu.h"
 #include "futex.h"
-#include "ksync_internal.h"
+#include "env.h"
+#include "layer_hooks.h"
 #include "qspinlock_pv.h"
 
 #define PV_HASH_BITS	12
@@ -71,15 +72,15 @@ static unsigned int pv_home(uintptr_t lock)
 
 static uint16_t node_code(const struct ksync_qnode *node)
 {
-	const struct ksync_cpu *c = ksync_cpu_of(node->cpu);
-	unsigned int idx = (unsigned int)(node - c->qnodes);
+	const struct ksync_arch_cpu *a = arch_cpu(ksync_cpu_of(node->cpu));
+	unsigned int idx = (unsigned int)(node - a->qnodes);
 
 	return (uint16_t)((unsigned)(node->cpu + 1) << 2 | idx);
 }
 
 static struct ksync_qnode *code_node(uint16_t code)
 {
-	return &ksync_cpu_of((code >> 2) - 1)->qnodes[code & 3];
+	return &arch_cpu(ksync_cpu_of((code >> 2) - 1))->qnodes[code & 3];
 }
 
 static uint64_t pv_entry(arch_spinlock_t *lock, struct ksync_qnode *node)
@@ -180,7 +181,7 @@ bool ksync_pv_untimed_ok(void)
 static uint64_t lockup_due(const struct ksync_lockup *lk)
 {
 	return lk->next_ns ? lk->next_ns
-			   : lk->start_ns + (uint64_t)ksync_lockup_ms * 1000000ull;
+			   : lk->start_ns + (uint64_t)ksync_settings.lockup_ms * 1000000ull;
 }
 
 void ksync_pv_check_lockup(struct ksync_lockup *lk)
@@ -192,9 +193,9 @@ void ksync_pv_check_lockup(struct ksync_lockup *lk)
 	now = ksync_now_ns();
 	if (now < lockup_due(lk))
 		return;
-	every = (uint64_t)ksync_lockup_ms * 1000000ull / 8;
+	every = (uint64_t)ksync_settings.lockup_ms * 1000000ull / 8;
 	lk->next_ns = now + (every > 1000000ull ? every : 1000000ull);
-	lk->reported = ksync_spin_lockup_watch(lk);
+	lk->reported = lk->watch(lk);
 }
 
 void ksync_pv_wait(uint32_t *word, uint32_t val, bool timed,
@@ -222,9 +223,9 @@ void ksync_pv_wait(uint32_t *word, uint32_t val, bool timed,
 	ksync_pv_check_lockup(lk);
 }
 
-void ksync_pv_init(void)
+static void pv_init(void)
 {
-	if (ksync_no_membarrier)	/* read at start-up (init.c) */
+	if (ksync_settings.no_membarrier)
 		return;
 	pv_membarrier_ok = syscall(SYS_membarrier,
 				   MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
@@ -232,9 +233,15 @@ void ksync_pv_init(void)
 }
 
 /* In a fork()ed child the other threads are gone, and so are their sleeps. */
-void ksync_pv_fork_child(void)
+static void pv_fork_child(void)
 {
 	memset(pv_table, 0, sizeof(pv_table));
 	ksync_qspinlock_sleepers = 0;
-	ksync_pv_init();
+	pv_init();
 }
+
+KSYNC_HOOKS(pv_hooks) = {
+	.layer = KSYNC_LAYER_ARCH,
+	.init = pv_init,
+	.fork_child = pv_fork_child,
+};

@@ -9,22 +9,27 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <ksync/spinlock_types.h>
+#include <ksync/qspinlock.h>
 #include "mcs.h"
 
 struct ksync_cpu;
 
 /*
- * Lockup watch for the debug path: report a wait on a lock whose holder
- * runs and does not release (spinlock_debug.c says how).  Set up with
- * .lock and .start_ns; the rest starts zeroed.
+ * A lockup watch, for a debug path above (spinlock_debug.c's): while the
+ * slow path waits, it calls watch() every KSYNC_LOCKUP_MS/8 once the wait
+ * is KSYNC_LOCKUP_MS old; watch() looks at what the wait depends on and
+ * returns true once it has reported.  Set up with .watch, .lock and
+ * .start_ns; the rest starts zeroed.  The slow path knows nothing of the
+ * lock above its arch_spinlock_t: .lock and the holder fields are the
+ * watcher's.
  */
 struct ksync_lockup {
-	raw_spinlock_t *lock;
+	bool (*watch)(struct ksync_lockup *lk);
+	void *lock;			/* the watcher's lock */
 	uint64_t start_ns;		/* the wait began */
 	bool reported;
 	uint64_t next_ns;		/* next look; 0: KSYNC_LOCKUP_MS after start */
-	/* What the last look found (enum holder_kind in spinlock_debug.c). */
+	/* What the last look found (the watcher's). */
 	int holder_kind;
 	struct ksync_cpu *holder;
 	unsigned int holder_incarnation;
@@ -52,8 +57,5 @@ void ksync_pv_check_lockup(struct ksync_lockup *lk);
 
 /* qspinlock.c: the slow path, with an optional lockup watch. */
 void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk);
-
-/* spinlock_debug.c: look at what the wait depends on; true if reported. */
-bool ksync_spin_lockup_watch(struct ksync_lockup *lk);
 
 #endif /* _KSYNC_SRC_QSPINLOCK_PV_H */

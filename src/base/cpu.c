@@ -8,7 +8,9 @@
  * never took a lock before - so it takes no locks and allocates with mmap:
  * numbers come from a bitmap claimed with compare-and-swap, blocks from
  * chunks that are never freed.  A pthread key destructor gives the number
- * back when the thread exits, after the exit checks (locks still held).
+ * back when the thread exits, after the layers' exit hooks (lockdep's
+ * "still has locks held" check).  A block is base's fields followed by
+ * every layer's part (cpu.h); blocks sit in chunks at a fixed stride.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -17,11 +19,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <ksync/interrupt.h>
 #include <ksync/smp.h>
 #include "cpu.h"
-#include "irq_internal.h"
-#include "ksync_internal.h"
+#include "layer_hooks.h"
+#include "init.h"
 #include "report.h"
 
 KSYNC_API __thread struct ksync_tls ksync_tls
@@ -69,11 +70,25 @@ static void cpu_id_free(int id)
 			   __ATOMIC_RELEASE);
 }
 
+/* Bytes from one block to the next: base's fields, then the parts. */
+static size_t cpu_stride(void)
+{
+	size_t size = sizeof(struct ksync_cpu) +
+		      (size_t)(__stop_ksync_percpu - __start_ksync_percpu);
+
+	return (size + 63) & ~(size_t)63;
+}
+
+static struct ksync_cpu *chunk_block(struct ksync_cpu *chunk, int i)
+{
+	return (struct ksync_cpu *)((char *)chunk + (size_t)i * cpu_stride());
+}
+
 static struct ksync_cpu *cpu_chunk(int chunk)
 {
 	struct ksync_cpu *c = __atomic_load_n(&cpu_chunks[chunk], __ATOMIC_ACQUIRE);
 	struct ksync_cpu *expected = NULL;
-	size_t size = CPUS_PER_CHUNK * sizeof(struct ksync_cpu);
+	size_t size = CPUS_PER_CHUNK * cpu_stride();
 
 	if (c)
 		return c;
@@ -92,7 +107,7 @@ static struct ksync_cpu *cpu_chunk(int chunk)
 
 struct ksync_cpu *ksync_cpu_of(int cpu)
 {
-	return &cpu_chunk(cpu / CPUS_PER_CHUNK)[cpu % CPUS_PER_CHUNK];
+	return chunk_block(cpu_chunk(cpu / CPUS_PER_CHUNK), cpu % CPUS_PER_CHUNK);
 }
 
 struct ksync_cpu *ksync_cpu_peek(int cpu)
@@ -102,7 +117,7 @@ struct ksync_cpu *ksync_cpu_peek(int cpu)
 	if (cpu < 0 || cpu >= KSYNC_NR_CPUS)
 		return NULL;
 	c = __atomic_load_n(&cpu_chunks[cpu / CPUS_PER_CHUNK], __ATOMIC_ACQUIRE);
-	return c ? &c[cpu % CPUS_PER_CHUNK] : NULL;
+	return c ? chunk_block(c, cpu % CPUS_PER_CHUNK) : NULL;
 }
 
 static __attribute__((noreturn)) void cpu_limit_reached(void)
@@ -118,37 +133,15 @@ static unsigned int cpu_incarnations;
 
 /*
  * Forget everything a previous thread left in block c: a thread that
- * exited, or one that did not survive fork().  The exit checks have
- * reported what the exited thread still held; the new thread holds
- * nothing, waits in no queue, is in no interrupt state and has no work
- * pending.  Event counts stay: they are the process's history.
+ * exited, or one that did not survive fork().  The exit hooks have
+ * reported what the exited thread still held; each layer's cpu_reset
+ * hook clears its part (the new thread holds nothing, waits in no queue,
+ * is in no interrupt state, has no work pending).  Event counts stay:
+ * they are the process's history.
  */
 static void cpu_block_reset(struct ksync_cpu *c)
 {
-	for (int i = 0; i < MCS_MAX_NODES; i++) {
-		struct ksync_qnode *n = &c->qnodes[i];
-
-		n->cpu = c->cpu;
-		n->count = 0;
-		__atomic_store_n(&n->next, NULL, __ATOMIC_RELAXED);
-		__atomic_store_n(&n->locked, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&n->state, VCPU_RUNNING, __ATOMIC_RELAXED);
-	}
-	__atomic_store_n(&c->osq_node.next, NULL, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->osq_node.prev, NULL, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->osq_node.locked, 0, __ATOMIC_RELAXED);
-	c->held.depth = 0;
-	c->held.chain_key = 0;
-	memset(&c->irqtrace, 0, sizeof(c->irqtrace));
-	c->tasklets[0] = c->tasklets[1] = NULL;
-	c->lockdep_recursion = 0;
-	c->lockdep_irqs_off = 0;
-	c->wait_deadline = 0;
-	__atomic_store_n(&c->spin_waiting_on, NULL, __ATOMIC_RELAXED);
-	/* A fresh thread: awake, with nothing pending. */
-	__atomic_store_n(&c->state, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->sigpending, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->fatal, 0, __ATOMIC_RELAXED);
+	ksync_hooks_cpu_reset(c);
 }
 
 static unsigned int new_incarnation(void)
@@ -208,7 +201,8 @@ pid_t ksync_cpu_tid(int cpu)
 	if (!(word & (1ull << (cpu % 64))))
 		return 0;
 	chunk = __atomic_load_n(&cpu_chunks[cpu / CPUS_PER_CHUNK], __ATOMIC_ACQUIRE);
-	return chunk ? __atomic_load_n(&chunk[cpu % CPUS_PER_CHUNK].tid, __ATOMIC_RELAXED) : 0;
+	return chunk ? __atomic_load_n(&chunk_block(chunk, cpu % CPUS_PER_CHUNK)->tid,
+					__ATOMIC_RELAXED) : 0;
 }
 
 int ksync_cpu_register(void)
@@ -258,25 +252,9 @@ static void cpu_thread_exit(void *arg)
 {
 	struct ksync_cpu *c = arg;
 
-	ksync_thread_exit_checks(c);
+	ksync_hooks_thread_exit(c);
 	/* A later destructor may use ksync again: it will re-register. */
 	cpu_unregister(c);
-}
-
-/* The kernel's takeover_tasklets(): a dead CPU's tasklets run here. */
-static void take_over_tasklets(struct ksync_cpu *me, struct ksync_cpu *dead)
-{
-	for (int hi = 0; hi < 2; hi++) {
-		struct tasklet_struct **tail = &me->tasklets[hi];
-
-		if (!dead->tasklets[hi])
-			continue;
-		while (*tail)
-			tail = &(*tail)->next;
-		*tail = dead->tasklets[hi];
-		dead->tasklets[hi] = NULL;
-		ksync_raise_softirq_irqoff(hi ? HI_SOFTIRQ : TASKLET_SOFTIRQ);
-	}
 }
 
 /*
@@ -288,7 +266,7 @@ static void take_over_tasklets(struct ksync_cpu *me, struct ksync_cpu *dead)
  * with any lock after fork(); a debug report names its owner as exited.)
  * Single-threaded here, so plain accesses.
  */
-void ksync_cpu_fork_child(void)
+static void cpu_fork_child(void)
 {
 	struct ksync_cpu *me = ksync_this_cpu_or_null();
 
@@ -300,11 +278,13 @@ void ksync_cpu_fork_child(void)
 		if (!c)
 			continue;
 		for (int i = 0; i < CPUS_PER_CHUNK; i++) {
-			if (&c[i] == me)
+			struct ksync_cpu *dead = chunk_block(c, i);
+
+			if (dead == me)
 				continue;
 			if (me)
-				take_over_tasklets(me, &c[i]);
-			cpu_block_reset(&c[i]);
+				ksync_hooks_cpu_dead(me, dead);
+			cpu_block_reset(dead);
 		}
 	}
 	if (me) {
@@ -314,11 +294,17 @@ void ksync_cpu_fork_child(void)
 	}
 }
 
-void ksync_cpu_init(void)
+static void cpu_init(void)
 {
 	if (pthread_key_create(&cpu_exit_key, cpu_thread_exit) != 0)
 		ksync_fatal("pthread_key_create failed\n");
 }
+
+KSYNC_HOOKS(cpu_hooks) = {
+	.layer = KSYNC_LAYER_BASE,
+	.init = cpu_init,
+	.fork_child = cpu_fork_child,
+};
 
 static const char *const lockevent_names[LOCKEVENT_NUM] = {
 	[LOCKEVENT_lock_slowpath] = "lock_slowpath",
@@ -352,7 +338,8 @@ KSYNC_API unsigned long long ksync_lockevent_read(enum ksync_lock_event ev)
 		if (!c)
 			continue;
 		for (int i = 0; i < CPUS_PER_CHUNK; i++)
-			sum += __atomic_load_n(&c[i].lockevents[ev], __ATOMIC_RELAXED);
+			sum += __atomic_load_n(&chunk_block(c, i)->lockevents[ev],
+					       __ATOMIC_RELAXED);
 	}
 	return sum;
 }

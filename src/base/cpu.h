@@ -9,32 +9,22 @@
 #ifndef _KSYNC_SRC_CPU_H
 #define _KSYNC_SRC_CPU_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 #include <ksync/smp.h>
-#include "mcs.h"
-#include "held_lock.h"
 #include <ksync/lock_events.h>
 
-/* Lockdep's record of the last interrupt-state changes on a CPU. */
-struct ksync_irqtrace {
-	unsigned int irq_events;
-	unsigned int hardirq_enable_event, hardirq_disable_event;
-	unsigned int softirq_enable_event, softirq_disable_event;
-	const struct ksync_site *hardirq_enable_site, *hardirq_disable_site;
-	const struct ksync_site *softirq_enable_site, *softirq_disable_site;
-};
-
-struct tasklet_struct;
-
-/* A CPU's node in an optimistic spinners' queue (osq_lock.c). */
-struct ksync_osq_node {
-	struct ksync_osq_node *next, *prev;
-	int locked;		/* 1: the OSQ was handed to us */
-	int cpu;		/* encoded: CPU number + 1 */
-};
-
+/*
+ * A CPU block holds base's fields below and, after them, one part per
+ * layer that keeps per-CPU data: a layer declares its part (a struct of
+ * its own) with KSYNC_DEFINE_CPU_PART() in its own .c file and reaches it
+ * with ksync_cpu_part().  As the kernel's per-CPU areas, the parts are
+ * laid out by the linker: each declaration is a template in the section
+ * "ksync_percpu", and a part lives at the template's offset in that
+ * section, after base's fields.  Base knows the parts' size, never their
+ * types; a layer never touches another layer's part.
+ */
 struct ksync_cpu {
-	struct ksync_qnode qnodes[MCS_MAX_NODES];
 	int cpu;
 	pid_t tid;
 	/*
@@ -44,42 +34,31 @@ struct ksync_cpu {
 	 * reuses an exited owner's CPU number is not taken for the owner.
 	 */
 	unsigned int incarnation;
-	/*
-	 * The debug lock this CPU waits for in the queued slow path (NULL:
-	 * none), so that the lockup detector can follow a chain of waiters
-	 * to the thread at its end.
-	 */
-	void *spin_waiting_on;
 	/* Slow-path event counts; written only by this CPU. */
 	unsigned long long lockevents[LOCKEVENT_NUM];
-	/* Locks this thread holds, for the debug checks and lockdep. */
-	struct ksync_held_locks held;
-	struct ksync_irqtrace irqtrace;
-	/* Tasklets scheduled on this CPU (tasklet_vec, tasklet_hi_vec). */
-	struct tasklet_struct *tasklets[2];
-	/* This CPU's optimistic spinning node: one, as in the kernel. */
-	struct ksync_osq_node osq_node;
-	/* Task state (TASK_*) while it sleeps: also its futex word. */
-	uint32_t state;
-	/* An interrupt arrived during an interruptible sleep. */
-	uint32_t sigpending;
-	/* ksync_send_fatal_signal() was called for this thread. */
-	uint32_t fatal;
-	/* A KSYNC_TASK_DEADLINE wait ends here (CLOCK_MONOTONIC ns). */
-	uint64_t wait_deadline;
-	/* > 0 inside lockdep or after lockdep_off(): lockdep ignores us. */
-	int lockdep_recursion;
-	/* The interrupt mask as it was when lockdep was entered. */
-	int lockdep_irqs_off;
-	/* Chain-cache lookups and hits on this CPU (owner writes only). */
-	unsigned long lockdep_chain_lookups, lockdep_chain_hits;
 } __attribute__((aligned(64)));
+
+/* A layer's per-CPU part: define it once, in that layer's .c file. */
+#define KSYNC_DEFINE_CPU_PART(type, name)				\
+	type name __attribute__((section("ksync_percpu"), used, retain, aligned(64)))
+
+extern char __start_ksync_percpu[] __attribute__((visibility("hidden")));
+extern char __stop_ksync_percpu[] __attribute__((visibility("hidden")));
+
+/* Block c's copy of the part whose template is part. */
+#define ksync_cpu_part(c, part)						\
+	((__typeof__(&(part)))((char *)((c) + 1) +			\
+			       ((char *)&(part) - __start_ksync_percpu)))
+
+/* The block a part belongs to (the inverse of ksync_cpu_part()). */
+#define ksync_cpu_of_part(p, part)					\
+	((struct ksync_cpu *)((char *)(p) -				\
+			      ((char *)&(part) - __start_ksync_percpu)) - 1)
 
 struct ksync_cpu *ksync_cpu_slow(void);
 struct ksync_cpu *ksync_cpu_of(int cpu);
 /* CPU cpu's block if it was ever allocated, else NULL (allocates nothing). */
 struct ksync_cpu *ksync_cpu_peek(int cpu);
-void ksync_cpu_fork_child(void);
 /* Whether incarnation inc still runs on block c (it has not exited). */
 bool ksync_cpu_incarnation_alive(const struct ksync_cpu *c, unsigned int inc);
 /*
@@ -87,6 +66,9 @@ bool ksync_cpu_incarnation_alive(const struct ksync_cpu *c, unsigned int inc);
  * spinner would then likely take the CPU its lock's owner needs.
  */
 bool ksync_cpus_oversubscribed(void);
+
+/* The thread id of an online CPU, 0 if it is not online. */
+pid_t ksync_cpu_tid(int cpu);
 
 /* This thread's block, registering the thread on first use. */
 static inline struct ksync_cpu *ksync_this_cpu(void)

@@ -14,11 +14,10 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
-#include <dlfcn.h>
-#include <sys/auxv.h>
 #include <ksync/debug_locks.h>
 #include <ksync/smp.h>
 #include "cpu.h"
+#include "layer_hooks.h"
 #include "report.h"
 #include "version.h"
 
@@ -254,6 +253,19 @@ void ksync_report_unlock(void)
 		__atomic_store_n(&report_owner, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * fork(): held across it, so that the child does not inherit a report
+ * half written by a thread it does not have.  Taken after the locks of
+ * the layers above (their prepare hooks run first), which report while
+ * holding theirs.
+ */
+KSYNC_HOOKS(report_hooks) = {
+	.layer = KSYNC_LAYER_BASE,
+	.fork_prepare = ksync_report_lock,
+	.fork_parent = ksync_report_unlock,
+	.fork_child = ksync_report_unlock,
+};
+
 /* --- who we are -------------------------------------------------------------- */
 
 pid_t ksync_gettid(void)
@@ -334,33 +346,6 @@ void ksync_report_header(const char *title)
 
 /* --- stacks ------------------------------------------------------------------ */
 
-/*
- * Is addr inside ksync itself: libksync, or a library of ksync's own that
- * calls it on the program's behalf (libksync-preload)?  With the static
- * library ksync's frames cannot be told from the program's.
- */
-static int in_ksync_library(void *addr)
-{
-	static void *our_base;
-	Dl_info mine, info;
-	const char *base;
-
-	if (!our_base) {
-		if (!dladdr((void *)ksync_print_backtrace, &mine) ||
-		    !dladdr((void *)getauxval(AT_PHDR), &info) ||
-		    mine.dli_fbase == info.dli_fbase)
-			return 0;
-		our_base = mine.dli_fbase;
-	}
-	if (!dladdr(addr, &info))
-		return 0;
-	if (info.dli_fbase == our_base)
-		return 1;
-	base = info.dli_fname ? strrchr(info.dli_fname, '/') : NULL;
-	base = base ? base + 1 : info.dli_fname;
-	return base && !strncmp(base, "libksync-", 9);
-}
-
 void ksync_print_backtrace(int skip)
 {
 	void *frames[64];
@@ -369,7 +354,7 @@ void ksync_print_backtrace(int skip)
 	int i = 1 + skip;	/* frame 0 is this function itself */
 
 	/* Start at the caller's code, not inside ksync's reporting. */
-	while (i < n - 1 && in_ksync_library(frames[i]))
+	while (i < n - 1 && ksync_code_is_ours((uintptr_t)frames[i]))
 		i++;
 	ksync_printk("Call Trace:\n <TASK>\n");
 	for (; i < n; i++) {
@@ -378,20 +363,6 @@ void ksync_print_backtrace(int skip)
 		ksync_printk(" %s\n", sym);
 	}
 	ksync_printk(" </TASK>\n");
-}
-
-int ksync_save_stack(void **frames, int max)
-{
-	void *all[64];
-	int n = backtrace(all, ARRAY_SIZE(all));
-	int i = 1;		/* frame 0 is this function itself */
-	int saved = 0;
-
-	while (i < n - 1 && in_ksync_library(all[i]))
-		i++;
-	for (; i < n && saved < max; i++)
-		frames[saved++] = all[i];
-	return saved;
 }
 
 void ksync_dump_stack(void)

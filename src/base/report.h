@@ -57,8 +57,8 @@ void ksync_print_rule(char c, const char *s);
  */
 void ksync_report_header(const char *title);
 
-/* Save up to max return addresses, the first outside libksync. */
-int ksync_save_stack(void **frames, int max);
+/* Whether ip is in libksync or a registered interposer (our_code.c). */
+bool ksync_code_is_ours(uintptr_t ip);
 
 /* Symbolise one code address: "func+0x1c/0x40 (file.c:42)" or similar. */
 const char *ksync_symbolize(uintptr_t addr, char *buf, size_t len);

@@ -30,8 +30,9 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include <ksync/qspinlock.h>
+#include "layer_hooks.h"
 #include "report.h"
+#include "try_lock.h"
 
 #define REPORT_STACK_SIZE	(1024 * 1024)
 
@@ -40,7 +41,7 @@
 #endif
 
 /* All below is the holder's alone (stack_lock). */
-static arch_spinlock_t stack_lock = __ARCH_SPIN_LOCK_UNLOCKED;
+static int stack_lock;
 static char *stack_lo;			/* lowest usable byte */
 static ucontext_t caller_ctx, callee_ctx;
 static void (*call_fn)(void *);
@@ -95,10 +96,10 @@ static void switch_and_call(void)
 
 bool ksync_call_on_report_stack(void (*fn)(void *), void *arg)
 {
-	if (!queued_spin_trylock(&stack_lock))
+	if (!ksync_try_lock(&stack_lock))
 		return false;
 	if (!map_stack() || getcontext(&callee_ctx) != 0) {
-		queued_spin_unlock(&stack_lock);
+		ksync_try_unlock(&stack_lock);
 		return false;
 	}
 	callee_ctx.uc_stack.ss_sp = stack_lo;
@@ -108,6 +109,21 @@ bool ksync_call_on_report_stack(void (*fn)(void *), void *arg)
 	call_fn = fn;
 	call_arg = arg;
 	switch_and_call();
-	queued_spin_unlock(&stack_lock);
+	ksync_try_unlock(&stack_lock);
 	return true;
 }
+
+/*
+ * fork(): a thread that was on the report stack does not exist in the
+ * child; the stack is free there (the forking thread was not on it: fork
+ * is not called from a report).
+ */
+static void report_stack_fork_child(void)
+{
+	ksync_try_unlock(&stack_lock);
+}
+
+KSYNC_HOOKS(report_stack_hooks) = {
+	.layer = KSYNC_LAYER_BASE,
+	.fork_child = report_stack_fork_child,
+};

@@ -20,9 +20,10 @@
 #include <unistd.h>
 
 #include <ksync/preempt.h>
-#include <ksync/qspinlock.h>
+#include "layer_hooks.h"
 #include "report.h"
 #include "rust_demangle.h"
+#include "try_lock.h"
 
 /* The few libdw entry points we use, declared from the libdw.so.1 ABI. */
 typedef struct Dwfl Dwfl;
@@ -148,8 +149,8 @@ static char *demangle(const char *name)
 	return out;
 }
 
-/* The bare queued spinlock: no lockdep, no pthread call to interpose. */
-static arch_spinlock_t dw_lock = __ARCH_SPIN_LOCK_UNLOCKED;
+/* Only tried (try_lock.h): no lockdep, no pthread call to interpose. */
+static int dw_lock;
 
 /* What is known about a code (or data) address. */
 struct place {
@@ -274,14 +275,14 @@ static bool lookup(uintptr_t addr, struct place *p, bool *full)
 	memset(p, 0, sizeof(*p));
 	*full = false;
 	if (!(preempt_count() & (HARDIRQ_MASK | NMI_MASK)) &&
-	    queued_spin_trylock(&dw_lock)) {
+	    ksync_try_lock(&dw_lock)) {
 		/* libdw's own pthread locks are not the program's. */
 		ksync_tls.in_ksync++;
 		if (!ksync_call_on_report_stack(dw_job_run, &job))
 			job.found = false;
 		*full = job.found;
 		ksync_tls.in_ksync--;
-		queued_spin_unlock(&dw_lock);
+		ksync_try_unlock(&dw_lock);
 	}
 	return job.found || dladdr_lookup(addr, p);
 }
@@ -399,3 +400,14 @@ KSYNC_API const char *ksync_symbol_name(uintptr_t addr, char *buf, size_t len)
 	}
 	return buf;
 }
+
+/* fork(): libdw may have been in use by a thread the child does not have. */
+static void symbolize_fork_child(void)
+{
+	ksync_try_unlock(&dw_lock);
+}
+
+KSYNC_HOOKS(symbolize_hooks) = {
+	.layer = KSYNC_LAYER_BASE,
+	.fork_child = symbolize_fork_child,
+};

@@ -31,10 +31,12 @@
 #include <sys/syscall.h>
 
 #include <ksync/interrupt.h>
-#include <ksync/mutex.h>
 #include "cpu.h"
+#include "futex_lock.h"
+#include "init.h"
 #include "irq_internal.h"
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "report.h"
 
 #define NR_IRQS		65	/* signals 1..64 */
@@ -54,9 +56,12 @@ struct irq_desc {
 };
 
 static struct irq_desc irq_desc[NR_IRQS];
-/* A ksync mutex, as the kernel's request_mutex: never a pthread call that
- * an interposer (ksync-lockdep) would see as the program's. */
-static DEFINE_MUTEX(irq_request_mutex);
+/*
+ * The kernel's request_mutex.  A bare futex lock: the interrupt layer sits
+ * below the sleeping locks, and a pthread mutex would be taken by an
+ * interposer (ksync-lockdep) for the program's.
+ */
+static struct ksync_futex_lock irq_request_mutex;
 static sigset_t irq_signals;	/* every requested signal (under irq_request_mutex) */
 static unsigned long long irq_requested;	/* the same, readable anywhere */
 
@@ -275,7 +280,7 @@ KSYNC_API int ksync_request_irq(unsigned int irq, irq_handler_t handler,
 		return -EINVAL;
 	ksync_init_once();
 	desc = &irq_desc[irq];
-	mutex_lock(&irq_request_mutex);
+	ksync_futex_lock(&irq_request_mutex);
 	if (!can_share(desc, flags)) {
 		ret = -EBUSY;
 		goto out;
@@ -292,7 +297,7 @@ KSYNC_API int ksync_request_irq(unsigned int irq, irq_handler_t handler,
 	}
 	ret = add_action(desc, handler, flags, name, dev);
 out:
-	mutex_unlock(&irq_request_mutex);
+	ksync_futex_unlock(&irq_request_mutex);
 	return ret;
 }
 
@@ -311,7 +316,7 @@ KSYNC_API const void *ksync_free_irq(unsigned int irq, void *dev)
 	if (!irq_number_valid(irq))
 		return NULL;
 	desc = &irq_desc[irq];
-	mutex_lock(&irq_request_mutex);
+	ksync_futex_lock(&irq_request_mutex);
 	for (int i = 0; i < KSYNC_IRQ_MAX_ACTIONS && !name; i++) {
 		struct irq_action *a = &desc->action[i];
 
@@ -327,7 +332,7 @@ KSYNC_API const void *ksync_free_irq(unsigned int irq, void *dev)
 		sigdelset(&irq_signals, (int)irq);
 		refresh_masks();
 	}
-	mutex_unlock(&irq_request_mutex);
+	ksync_futex_unlock(&irq_request_mutex);
 	if (!name) {
 		ksync_warn_once(KSYNC_SITE("free_irq"),
 				"Trying to free already-free IRQ %u\n", irq);

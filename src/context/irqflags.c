@@ -1,38 +1,36 @@
 // SPDX-License-Identifier: MIT
 /*
- * The soft interrupt mask: replaying interrupts that arrived while it was
- * set, and the debug checks around it.
- *
- * local_irq_enable() clears the mask and, if the dispatcher held anything
- * back meanwhile, calls ksync_irq_replay(), which runs those handlers in
- * hardirq context on this thread before local_irq_enable() returns.  A
- * signal arriving during the replay finds the mask set again and is held
- * too, so the loop ends only when nothing is pending with the mask clear.
+ * The soft interrupt mask: what replaying an interrupt that arrived while
+ * it was set means (arch/irq_replay.c loops; here: hardirq context and
+ * the dispatcher's held-back handlers), and the debug checks around it.
  */
 #define _GNU_SOURCE
 #include <ksync/hardirq.h>
 #include <ksync/irqflags.h>
 #include "irq_internal.h"
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "irq_replay.h"
+#include "layer_hooks.h"
+#include "lockdep_hooks.h"
 #include "report.h"
 
-KSYNC_API void ksync_irq_replay(void)
+/* Run what the dispatcher held back while the mask was set (irq_replay.c). */
+static void run_held_irqs(void)
 {
-	const struct ksync_site *guard_site = ksync_tls.guard_site;
-
-	while (__atomic_load_n(&ksync_tls.irq_pending, __ATOMIC_RELAXED) &&
-	       !__atomic_load_n(&ksync_tls.irqs_off, __ATOMIC_RELAXED)) {
-		arch_local_irq_disable();
-		ksync_irq_enter();
-		ksync_irq_run_held();
-		ksync_irq_exit();
-		ksync_tls.guard_site = guard_site;
-		/* Clear without recursing; the loop re-checks. */
-		barrier();
-		__atomic_store_n(&ksync_tls.irqs_off, 0, __ATOMIC_RELAXED);
-		barrier();
-	}
+	ksync_irq_enter();
+	ksync_irq_run_held();
+	ksync_irq_exit();
 }
+
+static void irqflags_init(void)
+{
+	ksync_irq_set_replay(run_held_irqs);
+}
+
+KSYNC_HOOKS(irqflags_hooks) = {
+	.layer = KSYNC_LAYER_CONTEXT,
+	.init = irqflags_init,
+};
 
 KSYNC_API void ksync_trace_irqs_off(const struct ksync_site *site)
 {

@@ -11,7 +11,9 @@
 #include "cpu.h"
 #include "futex.h"
 #include "irq_internal.h"
-#include "ksync_internal.h"
+#include "lockdep_hooks.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "report.h"
 #include "sched_internal.h"
 #include <ksync/jiffies.h>
@@ -217,12 +219,12 @@ KSYNC_API struct task_struct *ksync_current(void)
 /* smp_store_mb(): the condition is read after the state is visible. */
 KSYNC_API void ksync_set_current_state(unsigned int state)
 {
-	__atomic_store_n(&ksync_this_cpu()->state, state, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&context_cpu(ksync_this_cpu())->state, state, __ATOMIC_SEQ_CST);
 }
 
 KSYNC_API void ksync___set_current_state(unsigned int state)
 {
-	__atomic_store_n(&ksync_this_cpu()->state, state, __ATOMIC_RELAXED);
+	__atomic_store_n(&context_cpu(ksync_this_cpu())->state, state, __ATOMIC_RELAXED);
 }
 
 /*
@@ -250,18 +252,18 @@ bool ksync_schedule_until(uint64_t deadline_ns)
 		schedule_bug();
 
 	if (!deadline_ns &&
-	    (__atomic_load_n(&c->state, __ATOMIC_RELAXED) & KSYNC_TASK_DEADLINE))
-		deadline_ns = c->wait_deadline;
+	    (__atomic_load_n(&context_cpu(c)->state, __ATOMIC_RELAXED) & KSYNC_TASK_DEADLINE))
+		deadline_ns = context_cpu(c)->wait_deadline;
 
 	/* Acquire: pairs with the waker's release of TASK_RUNNING. */
-	while ((state = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE)) != TASK_RUNNING) {
+	while ((state = __atomic_load_n(&context_cpu(c)->state, __ATOMIC_ACQUIRE)) != TASK_RUNNING) {
 		uint64_t now = ksync_now_ns(), left = UINT64_MAX;
 		struct timespec ts;
 
 		if (deadline_ns) {
 			if (now >= deadline_ns) {
 				/* Timed out; a racing wake-up finds us running. */
-				__atomic_store_n(&c->state, TASK_RUNNING, __ATOMIC_RELAXED);
+				__atomic_store_n(&context_cpu(c)->state, TASK_RUNNING, __ATOMIC_RELAXED);
 				return false;
 			}
 			left = deadline_ns - now;
@@ -269,10 +271,10 @@ bool ksync_schedule_until(uint64_t deadline_ns)
 		if (sleep_sliced() && left > SLEEP_SLICE_NS)
 			left = SLEEP_SLICE_NS;
 		if (left == UINT64_MAX) {
-			ksync_futex_wait(&c->state, state, NULL);
+			ksync_futex_wait(&context_cpu(c)->state, state, NULL);
 		} else {
 			ts = ksync_ns_to_timespec(left);
-			ksync_futex_wait(&c->state, state, &ts);
+			ksync_futex_wait(&context_cpu(c)->state, state, &ts);
 		}
 	}
 	return true;
@@ -296,14 +298,33 @@ KSYNC_API long ksync_schedule_timeout(long timeout)
  * seq_cst: pairs with set_current_state(); either the sleeper sees the
  * condition the waker set before calling us, or we see its sleeping state.
  */
+/*
+ * seq_cst pairs with the sleeper's set_current_state(): either it sees
+ * the waker's condition, or we see its sleeping state.
+ */
+int ksync_try_to_wake_up(struct ksync_cpu *p, unsigned int mode)
+{
+	struct ksync_context_cpu *x = context_cpu(p);
+	uint32_t state = __atomic_load_n(&x->state, __ATOMIC_SEQ_CST);
+
+	while (state & mode) {
+		if (__atomic_compare_exchange_n(&x->state, &state, TASK_RUNNING, 0,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			ksync_futex_wake(&x->state, 1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 bool ksync_wake_cpu(struct ksync_cpu *c)
 {
-	uint32_t state = __atomic_load_n(&c->state, __ATOMIC_SEQ_CST);
+	uint32_t state = __atomic_load_n(&context_cpu(c)->state, __ATOMIC_SEQ_CST);
 
 	while (state != TASK_RUNNING) {
-		if (__atomic_compare_exchange_n(&c->state, &state, TASK_RUNNING, 0,
+		if (__atomic_compare_exchange_n(&context_cpu(c)->state, &state, TASK_RUNNING, 0,
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-			ksync_futex_wake(&c->state, 1);
+			ksync_futex_wake(&context_cpu(c)->state, 1);
 			return true;
 		}
 	}
@@ -318,28 +339,28 @@ KSYNC_API int ksync_wake_up_process(struct task_struct *p)
 bool ksync_cpu_signal_pending_state(unsigned int state, struct ksync_cpu *c)
 {
 	/* A timed wait gives up at its deadline the way a signal ends it. */
-	if ((state & KSYNC_TASK_DEADLINE) && ksync_now_ns() >= c->wait_deadline)
+	if ((state & KSYNC_TASK_DEADLINE) && ksync_now_ns() >= context_cpu(c)->wait_deadline)
 		return true;
 	if (!(state & (TASK_INTERRUPTIBLE | TASK_WAKEKILL)))
 		return false;
 	if ((state & TASK_INTERRUPTIBLE) &&
-	    __atomic_load_n(&c->sigpending, __ATOMIC_RELAXED))
+	    __atomic_load_n(&context_cpu(c)->sigpending, __ATOMIC_RELAXED))
 		return true;
 	/* seq_cst: pairs with the sender's store, as set_current_state(). */
-	return __atomic_load_n(&c->fatal, __ATOMIC_SEQ_CST) != 0;
+	return __atomic_load_n(&context_cpu(c)->fatal, __ATOMIC_SEQ_CST) != 0;
 }
 
 KSYNC_API int ksync_signal_pending(struct task_struct *p)
 {
 	struct ksync_cpu *c = task_cpu_block(p);
 
-	return __atomic_load_n(&c->sigpending, __ATOMIC_RELAXED) ||
-	       __atomic_load_n(&c->fatal, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&context_cpu(c)->sigpending, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&context_cpu(c)->fatal, __ATOMIC_ACQUIRE);
 }
 
 KSYNC_API int ksync_fatal_signal_pending(struct task_struct *p)
 {
-	return __atomic_load_n(&task_cpu_block(p)->fatal, __ATOMIC_ACQUIRE) != 0;
+	return __atomic_load_n(&context_cpu(task_cpu_block(p))->fatal, __ATOMIC_ACQUIRE) != 0;
 }
 
 KSYNC_API int ksync_signal_pending_state(unsigned int state, struct task_struct *p)
@@ -349,7 +370,7 @@ KSYNC_API int ksync_signal_pending_state(unsigned int state, struct task_struct 
 
 KSYNC_API void ksync_flush_signals(struct task_struct *p)
 {
-	__atomic_store_n(&task_cpu_block(p)->sigpending, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&context_cpu(task_cpu_block(p))->sigpending, 0, __ATOMIC_RELAXED);
 }
 
 /* The SIGKILL of ksync: wakes killable and interruptible sleeps for good. */
@@ -365,12 +386,12 @@ KSYNC_API int ksync_send_fatal_signal(int cpu)
 	 * seq_cst: a sleeper stores its state then reads fatal; we store
 	 * fatal then read its state: one of us sees the other.
 	 */
-	__atomic_store_n(&c->fatal, 1, __ATOMIC_SEQ_CST);
-	state = __atomic_load_n(&c->state, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&context_cpu(c)->fatal, 1, __ATOMIC_SEQ_CST);
+	state = __atomic_load_n(&context_cpu(c)->state, __ATOMIC_SEQ_CST);
 	while (state & (TASK_WAKEKILL | TASK_INTERRUPTIBLE)) {
-		if (__atomic_compare_exchange_n(&c->state, &state, TASK_RUNNING, 0,
+		if (__atomic_compare_exchange_n(&context_cpu(c)->state, &state, TASK_RUNNING, 0,
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-			ksync_futex_wake(&c->state, 1);
+			ksync_futex_wake(&context_cpu(c)->state, 1);
 			break;
 		}
 	}
@@ -390,10 +411,10 @@ void ksync_sched_irq_arrived(void)
 
 	if (!c)
 		return;
-	state = __atomic_load_n(&c->state, __ATOMIC_RELAXED);
+	state = __atomic_load_n(&context_cpu(c)->state, __ATOMIC_RELAXED);
 	if (!(state & KSYNC_TASK_INTERRUPTIBLE))
 		return;
-	__atomic_store_n(&c->sigpending, 1, __ATOMIC_RELAXED);
-	__atomic_compare_exchange_n(&c->state, &state, KSYNC_TASK_RUNNING, 0,
+	__atomic_store_n(&context_cpu(c)->sigpending, 1, __ATOMIC_RELAXED);
+	__atomic_compare_exchange_n(&context_cpu(c)->state, &state, KSYNC_TASK_RUNNING, 0,
 				    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }

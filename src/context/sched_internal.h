@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <ksync/sched.h>
+#include "context_cpu.h"
 #include "cpu.h"
 
 #define KSYNC_TASK_RUNNING		TASK_RUNNING
@@ -48,10 +49,30 @@ long ksync_jiffies_left(uint64_t deadline_ns);
 /* A wait begins: interrupts that arrived before it do not interrupt it. */
 static inline void ksync_wait_begin(struct ksync_cpu *c)
 {
-	__atomic_store_n(&c->sigpending, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&context_cpu(c)->sigpending, 0, __ATOMIC_RELAXED);
 }
 
 bool ksync_cpu_signal_pending_state(unsigned int state, struct ksync_cpu *c);
 bool ksync_wake_cpu(struct ksync_cpu *c);
+/*
+ * try_to_wake_up(): make p runnable if its state is one that mode wakes.
+ * 1 if we woke it, 0 if it was running (or in a state mode leaves alone).
+ */
+int ksync_try_to_wake_up(struct ksync_cpu *p, unsigned int mode);
+
+/* Whether CPU c's thread is running (not asleep in a ksync wait). */
+static inline bool ksync_cpu_running(const struct ksync_cpu *c)
+{
+	return __atomic_load_n(&context_cpu(c)->state, __ATOMIC_RELAXED) == TASK_RUNNING;
+}
+
+/*
+ * The deadline of this thread's next KSYNC_TASK_DEADLINE wait
+ * (CLOCK_MONOTONIC ns; 0: none).  Only the thread itself sets it.
+ */
+static inline void ksync_set_wait_deadline(uint64_t deadline_ns)
+{
+	context_cpu(ksync_this_cpu())->wait_deadline = deadline_ns;
+}
 
 #endif /* _KSYNC_SRC_SCHED_INTERNAL_H */

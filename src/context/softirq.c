@@ -19,8 +19,12 @@
 #include <ksync/interrupt.h>
 #include "cpu.h"
 #include "futex.h"
+#include "context_cpu.h"
 #include "irq_internal.h"
-#include "ksync_internal.h"
+#include "layer_hooks.h"
+#include "lockdep_hooks.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "report.h"
 
 #define MAX_SOFTIRQ_RESTART	10
@@ -177,7 +181,7 @@ static void tasklet_queue(struct tasklet_struct *t, int hi)
 	unsigned long flags;
 
 	raw_local_irq_save(flags);
-	for (p = &c->tasklets[hi]; *p; p = &(*p)->next)
+	for (p = &context_cpu(c)->tasklets[hi]; *p; p = &(*p)->next)
 		;
 	t->next = NULL;
 	*p = t;
@@ -225,8 +229,8 @@ static void tasklet_action_common(int hi)
 	unsigned long flags;
 
 	raw_local_irq_save(flags);
-	list = c->tasklets[hi];
-	c->tasklets[hi] = NULL;
+	list = context_cpu(c)->tasklets[hi];
+	context_cpu(c)->tasklets[hi] = NULL;
 	raw_local_irq_restore(flags);
 	for (; list; list = next) {
 		next = list->next;
@@ -263,8 +267,13 @@ KSYNC_API void ksync_tasklet_kill(struct tasklet_struct *t)
 	clear_bit_release(&t->state, TASKLET_STATE_SCHED);
 }
 
-void ksync_softirq_init(void)
+static void softirq_init(void)
 {
 	ksync_open_softirq(TASKLET_SOFTIRQ, tasklet_action);
 	ksync_open_softirq(HI_SOFTIRQ, tasklet_hi_action);
 }
+
+KSYNC_HOOKS(softirq_hooks) = {
+	.layer = KSYNC_LAYER_CONTEXT,
+	.init = softirq_init,
+};

@@ -29,7 +29,8 @@
 
 #include "cpu.h"
 #include "futex.h"
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "lockdep_internal.h"
 #include "report.h"
 
@@ -136,13 +137,13 @@ void lock_stat_release(struct ksync_held_lock *hl)
 static void count_unfinished(struct ksync_cpu *c, uint64_t now,
 			     unsigned int *held, unsigned int *waiting)
 {
-	int depth = __atomic_load_n(&c->held.depth, __ATOMIC_RELAXED);
+	int depth = __atomic_load_n(&lockdep_cpu(c)->held.depth, __ATOMIC_RELAXED);
 	unsigned int classes = __atomic_load_n(&nr_lock_classes, __ATOMIC_ACQUIRE);
 
 	if (depth <= 0 || depth > MAX_LOCK_DEPTH)
 		return;
 	for (int i = 0; i < depth; i++) {
-		struct ksync_held_lock *hl = &c->held.stack[i];
+		struct ksync_held_lock *hl = &lockdep_cpu(c)->held.stack[i];
 		unsigned int idx = __atomic_load_n(&hl->class_idx, __ATOMIC_RELAXED);
 		uint64_t wait = __atomic_load_n(&hl->wait_ns, __ATOMIC_RELAXED);
 		uint64_t acq = __atomic_load_n(&hl->acquire_ns, __ATOMIC_RELAXED);

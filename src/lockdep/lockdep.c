@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Lockdep: the entry points and the per-thread held-lock stack
+ * Lockdep: the annotation entry points and the per-thread held-lock stack
  * (kernel/locking/lockdep.c: lock_acquire, __lock_acquire, validate_chain,
- * lock_release, ...).
+ * lock_release, ...).  The per-thread state, the irq-state tracing, the
+ * questions about held locks and the files written at exit have files of
+ * their own (lockdep_cpu.c, lockdep_irqtrace.c, lockdep_held.c,
+ * lockdep_files.c).
  *
  * Each thread keeps the stack of locks it holds (the kernel's
  * current->held_locks, MAX_LOCK_DEPTH deep).  With KSYNC_DEBUG it serves
@@ -20,148 +23,16 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
 #include <ksync/irqflags.h>
 #include <ksync/lockdep.h>
 #include <ksync/preempt.h>
 #include <ksync/qspinlock.h>
 #include "cpu.h"
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "lockdep_internal.h"
 #include "report.h"
-
-static arch_spinlock_t lockdep_graph_lock = __ARCH_SPIN_LOCK_UNLOCKED;
-static unsigned long max_lockdep_depth;
-
-void graph_lock(void)
-{
-	queued_spin_lock(&lockdep_graph_lock);
-}
-
-void graph_unlock(void)
-{
-	queued_spin_unlock(&lockdep_graph_lock);
-}
-
-/*
- * fork(): the child must not inherit a graph lock held by another thread.
- * Between this prepare handler and ours for the parent or child, the
- * forking thread holds the graph lock and still runs the fork handlers of
- * libraries that registered theirs before libksync did - jemalloc's locks
- * every arena mutex - and unlocks them in their parent and child handlers,
- * which run before ours.  Lockdep must not take the graph lock again for
- * those: it does not watch this thread meanwhile, at either end, as
- * lockdep_off() would.
- */
-void ksync_lockdep_fork_prepare(void)
-{
-	graph_lock();
-	ksync_this_cpu()->lockdep_recursion++;
-}
-
-static void fork_done(void)
-{
-	struct ksync_cpu *c = ksync_this_cpu_or_null();
-
-	if (c && c->lockdep_recursion)
-		c->lockdep_recursion--;
-}
-
-void ksync_lockdep_fork_parent(void)
-{
-	fork_done();
-	graph_unlock();
-}
-
-static int took_a_lock;		/* this process: since it started, or forked */
-
-void ksync_lockdep_fork_child(void)
-{
-	fork_done();
-	__atomic_store_n(&lockdep_graph_lock.val, 0, __ATOMIC_RELAXED);
-	/* The child's lock_stat counts its own locking, from here. */
-	__atomic_store_n(&took_a_lock, 0, __ATOMIC_RELAXED);
-	ksync_lock_stat_clear();
-}
-
-bool lockdep_report_begin(void)
-{
-	if (!ksync_debug_locks_off())
-		return false;
-	ksync_report_lock();
-	return true;
-}
-
-int lockdep_stopped;
-
-/*
- * The kernel's debug_locks_off() is for good.  KSYNC_KEEP_GOING keeps
- * reporting problems in the program, which leave lockdep's books
- * straight; but once lockdep itself has lost track (a lock it could not
- * push, a dependency it could not record), whatever it said next about
- * those locks would be false ("bad unlock balance" for a lock it never
- * saw taken), and the limit would be hit again at every new lock.
- */
-bool lockdep_stop_report_begin(void)
-{
-	if (__atomic_exchange_n(&lockdep_stopped, 1, __ATOMIC_RELAXED))
-		return false;
-	return lockdep_report_begin();
-}
-
-void lockdep_report_end(void)
-{
-	ksync_report_unlock();
-}
-
-/* Held locks are tracked: a debug switch is on, and no report stopped it. */
-static inline bool tracking(void)
-{
-	return __atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) &&
-	       __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED) &&
-	       !__atomic_load_n(&lockdep_stopped, __ATOMIC_RELAXED);
-}
-
-KSYNC_API int ksync_lockdep_tracking(void)
-{
-	struct ksync_cpu *c = ksync_this_cpu_or_null();
-
-	return tracking() && (!c || !c->lockdep_recursion);
-}
-
-int lockdep_hardirqs_enabled(const struct ksync_cpu *c)
-{
-	return c && c->lockdep_recursion ? !c->lockdep_irqs_off : !irqs_disabled();
-}
-
-/* Enter lockdep: mask interrupts on this thread, block recursion. */
-static unsigned long lockdep_enter(struct ksync_cpu *c)
-{
-	unsigned long flags = arch_local_irq_save();
-
-	c->lockdep_irqs_off = arch_irqs_disabled_flags(flags);
-	c->lockdep_recursion++;
-	return flags;
-}
-
-/* Leave it; interrupts held back meanwhile run here. */
-static void lockdep_exit(struct ksync_cpu *c, unsigned long flags)
-{
-	c->lockdep_recursion--;
-	arch_local_irq_restore(flags);
-}
-
-KSYNC_API void ksync_lockdep_off(void)
-{
-	ksync_this_cpu()->lockdep_recursion++;
-}
-
-KSYNC_API void ksync_lockdep_on(void)
-{
-	ksync_this_cpu()->lockdep_recursion--;
-}
 
 KSYNC_API void ksync_lockdep_init_map(struct lockdep_map *map, const char *name,
 				      struct lock_class_key *key, int subclass,
@@ -198,7 +69,7 @@ static void report_depth_overflow(struct ksync_cpu *c)
 		return;
 	ksync_printk("BUG: MAX_LOCK_DEPTH too low!\n");
 	ksync_printk("turning off the locking correctness validator.\n");
-	ksync_printk("depth: %i  max: %d!\n", c->held.depth, MAX_LOCK_DEPTH);
+	ksync_printk("depth: %i  max: %d!\n", lockdep_cpu(c)->held.depth, MAX_LOCK_DEPTH);
 	lockdep_print_held_locks(c);
 	ksync_dump_stack();
 	lockdep_report_end();
@@ -243,18 +114,14 @@ static bool validate_chain(struct ksync_cpu *c, struct ksync_held_lock *hl,
 	return ok;
 }
 
-static bool lock_is_held_by(struct ksync_cpu *c, const struct lockdep_map *map,
-			    int read);
-
 /* Count a nest_lock'ed acquisition into the entry of the same class on top. */
-static bool merge_nested(struct ksync_held_lock *top, int references)
+static void merge_nested(struct ksync_held_lock *top, int references)
 {
 	if (!references)
 		references = 1;
 	if (!top->references)
 		top->references = 1;
 	top->references = (unsigned short)(top->references + references);
-	return true;
 }
 
 struct acquire_args;
@@ -304,7 +171,7 @@ static bool mergeable(const struct ksync_held_lock *top, const struct lock_class
 static __always_inline int __lock_acquire(struct ksync_cpu *c,
 					  const struct acquire_args *a)
 {
-	struct ksync_held_locks *h = &c->held;
+	struct ksync_held_locks *h = &lockdep_cpu(c)->held;
 	bool validate = lockdep_validating(), chain_head = false;
 	struct lock_class *class = NULL;
 	struct ksync_held_lock *hl;
@@ -320,8 +187,10 @@ static __always_inline int __lock_acquire(struct ksync_cpu *c,
 		report_depth_overflow(c);
 		return 0;
 	}
-	if (depth && class && mergeable(&h->stack[depth - 1], class, a))
-		return merge_nested(&h->stack[depth - 1], a->references) ? 2 : 0;
+	if (depth && class && mergeable(&h->stack[depth - 1], class, a)) {
+		merge_nested(&h->stack[depth - 1], a->references);
+		return 2;
+	}
 
 	hl = &h->stack[depth];
 	memset(hl, 0, sizeof(*hl));
@@ -349,7 +218,7 @@ static __always_inline int __lock_acquire(struct ksync_cpu *c,
 			chain_head = true;
 		}
 		chain_key = iterate_chain_key(chain_key, hlock_id(hl));
-		if (a->nest_lock && !lock_is_held_by(c, a->nest_lock, -1)) {
+		if (a->nest_lock && !lockdep_held_by(c, a->nest_lock, -1)) {
 			print_lock_nested_lock_not_held(c, hl);
 			goto bug;
 		}
@@ -373,9 +242,9 @@ bug:
 
 KSYNC_API void ksync_lock_acquire(struct lockdep_map *map, unsigned int subclass,
 				  int trylock, int read, int check,
-				  struct lockdep_map *nest_lock,
-				  const struct ksync_site *site, uintptr_t ip)
+				  struct lockdep_map *nest_lock, unsigned long ip)
 {
+	const struct ksync_site *site = lockdep_ip_site(&ip);
 	struct acquire_args a = {
 		.map = map, .nest_lock = nest_lock, .site = site,
 		.ip = caller_ip(site, ip), .subclass = subclass,
@@ -384,16 +253,16 @@ KSYNC_API void ksync_lock_acquire(struct lockdep_map *map, unsigned int subclass
 	struct ksync_cpu *c;
 	unsigned long flags;
 
-	if (!tracking())
+	if (!lockdep_tracking())
 		return;
 	c = ksync_this_cpu();
-	if (c->lockdep_recursion)
+	if (lockdep_cpu(c)->recursion)
 		return;
 	/* Read first: the line stays shared once it is set. */
 	if (__ksync_unlikely(!__atomic_load_n(&took_a_lock, __ATOMIC_RELAXED)))
 		__atomic_store_n(&took_a_lock, 1, __ATOMIC_RELAXED);
 	flags = lockdep_enter(c);
-	a.hardirqs_off = c->lockdep_irqs_off;
+	a.hardirqs_off = lockdep_cpu(c)->irqs_off;
 	__lock_acquire(c, &a);
 	lockdep_exit(c, flags);
 }
@@ -401,7 +270,7 @@ KSYNC_API void ksync_lock_acquire(struct lockdep_map *map, unsigned int subclass
 /* --- release ------------------------------------------------------------------- */
 
 /* hl is map, or (nest_lock merging) an entry standing for map's class. */
-static bool match_held_lock(const struct ksync_held_lock *hl,
+bool lockdep_match_held_lock(const struct ksync_held_lock *hl,
 			    const struct lockdep_map *map)
 {
 	const struct lock_class *class;
@@ -420,10 +289,10 @@ static bool match_held_lock(const struct ksync_held_lock *hl,
 /* The entry for map, searching down from the top within one context. */
 static int find_held_lock(const struct ksync_cpu *c, const struct lockdep_map *map)
 {
-	const struct ksync_held_lock *stack = c->held.stack;
+	const struct ksync_held_lock *stack = lockdep_cpu(c)->held.stack;
 
-	for (int i = c->held.depth - 1; i >= 0; i--) {
-		if (match_held_lock(&stack[i], map))
+	for (int i = lockdep_cpu(c)->held.depth - 1; i >= 0; i--) {
+		if (lockdep_match_held_lock(&stack[i], map))
 			return i;
 		if (i && stack[i].irq_context != stack[i - 1].irq_context)
 			break;
@@ -451,7 +320,7 @@ static void reacquire_held_locks(struct ksync_cpu *c, int from, int depth,
 		if (ret == 0)
 			return;
 		if (ret == 1) {
-			struct ksync_held_lock *now = &c->held.stack[c->held.depth - 1];
+			struct ksync_held_lock *now = &lockdep_cpu(c)->held.stack[lockdep_cpu(c)->held.depth - 1];
 
 			now->acquire_ns = old->acquire_ns;
 			now->wait_ns = old->wait_ns;
@@ -462,7 +331,7 @@ static void reacquire_held_locks(struct ksync_cpu *c, int from, int depth,
 /* Remove entry i; the ones above it are pushed again. */
 static void remove_held_lock(struct ksync_cpu *c, int i)
 {
-	struct ksync_held_locks *h = &c->held;
+	struct ksync_held_locks *h = &lockdep_cpu(c)->held;
 	struct ksync_held_lock saved[MAX_LOCK_DEPTH];
 	int depth = h->depth, above = depth - i - 1;
 
@@ -491,7 +360,7 @@ static void __lock_release(struct ksync_cpu *c, struct lockdep_map *map,
 			print_unlock_imbalance_bug(c, map, site, ip);
 		return;
 	}
-	hl = &c->held.stack[i];
+	hl = &lockdep_cpu(c)->held.stack[i];
 	if (hl->instance == map && hl->class_idx && lock_stat_on())
 		lock_stat_release(hl);
 	if (hl->references && --hl->references)
@@ -499,34 +368,34 @@ static void __lock_release(struct ksync_cpu *c, struct lockdep_map *map,
 	remove_held_lock(c, i);
 }
 
-KSYNC_API void ksync_lock_release(struct lockdep_map *map,
-				  const struct ksync_site *site, uintptr_t ip)
+KSYNC_API void ksync_lock_release(struct lockdep_map *map, unsigned long ip)
 {
+	const struct ksync_site *site = lockdep_ip_site(&ip);
 	struct ksync_cpu *c;
 	unsigned long flags;
 
-	if (!tracking())
+	if (!lockdep_tracking())
 		return;
 	c = ksync_this_cpu();
-	if (c->lockdep_recursion)
+	if (lockdep_cpu(c)->recursion)
 		return;
 	flags = lockdep_enter(c);
 	__lock_release(c, map, site, caller_ip(site, ip));
 	lockdep_exit(c, flags);
 }
 
-KSYNC_API void ksync_lock_downgrade(struct lockdep_map *map,
-				   const struct ksync_site *site, uintptr_t ip)
+KSYNC_API void ksync_lock_downgrade(struct lockdep_map *map, unsigned long ip)
 {
+	const struct ksync_site *site = lockdep_ip_site(&ip);
 	struct ksync_held_lock saved[MAX_LOCK_DEPTH];
 	struct ksync_cpu *c;
 	unsigned long flags;
 	int i, depth;
 
-	if (!tracking())
+	if (!lockdep_tracking())
 		return;
 	c = ksync_this_cpu();
-	if (c->lockdep_recursion)
+	if (lockdep_cpu(c)->recursion)
 		return;
 	flags = lockdep_enter(c);
 	i = find_held_lock(c, map);
@@ -534,15 +403,15 @@ KSYNC_API void ksync_lock_downgrade(struct lockdep_map *map,
 		if (lockdep_validating())
 			print_unlock_imbalance_bug(c, map, site, ip);
 	} else if (!lockdep_validating()) {
-		c->held.stack[i].read = 1;
+		lockdep_cpu(c)->held.stack[i].read = 1;
 	} else {
-		depth = c->held.depth;
-		memcpy(saved, &c->held.stack[i], (size_t)(depth - i) * sizeof(saved[0]));
+		depth = lockdep_cpu(c)->held.depth;
+		memcpy(saved, &lockdep_cpu(c)->held.stack[i], (size_t)(depth - i) * sizeof(saved[0]));
 		saved[0].read = 1;
 		saved[0].site = site;
 		saved[0].ip = caller_ip(site, ip);
-		c->held.depth = i;
-		c->held.chain_key = saved[0].prev_chain_key;
+		lockdep_cpu(c)->held.depth = i;
+		lockdep_cpu(c)->held.chain_key = saved[0].prev_chain_key;
 		reacquire_held_locks(c, i, depth, saved);
 	}
 	lockdep_exit(c, flags);
@@ -557,315 +426,34 @@ static void stat_event(struct lockdep_map *map, const struct ksync_site *site,
 	unsigned long flags;
 	int i;
 
-	if (!lock_stat_on() || !tracking())
+	if (!lock_stat_on() || !lockdep_tracking())
 		return;
 	c = ksync_this_cpu();
-	if (c->lockdep_recursion)
+	if (lockdep_cpu(c)->recursion)
 		return;
 	flags = lockdep_enter(c);
 	i = find_held_lock(c, map);
-	if (i >= 0 && c->held.stack[i].instance == map && c->held.stack[i].class_idx) {
+	if (i >= 0 && lockdep_cpu(c)->held.stack[i].instance == map && lockdep_cpu(c)->held.stack[i].class_idx) {
 		if (contended)
-			lock_stat_contended(c, &c->held.stack[i], site, caller_ip(site, ip));
+			lock_stat_contended(c, &lockdep_cpu(c)->held.stack[i], site, caller_ip(site, ip));
 		else
-			lock_stat_acquired(c, &c->held.stack[i], site, caller_ip(site, ip));
+			lock_stat_acquired(c, &lockdep_cpu(c)->held.stack[i], site, caller_ip(site, ip));
 	}
 	lockdep_exit(c, flags);
 }
 
-KSYNC_API void ksync_lock_contended(struct lockdep_map *map,
-				    const struct ksync_site *site, uintptr_t ip)
+KSYNC_API void ksync_lock_contended(struct lockdep_map *map, unsigned long ip)
 {
+	const struct ksync_site *site = lockdep_ip_site(&ip);
+
 	stat_event(map, site, ip, true);
 }
 
-KSYNC_API void ksync_lock_acquired(struct lockdep_map *map,
-				   const struct ksync_site *site, uintptr_t ip)
+KSYNC_API void ksync_lock_acquired(struct lockdep_map *map, unsigned long ip)
 {
+	const struct ksync_site *site = lockdep_ip_site(&ip);
+
 	stat_event(map, site, ip, false);
-}
-
-/* --- questions about held locks ---------------------------------------------------- */
-
-static bool lock_is_held_by(struct ksync_cpu *c, const struct lockdep_map *map,
-			    int read)
-{
-	for (int i = 0; i < c->held.depth; i++) {
-		const struct ksync_held_lock *hl = &c->held.stack[i];
-
-		if (match_held_lock(hl, map))
-			return read == -1 || !!hl->read == read;
-	}
-	return false;
-}
-
-KSYNC_API int ksync_lock_is_held_type(const struct lockdep_map *map, int read)
-{
-	struct ksync_cpu *c = ksync_this_cpu_or_null();
-
-	if (!tracking() || (c && c->lockdep_recursion))
-		return LOCK_STATE_UNKNOWN;
-	return c && lock_is_held_by(c, map, read) ? LOCK_STATE_HELD : LOCK_STATE_NOT_HELD;
-}
-
-KSYNC_API void ksync_lockdep_assert_failed(const struct ksync_site *site,
-					   const char *why)
-{
-	ksync_warn_once(site, "%s: %s\n", site && site->expr ? site->expr : "lockdep_assert",
-			why);
-}
-
-static void report_freed_lock(struct ksync_cpu *c, const void *from, const void *to,
-			      const struct ksync_held_lock *hl)
-{
-	char comm[KSYNC_COMM_LEN];
-
-	if (!lockdep_report_begin())
-		return;
-	ksync_report_header("WARNING: held lock freed!");
-	ksync_printk("%s/%d is freeing memory %p-%p, with a lock still held there!\n",
-		     ksync_comm(comm), (int)ksync_gettid(), from, to);
-	lockdep_print_lock(hl);
-	lockdep_print_held_locks(c);
-	ksync_printk("\nstack backtrace:\n");
-	ksync_dump_stack();
-	lockdep_report_end();
-}
-
-KSYNC_API void ksync_debug_check_no_locks_freed(const void *mem, size_t len)
-{
-	struct ksync_cpu *c = ksync_this_cpu_or_null();
-	const char *from = mem, *to = from + len;
-
-	if (!c || !tracking() || !len)
-		return;
-	for (int i = 0; i < c->held.depth; i++) {
-		const char *lock = (const char *)c->held.stack[i].instance;
-
-		if (lock >= from && lock < to) {
-			report_freed_lock(c, from, to - 1, &c->held.stack[i]);
-			return;
-		}
-	}
-}
-
-static void report_locks_held(struct ksync_cpu *c)
-{
-	char comm[KSYNC_COMM_LEN];
-	char title[96];
-
-	if (!lockdep_report_begin())
-		return;
-	ksync_snprintf(title, sizeof(title), "WARNING: %s/%d still has locks held!",
-		       ksync_comm(comm), (int)ksync_gettid());
-	ksync_report_header(title);
-	lockdep_print_held_locks(c);
-	ksync_printk("\nstack backtrace:\n");
-	ksync_dump_stack();
-	lockdep_report_end();
-}
-
-KSYNC_API void ksync_debug_check_no_locks_held(void)
-{
-	struct ksync_cpu *c = ksync_this_cpu_or_null();
-
-	if (c && tracking() && c->held.depth)
-		report_locks_held(c);
-}
-
-KSYNC_API void ksync_lockdep_print_held_locks(void)
-{
-	lockdep_print_held_locks(ksync_this_cpu_or_null());
-}
-
-void ksync_lockdep_print_held_locks_if_tracked(void)
-{
-	struct ksync_cpu *c = ksync_this_cpu_or_null();
-
-	if (c && tracking())
-		lockdep_print_held_locks(c);
-}
-
-void ksync_thread_exit_checks(struct ksync_cpu *c)
-{
-	char comm[KSYNC_COMM_LEN];
-
-	if (tracking() && ksync_debug_checks()) {
-		if (c->held.depth)
-			report_locks_held(c);
-		if (preempt_count())
-			ksync_printk("note: %s[%d] exited with preempt_count %d\n",
-				     ksync_comm(comm), (int)ksync_gettid(), preempt_count());
-	}
-	if (lock_stat_on())
-		lock_stat_thread_exit(c);
-	/* The next thread with this CPU number starts clean. */
-	c->held.depth = 0;
-	c->held.chain_key = 0;
-	c->lockdep_recursion = 0;
-}
-
-KSYNC_API void ksync_lockdep_get_stats(struct ksync_lockdep_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->classes = __atomic_load_n(&nr_lock_classes, __ATOMIC_RELAXED);
-	st->dependencies = __atomic_load_n(&nr_dependencies, __ATOMIC_RELAXED);
-	st->chains = lockdep_nr_chains();
-	lockdep_chain_stats(&st->chain_lookups, &st->chain_hits);
-	st->max_depth = __atomic_load_n(&max_lockdep_depth, __ATOMIC_RELAXED);
-	st->debug_locks = __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED) &&
-			  !__atomic_load_n(&lockdep_stopped, __ATOMIC_RELAXED);
-}
-
-/* --- interrupt-state tracing ------------------------------------------------------- */
-
-void ksync_lockdep_hardirqs_off(const struct ksync_site *site)
-{
-	struct ksync_irqtrace *t = &ksync_this_cpu()->irqtrace;
-
-	t->hardirq_disable_event = ++t->irq_events;
-	t->hardirq_disable_site = site;
-}
-
-/* Interrupts are about to be enabled: every held lock becomes irq-unsafe. */
-void ksync_lockdep_hardirqs_on(const struct ksync_site *site)
-{
-	struct ksync_cpu *c = ksync_this_cpu();
-	struct ksync_irqtrace *t = &c->irqtrace;
-	unsigned long flags;
-
-	t->hardirq_enable_event = ++t->irq_events;
-	t->hardirq_enable_site = site;
-	if (!lockdep_validating() || c->lockdep_recursion || !c->held.depth)
-		return;
-	flags = lockdep_enter(c);
-	if (mark_held_locks(c, LOCK_ENABLED_HARDIRQ, site, 0) && lockdep_softirqs_enabled())
-		mark_held_locks(c, LOCK_ENABLED_SOFTIRQ, site, 0);
-	lockdep_exit(c, flags);
-}
-
-/* Called by the last local_bh_enable(), before softirqs are on again. */
-void ksync_lockdep_softirqs_on(const struct ksync_site *site)
-{
-	struct ksync_cpu *c = ksync_this_cpu();
-	struct ksync_irqtrace *t = &c->irqtrace;
-	unsigned long flags;
-
-	t->softirq_enable_event = ++t->irq_events;
-	t->softirq_enable_site = site;
-	if (!lockdep_validating() || c->lockdep_recursion || !c->held.depth ||
-	    irqs_disabled())
-		return;
-	flags = lockdep_enter(c);
-	mark_held_locks(c, LOCK_ENABLED_SOFTIRQ, site, 0);
-	lockdep_exit(c, flags);
-}
-
-KSYNC_API void ksync_trace_softirqs_off(const struct ksync_site *site)
-{
-	struct ksync_irqtrace *t = &ksync_this_cpu()->irqtrace;
-
-	t->softirq_disable_event = ++t->irq_events;
-	t->softirq_disable_site = site;
-}
-
-/* --- pieces of other reports --------------------------------------------------------- */
-
-static void print_irq_event(const char *what, unsigned int event,
-			    const struct ksync_site *site)
-{
-	char where[256];
-
-	ksync_printk("%s at (%u): %s\n", what, event,
-		     site ? ksync_site_str(site, 0, where, sizeof(where)) : "0x0");
-}
-
-void ksync_print_irqtrace_events(void)
-{
-	struct ksync_cpu *c = ksync_this_cpu_or_null();
-	const struct ksync_irqtrace *t;
-
-	if (!c)
-		return;
-	t = &c->irqtrace;
-	ksync_printk("irq event stamp: %u\n", t->irq_events);
-	print_irq_event("hardirqs last  enabled", t->hardirq_enable_event,
-			t->hardirq_enable_site);
-	print_irq_event("hardirqs last disabled", t->hardirq_disable_event,
-			t->hardirq_disable_site);
-	print_irq_event("softirqs last  enabled", t->softirq_enable_event,
-			t->softirq_enable_site);
-	print_irq_event("softirqs last disabled", t->softirq_disable_event,
-			t->softirq_disable_site);
-}
-
-/*
- * The kernel prints where preemption was disabled (with the preempt
- * tracer).  Here the outermost held lock is where it was, when known.
- */
-void ksync_print_preempt_disable_site(void)
-{
-	struct ksync_cpu *c = ksync_this_cpu_or_null();
-	char where[256];
-
-	if (!c || !tracking() || !c->held.depth || !preempt_count())
-		return;
-	ksync_printk("Preemption disabled at:\n");
-	ksync_printk("[<%p>] %s\n", (void *)c->held.stack[0].ip,
-		     ksync_site_str(c->held.stack[0].site, c->held.stack[0].ip,
-				    where, sizeof(where)));
-}
-
-/* --- files written at exit ----------------------------------------------------------- */
-
-static pid_t loaded_by;		/* the process that loaded libksync */
-
-__attribute__((constructor)) static void note_loader(void)
-{
-	loaded_by = getpid();
-}
-
-/*
- * A program that forks, or runs others (git running pack-objects), has
- * one file per process: the program itself - the process whose pid is
- * KSYNC_OUTPUT_PID (ksync-lockdep sets it to the program's), or else the
- * one that loaded libksync - writes FILE, every other process FILE.PID,
- * and only if it took a lock (so do their tables on the report stream,
- * file NULL; and to FILE itself if it is no regular file, /dev/null say).
- * False: nothing to write.
- */
-bool lockdep_output_path(const char *file, char *buf, size_t len)
-{
-	const char *owner = getenv("KSYNC_OUTPUT_PID");
-	pid_t me = getpid();
-	bool mine = owner && *owner ? atol(owner) == (long)me : me == loaded_by;
-
-	struct stat st;
-
-	if (!mine && !__atomic_load_n(&took_a_lock, __ATOMIC_RELAXED))
-		return false;
-	/* Not a file to have siblings of (/dev/null, a pipe): that one. */
-	if (file && (mine || (stat(file, &st) == 0 && !S_ISREG(st.st_mode))))
-		ksync_snprintf(buf, len, "%s", file);
-	else if (file)
-		ksync_snprintf(buf, len, "%s.%d", file, (int)me);
-	return true;
-}
-
-/* At exit: the lock_stat table and the graph, if asked for; once. */
-KSYNC_API void ksync_lockdep_exit_files(void)
-{
-	static int written;
-
-	if (__atomic_exchange_n(&written, 1, __ATOMIC_RELAXED))
-		return;
-	lock_stat_at_exit();
-	lockdep_dot_at_exit();
-}
-
-__attribute__((destructor)) static void lockdep_at_exit(void)
-{
-	ksync_lockdep_exit_files();
 }
 
 KSYNC_API void ksync_lockdep_set_lock_cmp_fn(struct lockdep_map *map, lock_cmp_fn cmp_fn,
@@ -878,7 +466,7 @@ KSYNC_API void ksync_lockdep_set_lock_cmp_fn(struct lockdep_map *map, lock_cmp_f
 	if (!lockdep_validating())
 		return;
 	c = ksync_this_cpu();
-	if (c->lockdep_recursion)
+	if (lockdep_cpu(c)->recursion)
 		return;
 	flags = lockdep_enter(c);
 	class = map_class(map, 0);

@@ -9,7 +9,8 @@
  * happen under the graph lock.  A key, once in, never moves or leaves.
  */
 #define _GNU_SOURCE
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "lockdep_internal.h"
 #include "report.h"
 
@@ -57,9 +58,9 @@ bool lookup_chain_cache_add(struct ksync_cpu *c, uint64_t key)
 {
 	if (!key)
 		key = 1;		/* 0 marks an empty slot */
-	count(&c->lockdep_chain_lookups);
+	count(&lockdep_cpu(c)->chain_lookups);
 	if (chain_cached(key)) {
-		count(&c->lockdep_chain_hits);
+		count(&lockdep_cpu(c)->chain_hits);
 		return false;
 	}
 	graph_lock();
@@ -92,7 +93,7 @@ void lockdep_chain_stats(unsigned long *lookups, unsigned long *hits)
 			cpu += 63;	/* a whole chunk is missing */
 			continue;
 		}
-		*lookups += __atomic_load_n(&c->lockdep_chain_lookups, __ATOMIC_RELAXED);
-		*hits += __atomic_load_n(&c->lockdep_chain_hits, __ATOMIC_RELAXED);
+		*lookups += __atomic_load_n(&lockdep_cpu(c)->chain_lookups, __ATOMIC_RELAXED);
+		*hits += __atomic_load_n(&lockdep_cpu(c)->chain_hits, __ATOMIC_RELAXED);
 	}
 }

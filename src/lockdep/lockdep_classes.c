@@ -12,7 +12,8 @@
 #include <dlfcn.h>
 #include <string.h>
 
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "lockdep_internal.h"
 #include "report.h"
 

@@ -17,7 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "lockdep_internal.h"
 #include "report.h"
 

@@ -245,13 +245,13 @@ static int check_prev_add(struct ksync_cpu *c, struct ksync_held_lock *prev,
  */
 static bool check_prevs_add(struct ksync_cpu *c, struct ksync_held_lock *next)
 {
-	struct ksync_held_lock *stack = c->held.stack;
+	struct ksync_held_lock *stack = lockdep_cpu(c)->held.stack;
 	struct lock_where next_at = { 0 };
-	int depth = c->held.depth;
+	int depth = lockdep_cpu(c)->held.depth;
 
 	for (;;) {
 		struct ksync_held_lock *prev = &stack[depth - 1];
-		unsigned short distance = (unsigned short)(c->held.depth - depth + 1);
+		unsigned short distance = (unsigned short)(lockdep_cpu(c)->held.depth - depth + 1);
 
 		if (prev->check && prev->class_idx) {
 			if (!check_prev_add(c, prev, next, distance, &next_at))
@@ -276,8 +276,8 @@ static int check_deadlock(struct ksync_cpu *c, struct ksync_held_lock *next)
 {
 	struct ksync_held_lock *nest = NULL;
 
-	for (int i = 0; i < c->held.depth; i++) {
-		struct ksync_held_lock *prev = &c->held.stack[i];
+	for (int i = 0; i < lockdep_cpu(c)->held.depth; i++) {
+		struct ksync_held_lock *prev = &lockdep_cpu(c)->held.stack[i];
 
 		if (next->nest_lock && prev->instance == next->nest_lock)
 			nest = prev;

@@ -20,8 +20,39 @@
 #include <ksync/lockdep.h>
 #include <ksync/preempt.h>
 #include "cpu.h"
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "held_lock.h"
+#include "lockdep_hooks.h"
+
+/* Lockdep's record of the last interrupt-state changes on a CPU. */
+struct ksync_irqtrace {
+	unsigned int irq_events;
+	unsigned int hardirq_enable_event, hardirq_disable_event;
+	unsigned int softirq_enable_event, softirq_disable_event;
+	const struct ksync_site *hardirq_enable_site, *hardirq_disable_site;
+	const struct ksync_site *softirq_enable_site, *softirq_disable_site;
+};
+
+/* lockdep's per-CPU part (base/cpu.h): the kernel's task lockdep fields. */
+struct ksync_lockdep_cpu {
+	/* Locks this thread holds, for the debug checks and lockdep. */
+	struct ksync_held_locks held;
+	struct ksync_irqtrace irqtrace;
+	/* > 0 inside lockdep or after lockdep_off(): lockdep ignores us. */
+	int recursion;
+	/* The interrupt mask as it was when lockdep was entered. */
+	int irqs_off;
+	/* Chain-cache lookups and hits on this CPU (owner writes only). */
+	unsigned long chain_lookups, chain_hits;
+};
+
+extern struct ksync_lockdep_cpu ksync_lockdep_cpu_part;
+
+static inline struct ksync_lockdep_cpu *lockdep_cpu(const struct ksync_cpu *c)
+{
+	return ksync_cpu_part((struct ksync_cpu *)c, ksync_lockdep_cpu_part);
+}
 
 #define MAX_LOCKDEP_KEYS_BITS	13
 #define MAX_LOCKDEP_KEYS	(1u << MAX_LOCKDEP_KEYS_BITS)	/* classes */
@@ -195,6 +226,57 @@ int lockdep_hardirqs_enabled(const struct ksync_cpu *c);
  * goes on with state that is still consistent for that thread.
  */
 extern int lockdep_stopped;
+
+/* Held locks are tracked: a debug switch is on, and no report stopped it. */
+static inline bool lockdep_tracking(void)
+{
+	return __atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&lockdep_stopped, __ATOMIC_RELAXED);
+}
+
+/* Enter lockdep: mask interrupts on this thread, block recursion. */
+static inline unsigned long lockdep_enter(struct ksync_cpu *c)
+{
+	unsigned long flags = arch_local_irq_save();
+
+	lockdep_cpu(c)->irqs_off = arch_irqs_disabled_flags(flags);
+	lockdep_cpu(c)->recursion++;
+	return flags;
+}
+
+/* Leave it; interrupts held back meanwhile run here. */
+static inline void lockdep_exit(struct ksync_cpu *c, unsigned long flags)
+{
+	lockdep_cpu(c)->recursion--;
+	arch_local_irq_restore(flags);
+}
+
+/*
+ * An annotation's ip that names a call site (KSYNC_SITE_IP() of
+ * <ksync/lockdep.h>): the site, with *ip cleared; else NULL.
+ */
+static inline const struct ksync_site *lockdep_ip_site(unsigned long *ip)
+{
+	const struct ksync_site *site;
+
+	if (!(*ip & KSYNC_IP_IS_SITE))
+		return NULL;
+	site = (const struct ksync_site *)(*ip & ~KSYNC_IP_IS_SITE);
+	*ip = 0;
+	return site;
+}
+
+/* The deepest held-lock stack seen; whether this process took a lock. */
+extern unsigned long max_lockdep_depth;
+extern int took_a_lock;
+
+/* lockdep_held.c */
+bool lockdep_held_by(struct ksync_cpu *c, const struct lockdep_map *map, int read);
+void lockdep_thread_exit(struct ksync_cpu *c);
+/* lockdep.c: hl is map, or a merged entry standing for map's class. */
+bool lockdep_match_held_lock(const struct ksync_held_lock *hl,
+			     const struct lockdep_map *map);
 
 static inline bool lockdep_validating(void)
 {

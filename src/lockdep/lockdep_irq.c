@@ -282,8 +282,8 @@ bool mark_usage(struct ksync_cpu *c, struct ksync_held_lock *hl)
 bool mark_held_locks(struct ksync_cpu *c, enum lock_usage_bit base,
 		     const struct ksync_site *site, uintptr_t ip)
 {
-	for (int i = 0; i < c->held.depth; i++) {
-		struct ksync_held_lock *hl = &c->held.stack[i];
+	for (int i = 0; i < lockdep_cpu(c)->held.depth; i++) {
+		struct ksync_held_lock *hl = &lockdep_cpu(c)->held.stack[i];
 		enum lock_usage_bit bit = base + (hl->read ? LOCK_USAGE_READ_MASK : 0);
 
 		if (!hl->check || !hl->class_idx)

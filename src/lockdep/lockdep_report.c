@@ -14,7 +14,8 @@
  */
 #define _GNU_SOURCE
 #include <ksync/preempt.h>
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "lockdep_internal.h"
 #include "report.h"
 
@@ -75,7 +76,7 @@ void lockdep_print_lock(const struct ksync_held_lock *hl)
 void lockdep_print_held_locks(const struct ksync_cpu *c)
 {
 	char comm[KSYNC_COMM_LEN];
-	int depth = c ? c->held.depth : 0;
+	int depth = c ? lockdep_cpu(c)->held.depth : 0;
 
 	ksync_comm(comm);
 	if (!depth)
@@ -85,7 +86,7 @@ void lockdep_print_held_locks(const struct ksync_cpu *c)
 			     comm, (int)ksync_gettid());
 	for (int i = 0; i < depth; i++) {
 		ksync_printk(" #%d: ", i);
-		lockdep_print_lock(&c->held.stack[i]);
+		lockdep_print_lock(&lockdep_cpu(c)->held.stack[i]);
 	}
 }
 

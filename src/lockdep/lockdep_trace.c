@@ -15,10 +15,7 @@
  * frames apart with _dl_find_object(), which takes no lock.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
-#include <link.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <unwind.h>
 
 #include "kernel_compat.h"
@@ -28,65 +25,6 @@
 static uintptr_t trace_pool[MAX_STACK_TRACE_ENTRIES];
 static unsigned int nr_trace_entries;
 static bool pool_full_noted;
-
-/* The start of the object addr is in, and its file name; lock-free. */
-static bool object_of(uintptr_t addr, uintptr_t *start, const char **file)
-{
-#ifdef DLFO_EH_SEGMENT_TYPE
-	struct dl_find_object o;
-
-	if (_dl_find_object((void *)addr, &o) != 0)
-		return false;
-	*start = (uintptr_t)o.dlfo_map_start;
-	*file = o.dlfo_link_map ? o.dlfo_link_map->l_name : NULL;
-	return true;
-#else
-	Dl_info info;	/* before glibc 2.35: the loader's lock, alas */
-
-	if (!dladdr((void *)addr, &info))
-		return false;
-	*start = (uintptr_t)info.dli_fbase;
-	*file = info.dli_fname;
-	return true;
-#endif
-}
-
-static _Unwind_Reason_Code walk_frame(struct _Unwind_Context *ctx, void *arg);
-
-/*
- * libksync's start, or 1 when it cannot be told from the program's (the
- * static library): then no frame is skipped.  A race only computes it
- * twice.
- */
-static uintptr_t ksync_start(void)
-{
-	static uintptr_t start;
-	uintptr_t mine = __atomic_load_n(&start, __ATOMIC_RELAXED), prog;
-	const char *file;
-
-	if (mine)
-		return mine;
-	if (!object_of((uintptr_t)walk_frame, &mine, &file) ||
-	    !object_of((uintptr_t)getauxval(AT_PHDR), &prog, &file) || mine == prog)
-		mine = 1;
-	__atomic_store_n(&start, mine, __ATOMIC_RELAXED);
-	return mine;
-}
-
-/* Inside libksync, or a library of ksync's own (libksync-preload)? */
-static bool ksync_frame(uintptr_t ip)
-{
-	uintptr_t mine = ksync_start(), start;
-	const char *file, *base;
-
-	if (mine == 1 || !object_of(ip, &start, &file))
-		return false;
-	if (start == mine)
-		return true;
-	base = file ? strrchr(file, '/') : NULL;
-	base = base ? base + 1 : file;
-	return base && !strncmp(base, "libksync-", 9);
-}
 
 struct walk {
 	uintptr_t ip[64];
@@ -111,7 +49,7 @@ static int save_stack(uintptr_t *frames, int max)
 	int i = 1, saved = 0;	/* frame 0 is this function itself */
 
 	_Unwind_Backtrace(walk_frame, &w);
-	while (i < w.n - 1 && ksync_frame(w.ip[i]))
+	while (i < w.n - 1 && ksync_code_is_ours(w.ip[i]))
 		i++;
 	for (; i < w.n && saved < max; i++)
 		frames[saved++] = w.ip[i];

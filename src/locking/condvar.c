@@ -19,7 +19,8 @@
 
 #include <ksync/condvar.h>
 #include "cpu.h"
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "report.h"
 #include "sched_internal.h"
 

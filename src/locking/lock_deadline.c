@@ -23,35 +23,32 @@
 KSYNC_API int ksync_mutex_lock_until(struct mutex *lock, uint64_t deadline_ns,
 				     const struct ksync_site *site)
 {
-	struct ksync_cpu *c = ksync_this_cpu();
 	int ret;
 
-	c->wait_deadline = deadline_ns ? deadline_ns : 1;
+	ksync_set_wait_deadline(deadline_ns ? deadline_ns : 1);
 	ret = __ksync_mutex_lock(lock, TIMED_STATE, 0, NULL, site);
-	c->wait_deadline = 0;
+	ksync_set_wait_deadline(0);
 	return ret ? -ETIMEDOUT : 0;
 }
 
 KSYNC_API int ksync_down_read_until(struct rw_semaphore *sem, uint64_t deadline_ns,
 				    const struct ksync_site *site)
 {
-	struct ksync_cpu *c = ksync_this_cpu();
 	int ret;
 
-	c->wait_deadline = deadline_ns ? deadline_ns : 1;
+	ksync_set_wait_deadline(deadline_ns ? deadline_ns : 1);
 	ret = __ksync_down_read(sem, TIMED_STATE, 0, site);
-	c->wait_deadline = 0;
+	ksync_set_wait_deadline(0);
 	return ret ? -ETIMEDOUT : 0;
 }
 
 KSYNC_API int ksync_down_write_until(struct rw_semaphore *sem, uint64_t deadline_ns,
 				     const struct ksync_site *site)
 {
-	struct ksync_cpu *c = ksync_this_cpu();
 	int ret;
 
-	c->wait_deadline = deadline_ns ? deadline_ns : 1;
+	ksync_set_wait_deadline(deadline_ns ? deadline_ns : 1);
 	ret = __ksync_down_write(sem, TIMED_STATE, 0, NULL, site);
-	c->wait_deadline = 0;
+	ksync_set_wait_deadline(0);
 	return ret ? -ETIMEDOUT : 0;
 }

@@ -31,7 +31,8 @@
 #include <ksync/spinlock.h>
 #include "cpu.h"
 #include "futex.h"
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "list.h"
 #include "osq_lock.h"
 #include "report.h"
@@ -193,7 +194,7 @@ static void remove_waiter(struct mutex *lock, struct mutex_waiter *w)
 /* Userspace cannot ask the scheduler: asleep in ksync is all we know. */
 static inline bool owner_running(struct ksync_cpu *owner)
 {
-	return __atomic_load_n(&owner->state, __ATOMIC_RELAXED) == TASK_RUNNING;
+	return ksync_cpu_running(owner);
 }
 
 /*
@@ -419,24 +420,24 @@ KSYNC_API int ksync_mutex_lock_slowpath(struct mutex *lock, unsigned int state,
 	site = ksync_site_resolve(site);
 	mutex_check_initialised(lock, site);
 	if (debug)
-		ksync_lock_acquire(&lock->dep_map, subclass, 0, 0, 1, nest_lock, site, ip);
+		mutex_acquire_nest(&lock->dep_map, subclass, 0, nest_lock, KSYNC_SITE_IP(site, ip));
 	if (mutex_owner(lock) == curr)
 		report_recursion(lock, curr, site);
 
 	if (__mutex_trylock(lock, curr) || mutex_optimistic_spin(lock, curr, NULL))
 		goto acquired;
 	if (debug)
-		ksync_lock_contended(&lock->dep_map, site, ip);
+		lock_contended(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 	ret = mutex_wait(lock, curr, state);
 	if (ret) {
 		if (debug)
-			ksync_lock_release(&lock->dep_map, site, ip);
+			mutex_release(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 		return ret;
 	}
 acquired:
 	mutex_set_owner_incarnation(lock, curr);
 	if (debug)
-		ksync_lock_acquired(&lock->dep_map, site, ip);
+		lock_acquired(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 	return 0;
 }
 
@@ -454,8 +455,8 @@ KSYNC_API int ksync_mutex_trylock_slowpath(struct mutex *lock,
 		return 0;
 	mutex_set_owner_incarnation(lock, curr);
 	if (ksync_debug_active()) {
-		ksync_lock_acquire(&lock->dep_map, 0, 1, 0, 1, NULL, site, ip);
-		ksync_lock_acquired(&lock->dep_map, site, ip);
+		mutex_acquire(&lock->dep_map, 0, 1, KSYNC_SITE_IP(site, ip));
+		lock_acquired(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 	}
 	return 1;
 }
@@ -508,7 +509,7 @@ KSYNC_API void ksync_mutex_unlock_slowpath(struct mutex *lock,
 	mutex_check_initialised(lock, site);
 	/* Lockdep first, as the kernel: its report names the imbalance. */
 	if (ksync_debug_active())
-		ksync_lock_release(&lock->dep_map, site, RET_IP);
+		mutex_release(&lock->dep_map, KSYNC_SITE_IP(site, RET_IP));
 	if (!unlock_allowed(lock, curr, owner, site))
 		return;
 

@@ -26,7 +26,9 @@
 #include <ksync/lockdep.h>
 #include <ksync/rwlock.h>
 #include "cpu.h"
-#include "ksync_internal.h"
+#include "lockdep_hooks.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "kernel_compat.h"
 #include "report.h"
 
@@ -113,14 +115,7 @@ static void rwlock_bug(rwlock_t *lock, const char *msg,
  */
 static int held_by_me(rwlock_t *lock)
 {
-	const struct ksync_held_locks *h = &ksync_this_cpu()->held;
-
-	if (!ksync_lockdep_tracking() || h->depth >= MAX_LOCK_DEPTH)
-		return -2;
-	for (int i = h->depth - 1; i >= 0; i--)
-		if (h->stack[i].instance == &lock->dep_map)
-			return h->stack[i].read;
-	return -1;
+	return ksync_lockdep_held_how(&lock->dep_map);
 }
 
 /* --- the checks -------------------------------------------------------------- */
@@ -188,30 +183,19 @@ static bool debug_write_unlock(rwlock_t *lock, const struct ksync_site *site)
 
 /* --- the debug paths --------------------------------------------------------- */
 
-/*
- * The kernel's read_lock_is_recursive() with queued rwlocks: a reader in
- * interrupt context does not queue behind a waiting writer, so lockdep
- * may treat it as a recursive read (2); in task context it is a plain
- * shared acquisition (1), which may not nest.
- */
-static int read_kind(void)
-{
-	return in_interrupt() ? 2 : 1;
-}
-
 KSYNC_API void ksync_read_lock_debug(rwlock_t *lock, const struct ksync_site *site)
 {
 	uintptr_t ip = RET_IP;
 
 	site = ksync_site_resolve(site);
-	ksync_lock_acquire(&lock->dep_map, 0, 0, read_kind(), 1, NULL, site, ip);
+	rwlock_acquire_read(&lock->dep_map, 0, 0, KSYNC_SITE_IP(site, ip));
 	if (ksync_debug_checks())
 		debug_read_lock_before(lock, site);
 	if (!queued_read_trylock(&lock->raw_lock)) {
-		ksync_lock_contended(&lock->dep_map, site, ip);
+		lock_contended(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 		queued_read_lock(&lock->raw_lock);
 	}
-	ksync_lock_acquired(&lock->dep_map, site, ip);
+	lock_acquired(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 }
 
 KSYNC_API int ksync_read_trylock_debug(rwlock_t *lock, const struct ksync_site *site)
@@ -221,8 +205,8 @@ KSYNC_API int ksync_read_trylock_debug(rwlock_t *lock, const struct ksync_site *
 	site = ksync_site_resolve(site);
 	if (!queued_read_trylock(&lock->raw_lock))
 		return 0;
-	ksync_lock_acquire(&lock->dep_map, 0, 1, read_kind(), 1, NULL, site, ip);
-	ksync_lock_acquired(&lock->dep_map, site, ip);
+	rwlock_acquire_read(&lock->dep_map, 0, 1, KSYNC_SITE_IP(site, ip));
+	lock_acquired(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 	return 1;
 }
 
@@ -234,7 +218,7 @@ KSYNC_API void ksync_read_unlock_debug(rwlock_t *lock, const struct ksync_site *
 	/* Before the release: the held-lock stack says who holds it. */
 	if (ksync_debug_checks())
 		skip = debug_read_unlock(lock, site);
-	ksync_lock_release(&lock->dep_map, site, RET_IP);
+	rwlock_release(&lock->dep_map, KSYNC_SITE_IP(site, RET_IP));
 	if (!skip)
 		queued_read_unlock(&lock->raw_lock);
 }
@@ -247,15 +231,14 @@ KSYNC_API void ksync_write_lock_debug(rwlock_t *lock, int subclass,
 	int held = checks ? held_by_me(lock) : -1;
 
 	site = ksync_site_resolve(site);
-	ksync_lock_acquire(&lock->dep_map, (unsigned int)subclass, 0, 0, 1, NULL,
-			   site, ip);
+	rwlock_acquire(&lock->dep_map, (unsigned int)subclass, 0, KSYNC_SITE_IP(site, ip));
 	if (checks)
 		debug_write_lock_before(lock, held, site);
 	if (!queued_write_trylock(&lock->raw_lock)) {
-		ksync_lock_contended(&lock->dep_map, site, ip);
+		lock_contended(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 		queued_write_lock(&lock->raw_lock);
 	}
-	ksync_lock_acquired(&lock->dep_map, site, ip);
+	lock_acquired(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 	if (checks)
 		debug_write_lock_after(lock);
 }
@@ -269,8 +252,8 @@ KSYNC_API int ksync_write_trylock_debug(rwlock_t *lock, const struct ksync_site 
 		return 0;
 	if (ksync_debug_checks())
 		debug_write_lock_after(lock);
-	ksync_lock_acquire(&lock->dep_map, 0, 1, 0, 1, NULL, site, ip);
-	ksync_lock_acquired(&lock->dep_map, site, ip);
+	rwlock_acquire(&lock->dep_map, 0, 1, KSYNC_SITE_IP(site, ip));
+	lock_acquired(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 	return 1;
 }
 
@@ -279,7 +262,7 @@ KSYNC_API void ksync_write_unlock_debug(rwlock_t *lock, const struct ksync_site 
 	bool skip = false;
 
 	site = ksync_site_resolve(site);
-	ksync_lock_release(&lock->dep_map, site, RET_IP);
+	rwlock_release(&lock->dep_map, KSYNC_SITE_IP(site, RET_IP));
 	if (ksync_debug_checks())
 		skip = debug_write_unlock(lock, site);
 	if (!skip)

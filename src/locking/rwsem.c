@@ -31,7 +31,8 @@
 #include <ksync/spinlock.h>
 #include "cpu.h"
 #include "futex.h"
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "list.h"
 #include "report.h"
 #include "rwsem_internal.h"

@@ -22,7 +22,8 @@
 #include <ksync/lockdep.h>
 #include <ksync/rwsem.h>
 #include "cpu.h"
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "report.h"
 #include "rwsem_internal.h"
 
@@ -162,15 +163,15 @@ KSYNC_API int ksync_down_read_debug(struct rw_semaphore *sem, unsigned int state
 	site = ksync_site_resolve(site);
 	rwsem_entry_checks(sem, curr, "down_read", site);
 	/* read = 1: an rw_semaphore's readers do not recurse. */
-	ksync_lock_acquire(&sem->dep_map, subclass, 0, 1, 1, NULL, site, ip);
+	rwsem_acquire_read(&sem->dep_map, subclass, 0, KSYNC_SITE_IP(site, ip));
 	if (!__ksync_rwsem_read_trylock(sem, (long)curr)) {
-		ksync_lock_contended(&sem->dep_map, site, ip);
+		lock_contended(&sem->dep_map, KSYNC_SITE_IP(site, ip));
 		if (__ksync_rwsem_down_read(sem, (long)curr, state)) {
-			ksync_lock_release(&sem->dep_map, site, ip);
+			rwsem_release(&sem->dep_map, KSYNC_SITE_IP(site, ip));
 			return -EINTR;
 		}
 	}
-	ksync_lock_acquired(&sem->dep_map, site, ip);
+	lock_acquired(&sem->dep_map, KSYNC_SITE_IP(site, ip));
 	return 0;
 }
 
@@ -189,8 +190,8 @@ KSYNC_API int ksync_down_read_trylock_debug(struct rw_semaphore *sem,
 	}
 	if (!__ksync_rwsem_read_trylock(sem, (long)curr))
 		return 0;
-	ksync_lock_acquire(&sem->dep_map, 0, 1, 1, 1, NULL, site, ip);
-	ksync_lock_acquired(&sem->dep_map, site, ip);
+	rwsem_acquire_read(&sem->dep_map, 0, 1, KSYNC_SITE_IP(site, ip));
+	lock_acquired(&sem->dep_map, KSYNC_SITE_IP(site, ip));
 	return 1;
 }
 
@@ -242,7 +243,7 @@ KSYNC_API void ksync_up_read_debug(struct rw_semaphore *sem,
 	site = ksync_site_resolve(site);
 	if (ksync_debug_checks())
 		rwsem_stop_if_garbage(sem, "up_read", site);
-	ksync_lock_release(&sem->dep_map, site, RET_IP);
+	rwsem_release(&sem->dep_map, KSYNC_SITE_IP(site, RET_IP));
 	if (!ksync_debug_checks()) {
 		__ksync_rwsem_up_read(sem);
 		return;
@@ -265,15 +266,15 @@ KSYNC_API int ksync_down_write_debug(struct rw_semaphore *sem, unsigned int stat
 		return __ksync_rwsem_down_write(sem, (long)curr, state);
 	site = ksync_site_resolve(site);
 	rwsem_entry_checks(sem, curr, "down_write", site);
-	ksync_lock_acquire(&sem->dep_map, subclass, 0, 0, 1, nest, site, ip);
+	rwsem_acquire_nest(&sem->dep_map, subclass, 0, nest, KSYNC_SITE_IP(site, ip));
 	if (!__ksync_rwsem_write_trylock(sem, (long)curr)) {
-		ksync_lock_contended(&sem->dep_map, site, ip);
+		lock_contended(&sem->dep_map, KSYNC_SITE_IP(site, ip));
 		if (__ksync_rwsem_down_write(sem, (long)curr, state)) {
-			ksync_lock_release(&sem->dep_map, site, ip);
+			rwsem_release(&sem->dep_map, KSYNC_SITE_IP(site, ip));
 			return -EINTR;
 		}
 	}
-	ksync_lock_acquired(&sem->dep_map, site, ip);
+	lock_acquired(&sem->dep_map, KSYNC_SITE_IP(site, ip));
 	return 0;
 }
 
@@ -292,8 +293,8 @@ KSYNC_API int ksync_down_write_trylock_debug(struct rw_semaphore *sem,
 	}
 	if (!__ksync_rwsem_write_trylock(sem, (long)curr))
 		return 0;
-	ksync_lock_acquire(&sem->dep_map, 0, 1, 0, 1, NULL, site, ip);
-	ksync_lock_acquired(&sem->dep_map, site, ip);
+	rwsem_acquire(&sem->dep_map, 0, 1, KSYNC_SITE_IP(site, ip));
+	lock_acquired(&sem->dep_map, KSYNC_SITE_IP(site, ip));
 	return 1;
 }
 
@@ -341,7 +342,7 @@ KSYNC_API void ksync_up_write_debug(struct rw_semaphore *sem,
 	if (ksync_debug_checks())
 		rwsem_stop_if_garbage(sem, "up_write", site);
 	/* Lockdep first, as the kernel: its report names the imbalance. */
-	ksync_lock_release(&sem->dep_map, site, RET_IP);
+	rwsem_release(&sem->dep_map, KSYNC_SITE_IP(site, RET_IP));
 	if (ksync_debug_checks()) {
 		rwsem_check_magic(sem, "up_write", site);
 		if (!rwsem_write_owner_ok(sem, curr, "up_write", site))
@@ -367,7 +368,7 @@ KSYNC_API void ksync_downgrade_write(struct rw_semaphore *sem,
 				return;
 		}
 		/* Held for writing becomes held for reading, in place. */
-		ksync_lock_downgrade(&sem->dep_map, site, ip);
+		lock_downgrade(&sem->dep_map, KSYNC_SITE_IP(site, ip));
 	}
 	rwsem_downgrade(sem, curr);
 }

@@ -28,6 +28,7 @@
 #include "cpu.h"
 #include "futex.h"
 #include "rwsem_internal.h"
+#include "sched_internal.h"
 
 /* Rounds of cpu_relax() between clock reads (a clock read costs ~20 ns). */
 #define SPIN_CLOCK_EVERY	16u
@@ -35,7 +36,7 @@
 /* Userspace cannot ask the scheduler: asleep in ksync is all we know. */
 static inline bool owner_running(struct ksync_cpu *owner)
 {
-	return __atomic_load_n(&owner->state, __ATOMIC_RELAXED) == TASK_RUNNING;
+	return ksync_cpu_running(owner);
 }
 
 static inline bool spin_timed_out(unsigned int loop, uint64_t deadline_ns)

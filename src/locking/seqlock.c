@@ -18,7 +18,9 @@
 #include <ksync/lockdep.h>
 #include <ksync/seqlock.h>
 #include "cpu.h"
-#include "ksync_internal.h"
+#include "lockdep_hooks.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "kernel_compat.h"
 #include "report.h"
 
@@ -45,19 +47,6 @@ static const char *seq_name(const seqcount_t *s, const struct ksync_site *site)
 	return site && site->expr ? site->expr : "?";
 }
 
-/* This thread's held-lock entry for the counter's write section, if any. */
-static const struct ksync_held_lock *write_section_of_mine(const seqcount_t *s)
-{
-	const struct ksync_held_locks *h = &ksync_this_cpu()->held;
-
-	if (!ksync_lockdep_tracking())
-		return NULL;	/* the stack is stale after a report */
-	for (int i = h->depth - 1; i >= 0; i--)
-		if (h->stack[i].instance == &s->dep_map && !h->stack[i].read)
-			return &h->stack[i];
-	return NULL;
-}
-
 /*
  * A reader on the CPU (thread) that is inside the write section: an
  * interrupt handler, usually, and the writer cannot finish until it
@@ -66,10 +55,11 @@ static const struct ksync_held_lock *write_section_of_mine(const seqcount_t *s)
 static void check_reader_not_own_writer(const seqcount_t *s,
 					const struct ksync_site *site)
 {
-	const struct ksync_held_lock *hl = write_section_of_mine(s);
+	const struct ksync_site *begun;
+	uintptr_t begun_ip;
 	char where[256];
 
-	if (!hl)
+	if (!ksync_lockdep_held_write_at(&s->dep_map, &begun, &begun_ip))
 		return;
 	ksync_debug_locks_warn(site, "write_section_of_mine(s)",
 			       "%s: read section of %s on the CPU that is inside its write section "
@@ -77,7 +67,7 @@ static void check_reader_not_own_writer(const seqcount_t *s,
 			       "which it never will; disable interrupts in the writer "
 			       "(write_seqlock_irqsave()) or use a latch\n",
 			       site && site->func ? site->func : "?", seq_name(s, site),
-			       ksync_site_str(hl->site, hl->ip, where, sizeof(where)));
+			       ksync_site_str(begun, begun_ip, where, sizeof(where)));
 }
 
 KSYNC_API unsigned int ksync_seqcount_wait_even(const seqcount_t *s,
@@ -122,8 +112,8 @@ KSYNC_API void ksync_seqcount_reader_debug(const seqcount_t *s,
 
 	site = ksync_site_resolve(site);
 	flags = __ksync_local_irq_save(site);
-	ksync_lock_acquire(map, 0, 0, 2, 1, NULL, site, ip);
-	ksync_lock_release(map, site, ip);
+	seqcount_acquire_read(map, 0, 0, KSYNC_SITE_IP(site, ip));
+	seqcount_release(map, KSYNC_SITE_IP(site, ip));
 	__ksync_local_irq_restore(flags, site);
 }
 
@@ -151,15 +141,14 @@ KSYNC_API void ksync_seqcount_write_begin_debug(seqcount_t *s, int subclass,
 					       "is open (writers not serialised, or a missing "
 					       "write_seqcount_end())\n", seq_name(s, site));
 	}
-	ksync_lock_acquire(&s->dep_map, (unsigned int)subclass, 0, 0, 1, NULL, site,
-			   RET_IP);
+	seqcount_acquire(&s->dep_map, (unsigned int)subclass, 0, KSYNC_SITE_IP(site, RET_IP));
 }
 
 KSYNC_API bool ksync_seqcount_write_end_debug(seqcount_t *s,
 					      const struct ksync_site *site)
 {
 	site = ksync_site_resolve(site);
-	ksync_lock_release(&s->dep_map, site, RET_IP);
+	seqcount_release(&s->dep_map, KSYNC_SITE_IP(site, RET_IP));
 	if (ksync_debug_checks() && !(READ_ONCE(s->sequence) & 1)) {
 		ksync_debug_locks_warn(site, "!(s->sequence & 1)",
 				       "write_seqcount_end(%s) without write_seqcount_begin(): "

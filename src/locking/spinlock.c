@@ -16,7 +16,8 @@
 #include <ksync/spinlock.h>
 #include "cpu.h"
 #include "futex.h"
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "qspinlock_pv.h"
 #include "report.h"
 #include "spinlock_debug.h"
@@ -35,6 +36,26 @@ KSYNC_API void ksync_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
 	lock->owner_cpu = -1;
 }
 
+/*
+ * The slow path with the lockup watch, and this CPU marked as waiting
+ * for lock, for the watch of whoever waits for a lock we hold.  The mark
+ * is saved and restored: an interrupt handler's wait nests in ours.
+ */
+static void spin_lock_watched(raw_spinlock_t *lock)
+{
+	struct ksync_lockup lk = {
+		.watch = ksync_spin_lockup_watch, .lock = lock,
+		.start_ns = ksync_now_ns(),
+	};
+	void **waiting_on = &locking_cpu(ksync_this_cpu())->spin_waiting_on;
+	void *was = __atomic_load_n(waiting_on, __ATOMIC_RELAXED);
+
+	/* Relaxed: read by other threads' lockup watches, a hint to follow. */
+	__atomic_store_n(waiting_on, lock, __ATOMIC_RELAXED);
+	ksync_qspin_lock_slowpath(&lock->raw_lock, &lk);
+	__atomic_store_n(waiting_on, was, __ATOMIC_RELAXED);
+}
+
 static void do_raw_spin_lock(raw_spinlock_t *lock, const struct ksync_site *site,
 			     uintptr_t ip)
 {
@@ -43,12 +64,13 @@ static void do_raw_spin_lock(raw_spinlock_t *lock, const struct ksync_site *site
 	if (checks)
 		ksync_debug_spin_lock_before(lock, site);
 	if (!queued_spin_trylock(&lock->raw_lock)) {
-		struct ksync_lockup lk = { .lock = lock, .start_ns = ksync_now_ns() };
-
-		ksync_lock_contended(&lock->dep_map, site, ip);
-		ksync_qspin_lock_slowpath(&lock->raw_lock, checks ? &lk : NULL);
+		lock_contended(&lock->dep_map, KSYNC_SITE_IP(site, ip));
+		if (checks)
+			spin_lock_watched(lock);
+		else
+			ksync_qspin_lock_slowpath(&lock->raw_lock, NULL);
 	}
-	ksync_lock_acquired(&lock->dep_map, site, ip);
+	lock_acquired(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 	if (checks)
 		ksync_debug_spin_lock_after(lock);
 }
@@ -61,8 +83,7 @@ KSYNC_API void ksync_raw_spin_lock_debug(raw_spinlock_t *lock, int subclass,
 	site = ksync_site_resolve(site);
 	if (ksync_debug_checks())
 		ksync_debug_spin_check_magic(lock, site);
-	ksync_lock_acquire(&lock->dep_map, (unsigned int)subclass, 0, 0, 1, NULL,
-			   site, ip);
+	spin_acquire(&lock->dep_map, (unsigned int)subclass, 0, KSYNC_SITE_IP(site, ip));
 	do_raw_spin_lock(lock, site, ip);
 }
 
@@ -75,7 +96,7 @@ KSYNC_API void ksync_raw_spin_lock_nest_debug(raw_spinlock_t *lock,
 	site = ksync_site_resolve(site);
 	if (ksync_debug_checks())
 		ksync_debug_spin_check_magic(lock, site);
-	ksync_lock_acquire(&lock->dep_map, 0, 0, 0, 1, nest_lock, site, ip);
+	spin_acquire_nest(&lock->dep_map, 0, 0, nest_lock, KSYNC_SITE_IP(site, ip));
 	do_raw_spin_lock(lock, site, ip);
 }
 
@@ -91,8 +112,8 @@ KSYNC_API int ksync_raw_spin_trylock_debug(raw_spinlock_t *lock,
 		return 0;
 	if (ksync_debug_checks())
 		ksync_debug_spin_lock_after(lock);
-	ksync_lock_acquire(&lock->dep_map, 0, 1, 0, 1, NULL, site, ip);
-	ksync_lock_acquired(&lock->dep_map, site, ip);
+	spin_acquire(&lock->dep_map, 0, 1, KSYNC_SITE_IP(site, ip));
+	lock_acquired(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 	return 1;
 }
 
@@ -104,7 +125,7 @@ KSYNC_API void ksync_raw_spin_unlock_debug(raw_spinlock_t *lock,
 	site = ksync_site_resolve(site);
 	if (checks)
 		ksync_debug_spin_check_magic(lock, site);
-	ksync_lock_release(&lock->dep_map, site, RET_IP);
+	spin_release(&lock->dep_map, KSYNC_SITE_IP(site, RET_IP));
 	if (checks)
 		ksync_debug_spin_unlock(lock, site);
 	queued_spin_unlock(&lock->raw_lock);

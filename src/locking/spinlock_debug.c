@@ -26,10 +26,13 @@
 #include <ksync/spinlock.h>
 #include "cpu.h"
 #include "irq_internal.h"
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "kernel_compat.h"
 #include "qspinlock_pv.h"
 #include "report.h"
+#include "env.h"
+#include "layer_hooks.h"
 #include "spinlock_debug.h"
 
 static const char *lock_name(const raw_spinlock_t *lock, const struct ksync_site *site)
@@ -245,7 +248,7 @@ static void find_holder(raw_spinlock_t *lock, struct holder *h)
 			h->kind = HOLDER_GONE;
 			return;
 		}
-		next = __atomic_load_n(&h->cpu->spin_waiting_on, __ATOMIC_RELAXED);
+		next = __atomic_load_n(&locking_cpu(h->cpu)->spin_waiting_on, __ATOMIC_RELAXED);
 		if (!next) {
 			h->kind = HOLDER_RUNS;
 			return;
@@ -282,12 +285,13 @@ static void lockup_report(raw_spinlock_t *lock, const char *note)
 
 bool ksync_spin_lockup_watch(struct ksync_lockup *lk)
 {
-	uint64_t limit = (uint64_t)ksync_lockup_ms * 1000000ull, cpu_ns = 0;
+	raw_spinlock_t *lock = lk->lock;
+	uint64_t limit = (uint64_t)ksync_settings.lockup_ms * 1000000ull, cpu_ns = 0;
 	struct holder h = { .kind = HOLDER_NONE };
 	char note[160], comm[KSYNC_COMM_LEN];
 	pid_t tid = 0;
 
-	find_holder(lk->lock, &h);
+	find_holder(lock, &h);
 	if (h.kind == HOLDER_RUNS)
 		tid = READ_ONCE(h.cpu->tid);
 	if (h.kind == HOLDER_RUNS && !thread_cpu_ns(tid, &cpu_ns))
@@ -338,3 +342,19 @@ bool ksync_spin_lockup_watch(struct ksync_lockup *lk)
 	lockup_report(lk->lock, note);
 	return true;
 }
+
+/* --- what a CPU waits for -------------------------------------------------- */
+
+KSYNC_DEFINE_CPU_PART(struct ksync_locking_cpu, ksync_locking_cpu_part);
+
+/* A new thread on block c waits for nothing. */
+static void locking_cpu_reset(struct ksync_cpu *c)
+{
+	/* Atomic: the lockup watch of other threads reads it. */
+	__atomic_store_n(&locking_cpu(c)->spin_waiting_on, NULL, __ATOMIC_RELAXED);
+}
+
+KSYNC_HOOKS(locking_cpu_hooks) = {
+	.layer = KSYNC_LAYER_LOCKING,
+	.cpu_reset = locking_cpu_reset,
+};

@@ -154,32 +154,12 @@ KSYNC_API void ksync_init_wait_entry(struct wait_queue_entry *wq_entry, int flag
 
 /* --- waking ---------------------------------------------------------------- */
 
-/*
- * try_to_wake_up(): make p runnable if its state is one that mode wakes.
- * 1 if we woke it, 0 if it was running (or in a state mode leaves alone).
- * seq_cst pairs with the sleeper's set_current_state(): either it sees
- * the waker's condition, or we see its sleeping state.
- */
-static int try_to_wake_up(struct ksync_cpu *p, unsigned int mode)
-{
-	uint32_t state = __atomic_load_n(&p->state, __ATOMIC_SEQ_CST);
-
-	while (state & mode) {
-		if (__atomic_compare_exchange_n(&p->state, &state, TASK_RUNNING, 0,
-						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-			ksync_futex_wake(&p->state, 1);
-			return 1;
-		}
-	}
-	return 0;
-}
-
 KSYNC_API int ksync_default_wake_function(struct wait_queue_entry *wq_entry,
 					  unsigned int mode, int flags, void *key)
 {
 	(void)flags;
 	(void)key;
-	return try_to_wake_up(task_cpu_block(wq_entry->private), mode);
+	return ksync_try_to_wake_up(task_cpu_block(wq_entry->private), mode);
 }
 
 KSYNC_API int ksync_autoremove_wake_function(struct wait_queue_entry *wq_entry,

@@ -25,7 +25,8 @@
 #include <ksync/irqflags.h>
 #include <ksync/lockdep.h>
 #include <ksync/qspinlock.h>
-#include "ksync_internal.h"
+#include "debug_checks.h"
+#include "site.h"
 #include "report.h"
 #include "zero_init.h"
 

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include <ksync/debug_locks.h>
+#include <ksync/interpose.h>
 #include <ksync/lockdep.h>
 #include <ksync/qspinlock.h>
 
@@ -108,7 +109,7 @@ static inline bool preload_validating(void)
 	return (__atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) &
 		(KSYNC_DEBUG_LOCKDEP | KSYNC_DEBUG_STAT)) &&
 	       __atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED) && !preload_busy &&
-	       !ksync_tls.in_ksync;
+	       !ksync_in_self();
 }
 
 /* This kind of lock is replaced (whether this one is, the caller says). */
@@ -121,7 +122,7 @@ static inline bool preload_replacing(unsigned int kind)
 /* ksync is working for itself (symbolising with libdw). */
 static inline bool preload_in_ksync(void)
 {
-	return __atomic_load_n(&ksync_tls.in_ksync, __ATOMIC_RELAXED) != 0;
+	return ksync_in_self();
 }
 
 /*
@@ -245,7 +246,7 @@ void preload_set_cmp_fn(struct lockdep_map *map, lock_print_fn print);
 static inline void preload_acquire(struct shadow *s, int trylock, int read, uintptr_t ip)
 {
 	if (s)
-		ksync_lock_acquire(&s->map, 0, trylock, read, 1, NULL, NULL, ip);
+		lock_acquire(&s->map, 0, trylock, read, 1, NULL, ip);
 }
 
 /*
@@ -255,31 +256,31 @@ static inline void preload_acquire(struct shadow *s, int trylock, int read, uint
 static inline void preload_contended(struct shadow *s, uintptr_t ip)
 {
 	if (s)
-		ksync_lock_contended(&s->map, NULL, ip);
+		lock_contended(&s->map, ip);
 }
 
 /* lock_stat only: nothing else needs to hear that the wait is over. */
 static inline void preload_acquired(struct shadow *s, uintptr_t ip)
 {
 	if (s && preload_stat())
-		ksync_lock_acquired(&s->map, NULL, ip);
+		lock_acquired(&s->map, ip);
 }
 
 static inline void preload_release(struct shadow *s, uintptr_t ip)
 {
 	if (s)
-		ksync_lock_release(&s->map, NULL, ip);
+		lock_release(&s->map, ip);
 }
 
 /* Replace mode: ksync calls made for the program's call at ip. */
 static inline void preload_blame(uintptr_t ip)
 {
-	__atomic_store_n(&ksync_tls.caller_ip, ip, __ATOMIC_RELAXED);
+	ksync_caller_set(ip);
 }
 
 static inline void preload_unblame(void)
 {
-	__atomic_store_n(&ksync_tls.caller_ip, 0, __ATOMIC_RELAXED);
+	ksync_caller_clear();
 }
 
 /*
@@ -292,14 +293,14 @@ static inline void preload_tell_relock(struct lockdep_map *map, int read, uintpt
 {
 	if (!preload_validating())
 		return;
-	ksync_lock_acquire(map, 0, 0, read, 1, NULL, NULL, ip);
-	ksync_lock_release(map, NULL, ip);
+	lock_acquire(map, 0, 0, read, 1, NULL, ip);
+	lock_release(map, ip);
 }
 
 static inline void preload_tell_bad_unlock(struct lockdep_map *map, uintptr_t ip)
 {
 	if (preload_validating())
-		ksync_lock_release(map, NULL, ip);
+		lock_release(map, ip);
 }
 
 /* preload_mutex.c, for condition variables: the mutex ops behind them. */

@@ -255,6 +255,8 @@ __attribute__((constructor)) static void preload_start(void)
 {
 	my_pid = getpid();
 	preload_resolve();
+	/* Reports start their backtraces in the program, not in us. */
+	ksync_interposer_register((const void *)preload_start);
 	/*
 	 * Prepare handlers run in reverse order of registration: the class
 	 * tables' lock is taken before the memory lock, as when they nest.

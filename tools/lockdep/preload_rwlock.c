@@ -259,8 +259,8 @@ static bool rt_reader_passes(struct rrwlock *r, bool trylock, uintptr_t ip)
 		__ksync_rwsem_set_reader_owned(sem, (long)ksync_tls.cpu);
 	/* What the rw_semaphore's own read lock tells lockdep. */
 	if (ksync_debug_active()) {
-		ksync_lock_acquire(&sem->dep_map, 0, trylock, 1, 1, NULL, NULL, ip);
-		ksync_lock_acquired(&sem->dep_map, NULL, ip);
+		lock_acquire(&sem->dep_map, 0, trylock, 1, 1, NULL, ip);
+		lock_acquired(&sem->dep_map, ip);
 	}
 	return true;
 }

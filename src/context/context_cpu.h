@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The context layer's per-CPU part (base/cpu.h): the task's sleep state
+ * and pending signals (kernel/sched), the tasklets scheduled on the CPU
+ * (kernel/softirq.c).  Layers above use the functions of sched_internal.h,
+ * never these fields.
+ */
+#ifndef _KSYNC_SRC_CONTEXT_CPU_H
+#define _KSYNC_SRC_CONTEXT_CPU_H
+
+#include <stdint.h>
+#include "cpu.h"
+
+struct tasklet_struct;
+
+struct ksync_context_cpu {
+	/* Task state (TASK_*) while it sleeps: also its futex word. */
+	uint32_t state;
+	/* An interrupt arrived during an interruptible sleep. */
+	uint32_t sigpending;
+	/* ksync_send_fatal_signal() was called for this thread. */
+	uint32_t fatal;
+	/* A KSYNC_TASK_DEADLINE wait ends here (CLOCK_MONOTONIC ns). */
+	uint64_t wait_deadline;
+	/* Tasklets scheduled on this CPU (tasklet_vec, tasklet_hi_vec). */
+	struct tasklet_struct *tasklets[2];
+};
+
+extern struct ksync_context_cpu ksync_context_cpu_part;
+
+static inline struct ksync_context_cpu *context_cpu(const struct ksync_cpu *c)
+{
+	return ksync_cpu_part((struct ksync_cpu *)c, ksync_context_cpu_part);
+}
+
+#endif /* _KSYNC_SRC_CONTEXT_CPU_H */
