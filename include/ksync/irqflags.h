@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * <ksync/irqflags.h> - masking local interrupts, and the counted
- * local_interrupt_disable()/local_interrupt_enable() of the 2026 series.
+ * local_interrupt_disable()/local_interrupt_enable() proposed for the
+ * kernel with the Rust lock_with() interface (refcounted interrupt
+ * disabling, 2026).
  *
  * In ksync an interrupt is an asynchronous signal requested with
  * request_irq() (see <ksync/interrupt.h>), and "local interrupts off" is a

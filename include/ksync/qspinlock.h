@@ -71,7 +71,13 @@ typedef struct qspinlock {
 #define _Q_LOCKED_VAL		(1U << _Q_LOCKED_OFFSET)
 #define _Q_PENDING_VAL		(1U << _Q_PENDING_OFFSET)
 
-KSYNC_API void ksync_queued_spin_lock_slowpath(arch_spinlock_t *lock, uint32_t val);
+/*
+ * The slow path.  lk: a lockup watch for a debug path above (NULL here;
+ * see the library's qspinlock_pv.h).
+ */
+struct ksync_lockup;
+KSYNC_API void ksync_queued_spin_lock_slowpath(arch_spinlock_t *lock,
+					       struct ksync_lockup *lk);
 KSYNC_API void ksync_queued_spin_unlock_wake(arch_spinlock_t *lock);
 
 /* Threads sleeping in some queued spinlock, see ksync_queued_spin_unlock(). */
@@ -123,7 +129,7 @@ static __always_inline void queued_spin_lock(arch_spinlock_t *lock)
 {
 	if (__ksync_likely(queued_spin_trylock(lock)))
 		return;
-	ksync_queued_spin_lock_slowpath(lock, __atomic_load_n(&lock->val, __ATOMIC_RELAXED));
+	ksync_queued_spin_lock_slowpath(lock, NULL);
 }
 
 /*

@@ -207,7 +207,7 @@ __ksync_raw_spin_unlock_bh(raw_spinlock_t *lock, const struct ksync_site *site)
 }
 
 /*
- * --- _irq_disable: counted interrupt disabling (2026 series) -----------
+ * --- _irq_disable: counted interrupt disabling (refcounted: see irqflags.h) -----------
  * Only the first nested disable masks and only the last enable unmasks,
  * so these locks may be released in any order.  The count implies
  * preemption is off in the kernel; here the lock counts it as usual.
@@ -241,7 +241,7 @@ __ksync_raw_spin_unlock_irq_enable(raw_spinlock_t *lock,
 }
 
 /*
- * --- _with: the seed's lock_with() --------------------------------------
+ * --- _with: lock_with(), the guard that proves interrupts are off --------------------------------------
  * The caller proves interrupts are already off with a token from
  * local_interrupt_disable() (or local_interrupt_disabled_assume() in code
  * that runs with them off), so the interrupt bookkeeping is skipped: this

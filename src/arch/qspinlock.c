@@ -306,7 +306,8 @@ static void spin_without_node(arch_spinlock_t *lock, struct ksync_lockup *lk)
 	}
 }
 
-void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk)
+KSYNC_API void ksync_queued_spin_lock_slowpath(arch_spinlock_t *lock,
+					       struct ksync_lockup *lk)
 {
 	struct ksync_qnode *node, *prev, *next;
 	struct ksync_cpu *cpu;
@@ -377,10 +378,4 @@ void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk)
 	pv_kick_node(lock, next);
 release:
 	qnodes[0].count--;
-}
-
-KSYNC_API void ksync_queued_spin_lock_slowpath(arch_spinlock_t *lock, uint32_t val)
-{
-	(void)val;
-	ksync_qspin_lock_slowpath(lock, NULL);
 }

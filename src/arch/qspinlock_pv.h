@@ -55,7 +55,5 @@ void ksync_pv_wait(uint32_t *word, uint32_t val, bool timed,
 /* Called from waits: look at the holder when due; report a lockup once. */
 void ksync_pv_check_lockup(struct ksync_lockup *lk);
 
-/* qspinlock.c: the slow path, with an optional lockup watch. */
-void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk);
 
 #endif /* _KSYNC_SRC_QSPINLOCK_PV_H */

@@ -176,7 +176,7 @@ void ksync_irq_exit(void)
 	/*
 	 * Softirqs run here unless the interrupted code is itself in
 	 * interrupt or bottom-half context, or inside a counted
-	 * local_interrupt_disable() (the 2026 series' rule).
+	 * local_interrupt_disable(), which holds softirqs back as well.
 	 */
 	if (!in_interrupt() && local_softirq_pending() &&
 	    !ksync_tls.irq_disable_count)

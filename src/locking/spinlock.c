@@ -52,7 +52,7 @@ static void spin_lock_watched(raw_spinlock_t *lock)
 
 	/* Relaxed: read by other threads' lockup watches, a hint to follow. */
 	__atomic_store_n(waiting_on, lock, __ATOMIC_RELAXED);
-	ksync_qspin_lock_slowpath(&lock->raw_lock, &lk);
+	ksync_queued_spin_lock_slowpath(&lock->raw_lock, &lk);
 	__atomic_store_n(waiting_on, was, __ATOMIC_RELAXED);
 }
 
@@ -68,7 +68,7 @@ static void do_raw_spin_lock(raw_spinlock_t *lock, const struct ksync_site *site
 		if (checks)
 			spin_lock_watched(lock);
 		else
-			ksync_qspin_lock_slowpath(&lock->raw_lock, NULL);
+			ksync_queued_spin_lock_slowpath(&lock->raw_lock, NULL);
 	}
 	lock_acquired(&lock->dep_map, KSYNC_SITE_IP(site, ip));
 	if (checks)

@@ -141,7 +141,8 @@ struct bench_section {
 	const char *note;			/* said under the table, or NULL */
 	/*
 	 * Optional: a measurement of the section's own, run and printed
-	 * after its table (the seed's 100-acquisition rounds, say).
+	 * after its table (the irq section's rounds of 100
+	 * acquisitions, say).
 	 */
 	void (*extra)(const struct bench_result *res, const struct bench_opts *o);
 };

@@ -4,11 +4,12 @@
  *
  * spin_lock_irqsave() and friends beside a plain spin_lock(); the counted
  * spin_lock_irq_disable() with interrupts on and with them already off;
- * the seed's lock_with(); and a "naive" irqsave of the kind a userspace
+ * lock_with(); and a "naive" irqsave of the kind a userspace
  * port without a soft mask would write, which blocks signals with
  * pthread_sigmask() - two system calls per lock.
  *
- * After the table, the seed's own measurement (the v17 lock_with() patch):
+ * After the table, the measurement quoted with the lock_with() patch
+ * series (v17, on the Rust-for-Linux list):
  * the cost of 100 acquisitions, in several rounds.
  */
 #define _GNU_SOURCE
@@ -105,7 +106,7 @@ static const struct bench_ratio irq_ratios[] = {
 	{ .what = NULL },
 };
 
-/* --- the seed's table -------------------------------------------------------- */
+/* --- the patch series' table -------------------------------------------------------- */
 
 #define SEED_ACQUISITIONS	100
 #define SEED_ROUNDS_SHOWN	5
@@ -130,7 +131,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /*
- * Rounds of 100 acquisitions, each timed on its own as the seed did, the
+ * Rounds of 100 acquisitions, each timed on its own as the patch series did, the
  * three variants one after the other in every round.
  */
 static void seed_table(const struct bench_result *res, const struct bench_opts *o)
@@ -150,7 +151,7 @@ static void seed_table(const struct bench_result *res, const struct bench_opts *
 	for (unsigned int r = 0; r < SEED_ROUNDS; r++)
 		for (unsigned int v = 0; v < NSEED; v++)
 			ns[v][r] = bench_time_solo(row[v]->lock, SEED_ACQUISITIONS);
-	printf("the seed's measurement: ns for %d acquisitions of an irq spinlock\n",
+	printf("the lock_with() series' measurement: ns for %d acquisitions of an irq spinlock\n",
 	       SEED_ACQUISITIONS);
 	printf("%-34s", "");
 	for (unsigned int r = 0; r < SEED_ROUNDS_SHOWN; r++)
@@ -164,7 +165,7 @@ static void seed_table(const struct bench_result *res, const struct bench_opts *
 		printf("  %12llu\n", (unsigned long long)ns[v][SEED_ROUNDS / 2]);
 		free(ns[v]);
 	}
-	printf("(seed, x86_64 VM on i7-13700H: 1002/729/1516 and 754/966/1227 ns;\n"
+	printf("(the series, x86_64 VM on i7-13700H: 1002/729/1516 and 754/966/1227 ns;\n"
 	       " aarch64 VM on M4: 500/292/834 and 459/291/709 ns)\n");
 }
 
