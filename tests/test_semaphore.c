@@ -582,7 +582,7 @@ static void test_overflow_reported(void)
 	ktest_spawn(&c, "/proc/self/exe", "up_overflow", NULL, 10000);
 	CHECK(ktest_exited(&c, 0));
 	CHECK_OUT(&c, "------------[ cut here ]------------");
-	CHECK_OUT(&c, "up(&s): semaphore count overflow");
+	CHECK_OUT(&c, "up(): semaphore count overflow");
 	CHECK_OUT(&c, "WARNING: CPU: ");
 	CHECK_OUT(&c, " at test_semaphore.c:");
 	CHECK_OUT(&c, "count 4294967295\n");

@@ -162,43 +162,97 @@ __ksync_completion_done(struct completion *x, const struct ksync_site *site)
 	return done;
 }
 
-#define __KSYNC_COMPLETION_SITE(x)	KSYNC_SITE(#x)
+/*
+ * Functions, as the kernel's, so that a program may have its own
+ * functions or members of these names.  Always inlined, so that a report
+ * names the program's line that called them, through the debug
+ * information of the inlined call.
+ */
+static __always_inline void
+complete(struct completion *x)
+{
+	__ksync_complete(x, false, NULL);
+}
 
-#define complete(x)	__ksync_complete((x), false, __KSYNC_COMPLETION_SITE(x))
-#define complete_all(x)	__ksync_complete((x), true, __KSYNC_COMPLETION_SITE(x))
-#define try_wait_for_completion(x)					\
-	__ksync_try_wait_for_completion((x), __KSYNC_COMPLETION_SITE(x))
-#define completion_done(x)						\
-	__ksync_completion_done((x), __KSYNC_COMPLETION_SITE(x))
+static __always_inline void
+complete_all(struct completion *x)
+{
+	__ksync_complete(x, true, NULL);
+}
 
-#define wait_for_completion(x)						\
-	((void)__ksync_wait_for_completion((x), MAX_SCHEDULE_TIMEOUT,	\
-					   TASK_UNINTERRUPTIBLE,	\
-					   __KSYNC_COMPLETION_SITE(x)))
-#define wait_for_completion_io(x)	wait_for_completion(x)
-#define wait_for_completion_timeout(x, timeout)				\
-	((unsigned long)__ksync_wait_for_completion((x),		\
-			__ksync_completion_timeout(timeout),		\
-			TASK_UNINTERRUPTIBLE, __KSYNC_COMPLETION_SITE(x)))
-#define wait_for_completion_io_timeout(x, timeout)			\
-	wait_for_completion_timeout((x), (timeout))
-#define wait_for_completion_interruptible(x)				\
-	__ksync_completion_status(__ksync_wait_for_completion((x),	\
-			MAX_SCHEDULE_TIMEOUT, TASK_INTERRUPTIBLE,	\
-			__KSYNC_COMPLETION_SITE(x)))
-#define wait_for_completion_interruptible_timeout(x, timeout)		\
-	__ksync_wait_for_completion((x), __ksync_completion_timeout(timeout), \
-				    TASK_INTERRUPTIBLE, __KSYNC_COMPLETION_SITE(x))
-#define wait_for_completion_killable(x)					\
-	__ksync_completion_status(__ksync_wait_for_completion((x),	\
-			MAX_SCHEDULE_TIMEOUT, TASK_KILLABLE,		\
-			__KSYNC_COMPLETION_SITE(x)))
-#define wait_for_completion_killable_timeout(x, timeout)		\
-	__ksync_wait_for_completion((x), __ksync_completion_timeout(timeout), \
-				    TASK_KILLABLE, __KSYNC_COMPLETION_SITE(x))
-#define wait_for_completion_state(x, state)				\
-	__ksync_completion_status(__ksync_wait_for_completion((x),	\
-			MAX_SCHEDULE_TIMEOUT, (state),			\
-			__KSYNC_COMPLETION_SITE(x)))
+static __always_inline bool
+try_wait_for_completion(struct completion *x)
+{
+	return __ksync_try_wait_for_completion(x, NULL);
+}
+
+static __always_inline bool
+completion_done(struct completion *x)
+{
+	return __ksync_completion_done(x, NULL);
+}
+
+static __always_inline void
+wait_for_completion(struct completion *x)
+{
+	(void)__ksync_wait_for_completion(x, MAX_SCHEDULE_TIMEOUT,
+					  TASK_UNINTERRUPTIBLE, NULL);
+}
+
+static __always_inline void
+wait_for_completion_io(struct completion *x)
+{
+	(void)__ksync_wait_for_completion(x, MAX_SCHEDULE_TIMEOUT,
+					  TASK_UNINTERRUPTIBLE, NULL);
+}
+
+static __always_inline unsigned long
+wait_for_completion_timeout(struct completion *x, unsigned long timeout)
+{
+	return (unsigned long)__ksync_wait_for_completion(x,
+			__ksync_completion_timeout(timeout), TASK_UNINTERRUPTIBLE, NULL);
+}
+
+static __always_inline unsigned long
+wait_for_completion_io_timeout(struct completion *x, unsigned long timeout)
+{
+	return (unsigned long)__ksync_wait_for_completion(x,
+			__ksync_completion_timeout(timeout), TASK_UNINTERRUPTIBLE, NULL);
+}
+
+static __always_inline __attribute__((__warn_unused_result__)) int
+wait_for_completion_interruptible(struct completion *x)
+{
+	return __ksync_completion_status(__ksync_wait_for_completion(x,
+			MAX_SCHEDULE_TIMEOUT, TASK_INTERRUPTIBLE, NULL));
+}
+
+static __always_inline long
+wait_for_completion_interruptible_timeout(struct completion *x, unsigned long timeout)
+{
+	return __ksync_wait_for_completion(x, __ksync_completion_timeout(timeout),
+					   TASK_INTERRUPTIBLE, NULL);
+}
+
+static __always_inline __attribute__((__warn_unused_result__)) int
+wait_for_completion_killable(struct completion *x)
+{
+	return __ksync_completion_status(__ksync_wait_for_completion(x,
+			MAX_SCHEDULE_TIMEOUT, TASK_KILLABLE, NULL));
+}
+
+static __always_inline long
+wait_for_completion_killable_timeout(struct completion *x, unsigned long timeout)
+{
+	return __ksync_wait_for_completion(x, __ksync_completion_timeout(timeout),
+					   TASK_KILLABLE, NULL);
+}
+
+static __always_inline __attribute__((__warn_unused_result__)) int
+wait_for_completion_state(struct completion *x, unsigned int state)
+{
+	return __ksync_completion_status(__ksync_wait_for_completion(x,
+			MAX_SCHEDULE_TIMEOUT, state, NULL));
+}
 
 #endif /* _KSYNC_COMPLETION_H */

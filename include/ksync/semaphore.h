@@ -145,33 +145,46 @@ __ksync_up(struct semaphore *sem, const struct ksync_site *site)
 		ksync_wake_up_process(wake);
 }
 
-#define __KSYNC_SEM_SITE(sem)	KSYNC_SITE(#sem)
-
-#define down(sem)							\
-	((void)__ksync_down((sem), TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT, \
-			    __KSYNC_SEM_SITE(sem)))
-#define down_interruptible(sem)						\
-	__ksync_down_must_check(__ksync_down((sem), TASK_INTERRUPTIBLE,	\
-					     MAX_SCHEDULE_TIMEOUT,	\
-					     __KSYNC_SEM_SITE(sem)))
-#define down_killable(sem)						\
-	__ksync_down_must_check(__ksync_down((sem), TASK_KILLABLE,	\
-					     MAX_SCHEDULE_TIMEOUT,	\
-					     __KSYNC_SEM_SITE(sem)))
-#define down_timeout(sem, jiffies)					\
-	__ksync_down_must_check(__ksync_down((sem), TASK_UNINTERRUPTIBLE, \
-					     (long)(jiffies),		\
-					     __KSYNC_SEM_SITE(sem)))
-#define down_trylock(sem)						\
-	__ksync_down_must_check(__ksync_down_trylock((sem), __KSYNC_SEM_SITE(sem)))
-#define up(sem)			__ksync_up((sem), __KSYNC_SEM_SITE(sem))
-
-/* The kernel's __must_check: ignoring whether the down worked is a bug. */
-static __always_inline __attribute__((__warn_unused_result__)) int
-__ksync_down_must_check(int ret)
+/*
+ * Functions, as the kernel's, so that a program may have its own
+ * functions or members of these names.  Always inlined, so that a report
+ * (might_sleep() in down(), say) names the program's line that called
+ * them, through the debug information of the inlined call.
+ */
+static __always_inline void down(struct semaphore *sem)
 {
-	return ret;
+	(void)__ksync_down(sem, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT, NULL);
 }
+
+static __always_inline __attribute__((__warn_unused_result__)) int
+down_interruptible(struct semaphore *sem)
+{
+	return __ksync_down(sem, TASK_INTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT, NULL);
+}
+
+static __always_inline __attribute__((__warn_unused_result__)) int
+down_killable(struct semaphore *sem)
+{
+	return __ksync_down(sem, TASK_KILLABLE, MAX_SCHEDULE_TIMEOUT, NULL);
+}
+
+static __always_inline __attribute__((__warn_unused_result__)) int
+down_timeout(struct semaphore *sem, long timeout)
+{
+	return __ksync_down(sem, TASK_UNINTERRUPTIBLE, timeout, NULL);
+}
+
+static __always_inline __attribute__((__warn_unused_result__)) int
+down_trylock(struct semaphore *sem)
+{
+	return __ksync_down_trylock(sem, NULL);
+}
+
+static __always_inline void up(struct semaphore *sem)
+{
+	__ksync_up(sem, NULL);
+}
+
 
 /* guard(semaphore)(&sem): down() now, up() at the end of the scope. */
 DEFINE_GUARD(semaphore, struct semaphore *, down(_T), up(_T))

@@ -414,11 +414,18 @@ void ksync_warn_once(const struct ksync_site *site, const char *fmt, ...)
 
 static void warn_body(const struct ksync_site *site)
 {
-	char comm[KSYNC_COMM_LEN], where[256];
+	uintptr_t caller = __atomic_load_n(&ksync_tls.caller_ip, __ATOMIC_RELAXED);
+	char comm[KSYNC_COMM_LEN], where[256], func[128];
 
-	ksync_printk("WARNING: CPU: %d PID: %d at %s %s\n", raw_smp_processor_id(),
-		     (int)ksync_gettid(), ksync_site_str(site, 0, where, sizeof(where)),
-		     site && site->func ? site->func : "?");
+	if (!site && caller)	/* a call without a site: its caller's place */
+		ksync_printk("WARNING: CPU: %d PID: %d at %s %s\n", raw_smp_processor_id(),
+			     (int)ksync_gettid(),
+			     ksync_symbolize_return_line(caller, where, sizeof(where)),
+			     ksync_symbolize_return_func(caller, func, sizeof(func)));
+	else
+		ksync_printk("WARNING: CPU: %d PID: %d at %s %s\n", raw_smp_processor_id(),
+			     (int)ksync_gettid(), ksync_site_str(site, 0, where, sizeof(where)),
+			     site && site->func ? site->func : "?");
 	ksync_printk("Comm: %s %s\n", ksync_comm(comm), KSYNC_TAINT_LINE);
 	ksync_print_backtrace(2);
 	ksync_printk("---[ end trace 0000000000000000 ]---\n");

@@ -68,6 +68,10 @@ const char *ksync_symbolize(uintptr_t addr, char *buf, size_t len);
  * backtraces).
  */
 const char *ksync_symbolize_return(uintptr_t ret, char *buf, size_t len);
+/* Just "file.c:42" of that call, when known; else as above. */
+const char *ksync_symbolize_return_line(uintptr_t ret, char *buf, size_t len);
+/* The name of the function that made that call, "?" if unknown. */
+const char *ksync_symbolize_return_func(uintptr_t ret, char *buf, size_t len);
 
 /*
  * Run fn(arg) on ksync's report stack (1 MiB, for libdw), not on the

@@ -29,7 +29,16 @@
 typedef struct Dwfl Dwfl;
 typedef struct Dwfl_Module Dwfl_Module;
 typedef struct Dwfl_Line Dwfl_Line;
-typedef struct Dwarf_Die Dwarf_Die;	/* only ever pointed to */
+/* libdw.h's Dwarf_Die and Dwarf_Attribute, as laid out in libdw.so.1. */
+typedef struct Dwarf_Die {
+	void *addr, *cu, *abbrev;
+	long padding__;
+} Dwarf_Die;
+typedef struct {
+	unsigned int code, form;
+	void *valp, *cu;
+} Dwarf_Attribute;
+typedef struct Dwarf_Files Dwarf_Files;
 typedef struct Dwarf_Line Dwarf_Line;
 typedef struct {
 	void *find_elf;
@@ -58,6 +67,15 @@ static struct {
 	Dwarf_Line *(*getsrc_die)(Dwarf_Die *, uint64_t);
 	const char *(*linesrc)(Dwarf_Line *, uint64_t *, uint64_t *);
 	int (*lineno)(Dwarf_Line *, int *);
+	/* For the call sites of inlined functions (inline_caller()); may be NULL. */
+	Dwarf_Die *(*addrdie)(Dwfl_Module *, uint64_t, uint64_t *);
+	int (*getscopes)(Dwarf_Die *, uint64_t, Dwarf_Die **);
+	int (*getscopes_die)(Dwarf_Die *, Dwarf_Die **);
+	int (*tag)(Dwarf_Die *);
+	Dwarf_Attribute *(*attr)(Dwarf_Die *, unsigned int, Dwarf_Attribute *);
+	int (*formudata)(Dwarf_Attribute *, uint64_t *);
+	int (*getsrcfiles)(Dwarf_Die *, Dwarf_Files **, size_t *);
+	const char *(*filesrc)(Dwarf_Files *, size_t, uint64_t *, uint64_t *);
 	dwfl_callbacks_t callbacks;
 	Dwfl *dwfl;
 	int state;	/* 0 untried, 1 ready, -1 unavailable */
@@ -108,6 +126,14 @@ static int dw_load(void)
 	*(void **)&dw.getsrc_die = dlsym(h, "dwarf_getsrc_die");
 	*(void **)&dw.linesrc = dlsym(h, "dwarf_linesrc");
 	*(void **)&dw.lineno = dlsym(h, "dwarf_lineno");
+	*(void **)&dw.addrdie = dlsym(h, "dwfl_module_addrdie");
+	*(void **)&dw.getscopes = dlsym(h, "dwarf_getscopes");
+	*(void **)&dw.getscopes_die = dlsym(h, "dwarf_getscopes_die");
+	*(void **)&dw.tag = dlsym(h, "dwarf_tag");
+	*(void **)&dw.attr = dlsym(h, "dwarf_attr");
+	*(void **)&dw.formudata = dlsym(h, "dwarf_formudata");
+	*(void **)&dw.getsrcfiles = dlsym(h, "dwarf_getsrcfiles");
+	*(void **)&dw.filesrc = dlsym(h, "dwarf_filesrc");
 	dw.callbacks.find_elf = dlsym(h, "dwfl_linux_proc_find_elf");
 	dw.callbacks.find_debuginfo = dlsym(h, "dwfl_standard_find_debuginfo");
 	if (!dw.callbacks.find_elf || !dw.callbacks.find_debuginfo)
@@ -199,6 +225,72 @@ static const char *cu_line(Dwfl_Module *mod, uint64_t addr, int *lineno)
 	return NULL;
 }
 
+/* A public header of ksync's: .../ksync/NAME.h. */
+static bool ksync_header(const char *path)
+{
+	size_t n = strlen(path);
+	const char *slash = strrchr(path, '/');
+
+	return n > 2 && !strcmp(path + n - 2, ".h") && slash && slash - path >= 6 &&
+	       !strncmp(slash - 6, "/ksync", 6);
+}
+
+#define DW_TAG_inlined_subroutine	0x1d
+#define DW_AT_call_file			0x58
+#define DW_AT_call_line			0x59
+
+/*
+ * addr is in code inlined from a ksync header (up(), a lock's inline fast
+ * path): the place in the program that called it, found through the
+ * inlined-subroutine scopes around addr, innermost first, each giving the
+ * file and line it was called from.  The first call site outside ksync's
+ * headers wins.  False if libdw cannot say.
+ */
+static bool inline_caller(Dwfl_Module *mod, uint64_t addr, const char **file,
+			  int *line)
+{
+	Dwarf_Die *cu, *scopes = NULL, *chain = NULL;
+	Dwarf_Files *files;
+	uint64_t bias, fileno, lineno;
+	size_t nfiles;
+	bool found = false;
+	int n;
+
+	if (!dw.addrdie || !dw.getscopes || !dw.getscopes_die || !dw.tag || !dw.attr ||
+	    !dw.formudata || !dw.getsrcfiles || !dw.filesrc)
+		return false;
+	cu = dw.addrdie(mod, addr, &bias);
+	if (!cu || dw.getsrcfiles(cu, &files, &nfiles) != 0)
+		return false;
+	/*
+	 * The innermost scope at addr, then (dwarf_getscopes_die) the chain
+	 * of DIEs that contain it in the concrete tree: inlined instances
+	 * nested in the function they were inlined into.
+	 */
+	if (dw.getscopes(cu, addr - bias, &scopes) < 1)
+		goto out;
+	n = dw.getscopes_die(&scopes[0], &chain);
+	for (int i = 0; i < n && !found; i++) {
+		Dwarf_Attribute a;
+		const char *f;
+
+		if (dw.tag(&chain[i]) != DW_TAG_inlined_subroutine ||
+		    !dw.attr(&chain[i], DW_AT_call_file, &a) || dw.formudata(&a, &fileno) ||
+		    !dw.attr(&chain[i], DW_AT_call_line, &a) || dw.formudata(&a, &lineno) ||
+		    fileno >= nfiles || !(f = dw.filesrc(files, fileno, NULL, NULL)))
+			continue;
+		if (!ksync_header(f)) {
+			*file = f;
+			*line = (int)lineno;
+			found = true;
+		}
+	}
+out:
+	free(chain);
+	free(scopes);
+	return found;
+}
+
 static bool dw_lookup(uintptr_t addr, struct place *p)
 {
 	Dwfl_Module *mod;
@@ -227,6 +319,8 @@ static bool dw_lookup(uintptr_t addr, struct place *p)
 	line = dw.getsrc(mod, addr);
 	file = line ? dw.lineinfo(line, &a, &p->line, NULL, NULL, NULL) :
 		      cu_line(mod, addr, &p->line);
+	if (file && ksync_header(file))
+		inline_caller(mod, addr, &file, &p->line);
 	if (file)
 		copy_name(p->file, sizeof(p->file), basename_of(file));
 	return true;
@@ -338,6 +432,32 @@ const char *ksync_symbolize_return(uintptr_t ret, char *buf, size_t len)
 	p.off++;
 	p.modoff++;
 	return format_place(&p, full, buf, len);
+}
+
+/* "file.c:42" of the call before ret, else as ksync_symbolize_return(). */
+const char *ksync_symbolize_return_line(uintptr_t ret, char *buf, size_t len)
+{
+	struct place p;
+	bool full;
+
+	if (ret && lookup(ret - 1, &p, &full) && p.file[0]) {
+		ksync_snprintf(buf, len, "%s:%d", p.file, p.line);
+		return buf;
+	}
+	return ksync_symbolize_return(ret, buf, len);
+}
+
+/* The function that made the call before ret ("?" if unknown). */
+const char *ksync_symbolize_return_func(uintptr_t ret, char *buf, size_t len)
+{
+	struct place p;
+	bool full;
+
+	if (ret && lookup(ret - 1, &p, &full) && p.func[0])
+		ksync_snprintf(buf, len, "%s", p.func);
+	else
+		ksync_snprintf(buf, len, "?");
+	return buf;
 }
 
 /* "ns::Class::method(int)": without the parameter list. */

@@ -18,10 +18,15 @@
 #include "sched_internal.h"
 #include <ksync/jiffies.h>
 
-/* Once a second at most, as the kernel's prev_jiffy check. */
+/*
+ * Once a second at most, as the kernel's prev_jiffy check; the second
+ * counts from the end of the last report, which may take long to print
+ * (symbolising its backtrace), so that it is not spent printing.
+ */
+static uint64_t prev;
+
 static bool rate_limited(void)
 {
-	static uint64_t prev;
 	uint64_t now = ksync_now_ns();
 	uint64_t last = __atomic_load_n(&prev, __ATOMIC_RELAXED);
 
@@ -44,6 +49,8 @@ static const char *site_file(const struct ksync_site *site)
 KSYNC_API void ksync_might_resched_report(const struct ksync_site *site,
 					  int expected_preempt)
 {
+	uintptr_t ip = ksync_tls.caller_ip ? ksync_tls.caller_ip :
+		       (uintptr_t)__builtin_return_address(0);
 	char comm[KSYNC_COMM_LEN];
 
 	if (rate_limited())
@@ -51,14 +58,15 @@ KSYNC_API void ksync_might_resched_report(const struct ksync_site *site,
 	/* A sleep inside a guard() body names the guard()'s line. */
 	site = ksync_site_resolve(site);
 	ksync_report_lock();
-	if (site || !ksync_tls.caller_ip) {
+	if (site) {
 		ksync_printk("BUG: sleeping function called from invalid context at %s:%d\n",
-			     site_file(site), site ? site->line : 0);
+			     site_file(site), site->line);
 	} else {
 		char where[256];
 
+		/* The program's call (up(), down(): functions without a site). */
 		ksync_printk("BUG: sleeping function called from invalid context at %s\n",
-			     ksync_site_str(NULL, ksync_tls.caller_ip, where, sizeof(where)));
+			     ksync_symbolize_return_line(ip, where, sizeof(where)));
 	}
 	ksync_printk("in_atomic(): %d, irqs_disabled(): %d, non_block: %d, pid: %d, name: %s\n",
 		     in_atomic() ? 1 : 0, irqs_disabled() ? 1 : 0, 0,
@@ -72,6 +80,7 @@ KSYNC_API void ksync_might_resched_report(const struct ksync_site *site,
 	ksync_print_preempt_disable_site();
 	ksync_dump_stack();
 	ksync_report_unlock();
+	__atomic_store_n(&prev, ksync_now_ns(), __ATOMIC_RELAXED);
 }
 
 KSYNC_API void ksync_cant_sleep_report(const struct ksync_site *site)

@@ -23,10 +23,14 @@
 #include <ksync/completion.h>
 #include <ksync/spinlock.h>
 #include "cpu.h"
+#include "site.h"
 #include "kernel_compat.h"
 #include "list.h"
 #include "sched_internal.h"
 #include "zero_init.h"
+
+/* The caller of the exported function this appears in. */
+#define RET_IP	((uintptr_t)__builtin_return_address(0))
 
 /* complete_all() wakes this many waiters per hold of the lock. */
 #define WAKE_BATCH	16
@@ -77,7 +81,7 @@ static struct ksync_cpu *dequeue_first(struct completion *x)
 	return w->task;
 }
 
-KSYNC_API void ksync_complete(struct completion *x, const struct ksync_site *site)
+static void do_complete(struct completion *x, const struct ksync_site *site)
 {
 	struct ksync_cpu *wake;
 	unsigned long flags;
@@ -101,7 +105,7 @@ KSYNC_API void ksync_complete(struct completion *x, const struct ksync_site *sit
  * the lock, wake them, and come back for more (as the kernel's
  * swake_up_all() drops the lock between waiters).
  */
-KSYNC_API void ksync_complete_all(struct completion *x,
+static void do_complete_all(struct completion *x,
 				  const struct ksync_site *site)
 {
 	struct ksync_cpu *batch[WAKE_BATCH];
@@ -184,7 +188,7 @@ static long do_wait_for_common(struct completion *x, long timeout,
 	return timeout ? timeout : 1;
 }
 
-KSYNC_API long ksync_wait_for_completion(struct completion *x, long timeout,
+static long do_wait_for_completion(struct completion *x, long timeout,
 					 unsigned int state,
 					 const struct ksync_site *site)
 {
@@ -196,7 +200,7 @@ KSYNC_API long ksync_wait_for_completion(struct completion *x, long timeout,
 	return timeout;
 }
 
-KSYNC_API bool ksync_try_wait_for_completion(struct completion *x,
+static bool do_try_wait_for_completion(struct completion *x,
 					     const struct ksync_site *site)
 {
 	unsigned long flags;
@@ -223,7 +227,7 @@ KSYNC_API bool ksync_try_wait_for_completion(struct completion *x,
  * lock also orders what the completer wrote before complete() before
  * what our caller reads next.
  */
-KSYNC_API bool ksync_completion_done(struct completion *x,
+static bool do_completion_done(struct completion *x,
 				     const struct ksync_site *site)
 {
 	unsigned long flags;
@@ -234,4 +238,52 @@ KSYNC_API bool ksync_completion_done(struct completion *x,
 	flags = __ksync_raw_spin_lock_irqsave(&x->wait.lock, 0, site);
 	__ksync_raw_spin_unlock_irqrestore(&x->wait.lock, flags, site);
 	return true;
+}
+
+KSYNC_API void ksync_complete(struct completion *x, const struct ksync_site *site)
+{
+	uintptr_t was = ksync_site_caller_begin(site, RET_IP);
+
+	do_complete(x, site);
+	ksync_site_caller_end(was);
+}
+
+KSYNC_API void ksync_complete_all(struct completion *x,
+				  const struct ksync_site *site)
+{
+	uintptr_t was = ksync_site_caller_begin(site, RET_IP);
+
+	do_complete_all(x, site);
+	ksync_site_caller_end(was);
+}
+
+KSYNC_API long ksync_wait_for_completion(struct completion *x, long timeout,
+					 unsigned int state,
+					 const struct ksync_site *site)
+{
+	uintptr_t was = ksync_site_caller_begin(site, RET_IP);
+	long ret = do_wait_for_completion(x, timeout, state, site);
+
+	ksync_site_caller_end(was);
+	return ret;
+}
+
+KSYNC_API bool ksync_try_wait_for_completion(struct completion *x,
+					     const struct ksync_site *site)
+{
+	uintptr_t was = ksync_site_caller_begin(site, RET_IP);
+	bool ret = do_try_wait_for_completion(x, site);
+
+	ksync_site_caller_end(was);
+	return ret;
+}
+
+KSYNC_API bool ksync_completion_done(struct completion *x,
+				     const struct ksync_site *site)
+{
+	uintptr_t was = ksync_site_caller_begin(site, RET_IP);
+	bool ret = do_completion_done(x, site);
+
+	ksync_site_caller_end(was);
+	return ret;
 }

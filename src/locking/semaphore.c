@@ -19,7 +19,11 @@
 #include "kernel_compat.h"
 #include "list.h"
 #include "report.h"
+#include "site.h"
 #include "sched_internal.h"
+
+/* The caller of the exported function this appears in. */
+#define RET_IP	((uintptr_t)__builtin_return_address(0))
 
 struct semaphore_waiter {
 	struct ksync_list_head list;
@@ -91,7 +95,10 @@ KSYNC_API struct task_struct *ksync_up_slowpath(struct semaphore *sem)
 KSYNC_API void ksync_up_overflow(struct semaphore *sem,
 				 const struct ksync_site *site)
 {
+	uintptr_t was = ksync_site_caller_begin(site, RET_IP);
+
 	ksync_warn_once(site, "up(%s): semaphore count overflow (more up() than "
 			"the count can hold): count left at %u\n",
-			site && site->expr ? site->expr : "?", sem->count);
+			site && site->expr ? site->expr : "", sem->count);
+	ksync_site_caller_end(was);
 }
