@@ -281,8 +281,10 @@ static void test_zero_filled_completion_and_waitqueue(void)
 		if (m == PLAIN) {
 			CHECK_NOT_OUT(&c, "WARNING");
 		} else {
-			CHECK_OUT(&c, "completion &done used without init_completion() or "
+			/* complete() is a function: its caller's line, not "&done". */
+			CHECK_OUT(&c, "completion used without init_completion() or "
 				  "DECLARE_COMPLETION(): zero-filled, initialised now");
+			CHECK_OUT(&c, " at test_garbage_locks.c:");
 			/* Once: the later calls find it initialised. */
 			CHECK(!strstr(strstr(c.out, "zero-filled") + 1, "zero-filled"));
 		}

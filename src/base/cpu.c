@@ -74,7 +74,7 @@ static void cpu_id_free(int id)
 static size_t cpu_stride(void)
 {
 	size_t size = sizeof(struct ksync_cpu) +
-		      (size_t)(__stop_ksync_percpu - __start_ksync_percpu);
+		      (size_t)(__stop_ksync_cpu_parts - __start_ksync_cpu_parts);
 
 	return (size + 63) & ~(size_t)63;
 }

@@ -20,7 +20,7 @@
  * its own) with KSYNC_DEFINE_CPU_PART() in its own .c file and reaches it
  * with ksync_cpu_part().  As the kernel's per-CPU areas, the parts are
  * laid out by the linker: each declaration is a template in the section
- * "ksync_percpu", and a part lives at the template's offset in that
+ * "ksync_cpu_parts", and a part lives at the template's offset in that
  * section, after base's fields.  Base knows the parts' size, never their
  * types; a layer never touches another layer's part.
  */
@@ -40,20 +40,20 @@ struct ksync_cpu {
 
 /* A layer's per-CPU part: define it once, in that layer's .c file. */
 #define KSYNC_DEFINE_CPU_PART(type, name)				\
-	type name __attribute__((section("ksync_percpu"), used, retain, aligned(64)))
+	type name __attribute__((section("ksync_cpu_parts"), used, retain, aligned(64)))
 
-extern char __start_ksync_percpu[] __attribute__((visibility("hidden")));
-extern char __stop_ksync_percpu[] __attribute__((visibility("hidden")));
+extern char __start_ksync_cpu_parts[] __attribute__((visibility("hidden")));
+extern char __stop_ksync_cpu_parts[] __attribute__((visibility("hidden")));
 
 /* Block c's copy of the part whose template is part. */
 #define ksync_cpu_part(c, part)						\
 	((__typeof__(&(part)))((char *)((c) + 1) +			\
-			       ((char *)&(part) - __start_ksync_percpu)))
+			       ((char *)&(part) - __start_ksync_cpu_parts)))
 
 /* The block a part belongs to (the inverse of ksync_cpu_part()). */
 #define ksync_cpu_of_part(p, part)					\
 	((struct ksync_cpu *)((char *)(p) -				\
-			      ((char *)&(part) - __start_ksync_percpu)) - 1)
+			      ((char *)&(part) - __start_ksync_cpu_parts)) - 1)
 
 struct ksync_cpu *ksync_cpu_slow(void);
 struct ksync_cpu *ksync_cpu_of(int cpu);

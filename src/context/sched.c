@@ -64,9 +64,9 @@ KSYNC_API void ksync_might_resched_report(const struct ksync_site *site,
 	} else {
 		char where[256];
 
-		/* The program's call (up(), down(): functions without a site). */
+		/* The program's call (down(): functions without a site). */
 		ksync_printk("BUG: sleeping function called from invalid context at %s\n",
-			     ksync_symbolize_return_line(ip, where, sizeof(where)));
+			     ksync_site_str(NULL, ip, where, sizeof(where)));
 	}
 	ksync_printk("in_atomic(): %d, irqs_disabled(): %d, non_block: %d, pid: %d, name: %s\n",
 		     in_atomic() ? 1 : 0, irqs_disabled() ? 1 : 0, 0,

@@ -65,6 +65,7 @@ void ksync_init_zero_filled(raw_spinlock_t *lock, struct ksync_list_head *list,
 	queued_spin_unlock(&zero_init_lock);
 	raw_local_irq_restore(flags);
 	if (done_here && ksync_debug_checks())
-		ksync_warn_once(site, "%s %s used without %s: zero-filled, "
-				"initialised now\n", what, name, inits);
+		ksync_warn_once(site, "%s%s%s used without %s: zero-filled, "
+				"initialised now\n", what, name != what ? " " : "",
+				name != what ? name : "", inits);
 }
