@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <ksync/interrupt.h>
 #include <ksync/smp.h>
@@ -151,6 +153,22 @@ static void cpu_block_reset(struct ksync_cpu *c)
 	__atomic_store_n(&c->fatal, 0, __ATOMIC_RELAXED);
 }
 
+/*
+ * The new thread's struct task_struct (the rest of it: its first field
+ * is the state, reset above).  prctl() is a plain system call, safe in
+ * the signal handler that may be registering us.
+ */
+static void cpu_task_fill(struct ksync_cpu *c, pid_t tid)
+{
+	c->task.pid = tid;
+	c->task.tgid = getpid();
+	c->task.cpu = c->cpu;
+	memset(c->task.comm, 0, sizeof(c->task.comm));
+	if (prctl(PR_GET_NAME, c->task.comm, 0, 0, 0) != 0)
+		c->task.comm[0] = '\0';
+	c->task.comm[TASK_COMM_LEN - 1] = '\0';
+}
+
 static unsigned int new_incarnation(void)
 {
 	unsigned int inc;
@@ -182,6 +200,7 @@ struct ksync_cpu *ksync_cpu_slow(void)
 	__atomic_store_n(&c->cpu, id, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->tid, ksync_gettid(), __ATOMIC_RELAXED);
 	cpu_block_reset(c);
+	cpu_task_fill(c, c->tid);
 	__atomic_store_n(&c->incarnation, new_incarnation(), __ATOMIC_RELAXED);
 
 	/*
@@ -310,6 +329,7 @@ void ksync_cpu_fork_child(void)
 	if (me) {
 		cpu_bitmap[me->cpu / 64] |= 1ull << (me->cpu % 64);
 		me->tid = ksync_gettid();
+		cpu_task_fill(me, me->tid);
 		cpus_online = 1;
 	}
 }

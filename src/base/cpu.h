@@ -10,6 +10,7 @@
 #define _KSYNC_SRC_CPU_H
 
 #include <sys/types.h>
+#include <ksync/sched.h>
 #include <ksync/smp.h>
 #include "mcs.h"
 #include "held_lock.h"
@@ -59,8 +60,14 @@ struct ksync_cpu {
 	struct tasklet_struct *tasklets[2];
 	/* This CPU's optimistic spinning node: one, as in the kernel. */
 	struct ksync_osq_node osq_node;
-	/* Task state (TASK_*) while it sleeps: also its futex word. */
-	uint32_t state;
+	/*
+	 * Task state (TASK_*) while it sleeps: also its futex word.  It is
+	 * the first field of the thread's struct task_struct (current).
+	 */
+	union {
+		uint32_t state;
+		struct task_struct task;
+	};
 	/* An interrupt arrived during an interruptible sleep. */
 	uint32_t sigpending;
 	/* ksync_send_fatal_signal() was called for this thread. */

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sys/prctl.h>
 #include <ksync/sched.h>
 #include "cpu.h"
 #include "futex.h"
@@ -212,6 +213,24 @@ long ksync_jiffies_left(uint64_t deadline_ns)
 KSYNC_API struct task_struct *ksync_current(void)
 {
 	return cpu_task(ksync_this_cpu());
+}
+
+/*
+ * The kernel's __set_task_comm(): the task's comm and, for the calling
+ * thread, the thread's name as the system shows it.  Another thread's
+ * name is set by the thread itself (this may race with a reader of comm
+ * in that thread, as in the kernel: a torn name, never an overrun).
+ */
+KSYNC_API void ksync_set_task_comm(struct task_struct *p, const char *name)
+{
+	size_t i = 0;
+
+	for (; i < TASK_COMM_LEN - 1 && name[i]; i++)
+		p->comm[i] = name[i];
+	for (; i < TASK_COMM_LEN; i++)
+		p->comm[i] = '\0';
+	if (task_cpu_block(p) == ksync_this_cpu_or_null())
+		prctl(PR_SET_NAME, p->comm, 0, 0, 0);
 }
 
 /* smp_store_mb(): the condition is read after the state is visible. */

@@ -25,12 +25,12 @@
 
 static inline struct task_struct *cpu_task(struct ksync_cpu *c)
 {
-	return (struct task_struct *)c;
+	return &c->task;
 }
 
 static inline struct ksync_cpu *task_cpu_block(struct task_struct *p)
 {
-	return (struct ksync_cpu *)p;
+	return (struct ksync_cpu *)((char *)p - __builtin_offsetof(struct ksync_cpu, task));
 }
 
 /*
