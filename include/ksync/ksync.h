@@ -35,6 +35,7 @@
 #include <ksync/wait.h>
 #include <ksync/condvar.h>
 #include <ksync/locked_by.h>
+#include <ksync/local_lock.h>
 #include <ksync/lock_events.h>
 
 #endif /* _KSYNC_KSYNC_H */

@@ -108,7 +108,11 @@ struct task_struct {
 	int tgid;
 	int cpu;
 	char comm[TASK_COMM_LEN];
+	/* migrate_disable() nesting (<ksync/preempt.h>). */
+	unsigned short migration_disabled;
 };
+
+#define is_migration_disabled(p)	((p)->migration_disabled != 0)
 
 KSYNC_API struct task_struct *ksync_current(void);
 KSYNC_API void ksync_set_current_state(unsigned int state);

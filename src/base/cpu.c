@@ -24,6 +24,7 @@
 #include "cpu.h"
 #include "irq_internal.h"
 #include "ksync_internal.h"
+#include "percpu_internal.h"
 #include "report.h"
 
 KSYNC_API __thread struct ksync_tls ksync_tls
@@ -163,6 +164,7 @@ static void cpu_task_fill(struct ksync_cpu *c, pid_t tid)
 	c->task.pid = tid;
 	c->task.tgid = getpid();
 	c->task.cpu = c->cpu;
+	c->task.migration_disabled = 0;
 	memset(c->task.comm, 0, sizeof(c->task.comm));
 	if (prctl(PR_GET_NAME, c->task.comm, 0, 0, 0) != 0)
 		c->task.comm[0] = '\0';
@@ -201,6 +203,8 @@ struct ksync_cpu *ksync_cpu_slow(void)
 	__atomic_store_n(&c->tid, ksync_gettid(), __ATOMIC_RELAXED);
 	cpu_block_reset(c);
 	cpu_task_fill(c, c->tid);
+	/* Same layer: per-CPU variables start afresh for the new thread. */
+	ksync_percpu_cpu_reset(id);
 	__atomic_store_n(&c->incarnation, new_incarnation(), __ATOMIC_RELAXED);
 
 	/*

@@ -233,6 +233,28 @@ KSYNC_API void ksync_set_task_comm(struct task_struct *p, const char *name)
 		prctl(PR_SET_NAME, p->comm, 0, 0, 0);
 }
 
+/* Only this thread writes its count; others may read it (relaxed). */
+KSYNC_API void ksync_migrate_disable(void)
+{
+	struct task_struct *p = ksync_current();
+
+	__atomic_store_n(&p->migration_disabled, p->migration_disabled + 1,
+			 __ATOMIC_RELAXED);
+}
+
+/* The kernel's WARN_ON_ONCE(!p->migration_disabled), and the count stays. */
+KSYNC_API void ksync_migrate_enable(const struct ksync_site *site)
+{
+	struct task_struct *p = ksync_current();
+
+	if (__ksync_unlikely(!p->migration_disabled)) {
+		ksync_warn_once(site, "migrate_enable() without migrate_disable()\n");
+		return;
+	}
+	__atomic_store_n(&p->migration_disabled, p->migration_disabled - 1,
+			 __ATOMIC_RELAXED);
+}
+
 /* smp_store_mb(): the condition is read after the state is visible. */
 KSYNC_API void ksync_set_current_state(unsigned int state)
 {
