@@ -30,6 +30,7 @@
 #include <ksync/jiffies.h>
 #include <ksync/mutex.h>
 #include <ksync/rwsem.h>
+#include <ksync/rtmutex.h>
 #include <ksync/semaphore.h>
 #include <ksync/completion.h>
 #include <ksync/wait.h>

@@ -15,6 +15,7 @@
 	S(spinlock)							\
 	S(irq)								\
 	S(mutex)							\
+	S(rtmutex)							\
 	S(rwlock)							\
 	S(lockdep)
 
