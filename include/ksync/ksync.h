@@ -31,6 +31,7 @@
 #include <ksync/mutex.h>
 #include <ksync/rwsem.h>
 #include <ksync/rtmutex.h>
+#include <ksync/percpu-rwsem.h>
 #include <ksync/semaphore.h>
 #include <ksync/completion.h>
 #include <ksync/wait.h>
