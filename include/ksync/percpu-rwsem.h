@@ -35,7 +35,9 @@
  * `block` set and the reader backs out.  The same holds for the
  * decrement in percpu_up_read() and its look at `block` to wake the
  * writer.  Where membarrier(2) is missing (KSYNC_NO_MEMBARRIER=1, old
- * kernels, seccomp) readers use a full fence instead.
+ * kernels, seccomp) the reader's store is seq_cst instead (an xchg on
+ * x86), and so are the writer's accesses: C11's own answer to the
+ * pattern.
  *
  * Sleeping: readers and writers may sleep (might_sleep()).  With
  * KSYNC_LOCKDEP=1 lockdep sees it as the kernel's (an rw_semaphore
@@ -113,17 +115,26 @@ extern KSYNC_API int ksync_percpu_rwsem_reader_fence;
 #define percpu_free_rwsem(sem)		ksync_percpu_free_rwsem(sem)
 
 /*
- * The readers' side of the store-buffering pattern (see above): a
- * compiler barrier when the writer's membarrier(2) supplies the CPU's,
- * else a full fence.
+ * A reader's store of its count: the first half of its side of the
+ * store-buffering pattern (see above); the second is a seq_cst load of
+ * block.  A compiler barrier when the writer's membarrier(2) supplies
+ * the CPU's; else a seq_cst store (with the seq_cst load and the
+ * writer's seq_cst accesses, C11 forbids both missing each other).
+ * @release: a decrement, whose critical section must come before it.
  */
-static __always_inline void __ksync_percpu_reader_fence(void)
+static __always_inline void
+__ksync_percpu_count_store(unsigned int *cnt, unsigned int v, bool release)
 {
 	if (__ksync_unlikely(__atomic_load_n(&ksync_percpu_rwsem_reader_fence,
-					     __ATOMIC_RELAXED)))
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+					     __ATOMIC_RELAXED))) {
+		__atomic_store_n(cnt, v, __ATOMIC_SEQ_CST);
+		return;
+	}
+	if (release)
+		__atomic_store_n(cnt, v, __ATOMIC_RELEASE);
 	else
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		__atomic_store_n(cnt, v, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 /* This thread's counter, or NULL for the slow path (none yet, or debugging). */
@@ -141,9 +152,10 @@ __ksync_percpu_my_count(struct percpu_rw_semaphore *sem)
 
 /*
  * The fast path: count ourselves in, then look for a writer.  Only this
- * thread writes its counter, so a relaxed load and store do; the
- * writer reads it.  Acquire on block: pairs with the writer's release
- * in percpu_up_write(), so its section happens before ours.  On finding
+ * thread writes its counter, so a load and a store do (no read-modify-
+ * write); the writer reads it.  The load of block is also an acquire:
+ * it pairs with the writer's release in percpu_up_write(), so its
+ * section happens before ours.  On finding
  * a writer, the count is taken back and the slow path waits (and wakes
  * the writer, which may have counted us).
  */
@@ -153,9 +165,9 @@ static __always_inline bool __ksync_percpu_read_fast(struct percpu_rw_semaphore 
 
 	if (__ksync_unlikely(!cnt))
 		return false;
-	__atomic_store_n(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-	__ksync_percpu_reader_fence();
-	if (__ksync_likely(!__atomic_load_n(&sem->block, __ATOMIC_ACQUIRE)))
+	__ksync_percpu_count_store(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) + 1, false);
+	/* seq_cst (a plain load on x86): also acquire, see above. */
+	if (__ksync_likely(!__atomic_load_n(&sem->block, __ATOMIC_SEQ_CST)))
 		return true;
 	/* Release: whatever we did not do yet stays ours; the writer re-reads. */
 	__atomic_store_n(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) - 1, __ATOMIC_RELEASE);
@@ -197,10 +209,9 @@ __ksync_percpu_up_read(struct percpu_rw_semaphore *sem, const struct ksync_site 
 
 	__ksync_tsan_pre_unlock(sem, __KSYNC_TSAN_READ);
 	if (__ksync_likely(cnt != NULL)) {
-		__atomic_store_n(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) - 1,
-				 __ATOMIC_RELEASE);
-		__ksync_percpu_reader_fence();
-		if (__ksync_unlikely(__atomic_load_n(&sem->block, __ATOMIC_RELAXED)))
+		__ksync_percpu_count_store(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) - 1,
+					   true);
+		if (__ksync_unlikely(__atomic_load_n(&sem->block, __ATOMIC_SEQ_CST)))
 			wake_up(&sem->writer);
 	} else {
 		ksync_percpu_up_read(sem, site);

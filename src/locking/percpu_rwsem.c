@@ -76,21 +76,19 @@ static unsigned int *my_count(struct percpu_rw_semaphore *sem)
 /* --- readers ------------------------------------------------------------------ */
 
 /*
- * A reader's try, with full fences: the slow path need not rely on the
- * writer's membarrier(2).  Backing out wakes the writer, which may have
- * counted us already.
+ * A reader's try, all seq_cst (no need to rely on the writer's
+ * membarrier(2) here): store count, load block; the writer stores block
+ * and loads the counts, seq_cst too, so one sees the other.  Backing
+ * out wakes the writer, which may have counted us already.
  */
 static bool read_try(struct percpu_rw_semaphore *sem, unsigned int *cnt)
 {
-	__atomic_store_n(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-	/* Store count, full fence, load block: the reader's half. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	/* Acquire: pairs with percpu_up_write()'s release of block. */
-	if (!__atomic_load_n(&sem->block, __ATOMIC_ACQUIRE))
+	__atomic_store_n(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) + 1, __ATOMIC_SEQ_CST);
+	/* Also acquire: pairs with percpu_up_write()'s release of block. */
+	if (!__atomic_load_n(&sem->block, __ATOMIC_SEQ_CST))
 		return true;
-	/* Release: as in percpu_up_read(). */
-	__atomic_store_n(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) - 1, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Also release: as in percpu_up_read(). */
+	__atomic_store_n(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) - 1, __ATOMIC_SEQ_CST);
 	wake_up(&sem->writer);
 	return false;
 }
@@ -130,18 +128,17 @@ KSYNC_API void ksync_percpu_up_read(struct percpu_rw_semaphore *sem,
 	site = ksync_site_resolve(site);
 	if (ksync_debug_active())
 		ksync_lock_release(&sem->dep_map, site, RET_IP);
-	/* Release: our section before the writer's acquire of the counts. */
-	__atomic_store_n(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) - 1, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&sem->block, __ATOMIC_RELAXED))
+	/* Also release: our section before the writer's load of the counts. */
+	__atomic_store_n(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) - 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&sem->block, __ATOMIC_SEQ_CST))
 		wake_up(&sem->writer);
 }
 
 /*
  * The kernel's readers_active_check(): no reader inside.  Counts may be
  * negative on one CPU and positive on another (a read lock released by
- * another thread), so only the sum means anything.  Acquire: each
- * reader's section happens before ours.  nr_cpu_ids is read after the
+ * another thread), so only the sum means anything.  The loads are also
+ * acquires: each reader's section happens before ours.  nr_cpu_ids is read after the
  * writer's barrier, so a CPU number registered by a reader we must see
  * is within it.
  */
@@ -152,7 +149,8 @@ static bool readers_gone(struct percpu_rw_semaphore *sem)
 	int n = ksync_nr_cpu_ids();
 
 	for (int cpu = 0; cpu < n; cpu++)
-		sum += __atomic_load_n(&rc[cpu].count, __ATOMIC_ACQUIRE);
+		/* seq_cst: the writer's half of the pattern (a plain load on x86). */
+		sum += __atomic_load_n(&rc[cpu].count, __ATOMIC_SEQ_CST);
 	return sum == 0;
 }
 
@@ -164,14 +162,14 @@ KSYNC_API int ksync_percpu_is_read_locked(struct percpu_rw_semaphore *sem)
 /* --- writers ----------------------------------------------------------------------- */
 
 /*
- * The writer's half of the pattern: block is stored; now every running
- * thread executes a full barrier (membarrier), so each reader either
- * sees block or has its count seen by readers_gone().  Without
- * membarrier(2) the readers fence themselves and a fence here does.
+ * The writer's half of the pattern: block is stored (seq_cst); now every
+ * running thread executes a full barrier (membarrier), so each reader
+ * either sees block or has its count seen by readers_gone().  Without
+ * membarrier(2) the readers' stores are seq_cst, and C11 orders them
+ * against ours by itself.
  */
 static void make_readers_see_block(void)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!__atomic_load_n(&ksync_percpu_rwsem_reader_fence, __ATOMIC_RELAXED))
 		ksync_pv_membarrier();
 }
@@ -180,9 +178,12 @@ static bool claim_block(struct percpu_rw_semaphore *sem)
 {
 	int free = 0;
 
-	/* Acquire: the previous writer's section happens before ours. */
+	/*
+	 * seq_cst: the store of the pattern; also an acquire, so the
+	 * previous writer's section happens before ours.
+	 */
 	return __atomic_compare_exchange_n(&sem->block, &free, 1, 0,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+					   __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 }
 
 KSYNC_API void ksync_percpu_down_write(struct percpu_rw_semaphore *sem,
