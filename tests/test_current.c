@@ -65,7 +65,7 @@ static void *sleep_until_go(void *arg)
 	__atomic_store_n(&sleeper, current, __ATOMIC_RELEASE);
 	set_current_state(TASK_UNINTERRUPTIBLE);
 	CHECK_EQ(READ_ONCE(current->__state), TASK_UNINTERRUPTIBLE);
-	CHECK_EQ(current->state, TASK_UNINTERRUPTIBLE);
+	CHECK_EQ(READ_ONCE(current->state), TASK_UNINTERRUPTIBLE);
 	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE)) {
 		schedule();
 		set_current_state(TASK_UNINTERRUPTIBLE);
