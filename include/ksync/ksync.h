@@ -30,11 +30,14 @@
 #include <ksync/jiffies.h>
 #include <ksync/mutex.h>
 #include <ksync/rwsem.h>
+#include <ksync/rtmutex.h>
+#include <ksync/percpu-rwsem.h>
 #include <ksync/semaphore.h>
 #include <ksync/completion.h>
 #include <ksync/wait.h>
 #include <ksync/condvar.h>
 #include <ksync/locked_by.h>
+#include <ksync/local_lock.h>
 #include <ksync/lock_events.h>
 
 #endif /* _KSYNC_KSYNC_H */

@@ -60,4 +60,7 @@ struct ksync_tls {
 extern KSYNC_API __thread struct ksync_tls ksync_tls
 	__attribute__((tls_model("initial-exec")));
 
+/* DEFINE_PER_CPU() and the accessors, as <linux/percpu.h> brings them. */
+#include <ksync/percpu-defs.h>
+
 #endif /* _KSYNC_PERCPU_H */

@@ -164,6 +164,24 @@ __ksync_preempt_count_sub(int val, const struct ksync_site *site)
 #define preempt_disable_notrace()	preempt_disable()
 #define preempt_enable_notrace()	preempt_enable()
 
+/*
+ * preemptible(): the kernel's test, here whether sleeping is allowed (no
+ * preemption count, interrupts not masked).
+ */
+#define preemptible()	(preempt_count() == 0 && !__atomic_load_n(&ksync_tls.irqs_off, __ATOMIC_RELAXED))
+
+/*
+ * migrate_disable()/migrate_enable(): pin the task to its CPU without
+ * disabling preemption.  A ksync thread never changes CPU number, so
+ * this only counts (current->migration_disabled), for
+ * is_migration_disabled() and the kernel's check of an unbalanced
+ * migrate_enable().
+ */
+KSYNC_API void ksync_migrate_disable(void);
+KSYNC_API void ksync_migrate_enable(const struct ksync_site *site);
+#define migrate_disable()	ksync_migrate_disable()
+#define migrate_enable()	ksync_migrate_enable(KSYNC_SITE("migrate_enable"))
+
 #define nmi_count()		(preempt_count() & NMI_MASK)
 #define hardirq_count()		(preempt_count() & HARDIRQ_MASK)
 #define softirq_count()		(preempt_count() & SOFTIRQ_MASK)

@@ -20,6 +20,7 @@
 #ifndef _KSYNC_SCHED_H
 #define _KSYNC_SCHED_H
 
+#include <ksync/barrier.h>
 #include <ksync/compiler.h>
 #include <ksync/irqflags.h>
 #include <ksync/preempt.h>
@@ -81,8 +82,37 @@ __ksync_might_sleep(const struct ksync_site *site, int expected)
 #define TASK_NORMAL		(TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)
 #define TASK_KILLABLE		(TASK_WAKEKILL | TASK_UNINTERRUPTIBLE)
 
-/* A thread, as ksync's sleeping primitives see it (its CPU block). */
-struct task_struct;
+#define TASK_COMM_LEN		16
+
+/*
+ * A thread, as the kernel's lock code sees a task.  Each registered
+ * thread (each ksync "CPU", see smp.h) has one, filled in when the thread
+ * registers; the CPU number's next thread gets it afresh.
+ *
+ *   __state	the task state (TASK_*), the kernel 6.1 name: read it with
+ *		READ_ONCE(current->__state), get_current_state() or
+ *		task_is_running(); write it only with set_current_state().
+ *		It is the word the thread sleeps on.  state is the same
+ *		word under its pre-5.14 name.
+ *   pid, tgid	thread id and process id (gettid(), getpid())
+ *   comm	the thread's name when it registered (pthread_setname_np()
+ *		later is not seen; set_task_comm() renames both)
+ *   cpu	its ksync CPU number
+ */
+struct task_struct {
+	union {
+		unsigned int __state;
+		unsigned int state;
+	};
+	int pid;
+	int tgid;
+	int cpu;
+	char comm[TASK_COMM_LEN];
+	/* migrate_disable() nesting (<ksync/preempt.h>). */
+	unsigned short migration_disabled;
+};
+
+#define is_migration_disabled(p)	((p)->migration_disabled != 0)
 
 KSYNC_API struct task_struct *ksync_current(void);
 KSYNC_API void ksync_set_current_state(unsigned int state);
@@ -95,6 +125,29 @@ KSYNC_API int ksync_fatal_signal_pending(struct task_struct *p);
 KSYNC_API int ksync_signal_pending_state(unsigned int state, struct task_struct *p);
 KSYNC_API void ksync_flush_signals(struct task_struct *p);
 KSYNC_API int ksync_send_fatal_signal(int cpu);
+
+KSYNC_API void ksync_set_task_comm(struct task_struct *p, const char *name);
+
+/*
+ * current: the calling thread's task (registering the thread as a CPU
+ * on first use).  An object-like macro as in the kernel; a program that
+ * has its own identifier "current" defines KSYNC_NO_CURRENT before
+ * including ksync and calls get_current() instead.
+ */
+#define get_current()			ksync_current()
+#ifndef KSYNC_NO_CURRENT
+#define current				get_current()
+#endif
+
+#define task_pid_nr(p)			((p)->pid)
+#define task_tgid_nr(p)			((p)->tgid)
+#define task_pid_vnr(p)			((p)->pid)
+#define task_cpu(p)			((p)->cpu)
+#define task_is_running(p)		(READ_ONCE((p)->__state) == TASK_RUNNING)
+#define get_current_state()		READ_ONCE(get_current()->__state)
+#define set_task_comm(p, name)		ksync_set_task_comm((p), (name))
+#define get_task_comm(buf, p)						\
+	((char *)__builtin_memcpy((buf), (p)->comm, TASK_COMM_LEN))
 
 #define set_current_state(state)	ksync_set_current_state(state)
 #define __set_current_state(state)	ksync___set_current_state(state)

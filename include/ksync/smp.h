@@ -20,6 +20,7 @@
 
 #include <ksync/compiler.h>
 #include <ksync/percpu.h>
+#include <ksync/preempt.h>
 
 #define KSYNC_NR_CPUS	16383
 #ifndef NR_CPUS
@@ -41,6 +42,10 @@ static __always_inline int raw_smp_processor_id(void)
 }
 
 #define smp_processor_id()	raw_smp_processor_id()
+
+/* The kernel's get_cpu()/put_cpu(): the CPU number, preemption counted off. */
+#define get_cpu()	({ preempt_disable(); smp_processor_id(); })
+#define put_cpu()	preempt_enable()
 #define num_online_cpus()	ksync_num_online_cpus()
 #define num_possible_cpus()	KSYNC_NR_CPUS
 

@@ -282,6 +282,8 @@ static void cpu_fork_child(void)
 
 			if (dead == me)
 				continue;
+			/* A block never registered has no number yet. */
+			dead->cpu = chunk * CPUS_PER_CHUNK + i;
 			if (me)
 				ksync_hooks_cpu_dead(me, dead);
 			cpu_block_reset(dead);

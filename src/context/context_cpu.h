@@ -9,13 +9,20 @@
 #define _KSYNC_SRC_CONTEXT_CPU_H
 
 #include <stdint.h>
+#include <ksync/sched.h>
 #include "cpu.h"
 
 struct tasklet_struct;
 
 struct ksync_context_cpu {
-	/* Task state (TASK_*) while it sleeps: also its futex word. */
-	uint32_t state;
+	/*
+	 * Task state (TASK_*) while it sleeps: also its futex word.  It is
+	 * the first field of the thread's struct task_struct (current).
+	 */
+	union {
+		uint32_t state;
+		struct task_struct task;
+	};
 	/* An interrupt arrived during an interruptible sleep. */
 	uint32_t sigpending;
 	/* ksync_send_fatal_signal() was called for this thread. */
@@ -31,6 +38,15 @@ extern struct ksync_context_cpu ksync_context_cpu_part;
 static inline struct ksync_context_cpu *context_cpu(const struct ksync_cpu *c)
 {
 	return ksync_cpu_part((struct ksync_cpu *)c, ksync_context_cpu_part);
+}
+
+/* The block whose context part holds task p. */
+static inline struct ksync_cpu *context_cpu_of_task(struct task_struct *p)
+{
+	struct ksync_context_cpu *x = (struct ksync_context_cpu *)
+		((char *)p - __builtin_offsetof(struct ksync_context_cpu, task));
+
+	return ksync_cpu_of_part(x, ksync_context_cpu_part);
 }
 
 #endif /* _KSYNC_SRC_CONTEXT_CPU_H */

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sys/prctl.h>
 #include <ksync/sched.h>
 #include "cpu.h"
 #include "futex.h"
@@ -223,6 +224,46 @@ long ksync_jiffies_left(uint64_t deadline_ns)
 KSYNC_API struct task_struct *ksync_current(void)
 {
 	return cpu_task(ksync_this_cpu());
+}
+
+/*
+ * The kernel's __set_task_comm(): the task's comm and, for the calling
+ * thread, the thread's name as the system shows it.  Another thread's
+ * name is set by the thread itself (this may race with a reader of comm
+ * in that thread, as in the kernel: a torn name, never an overrun).
+ */
+KSYNC_API void ksync_set_task_comm(struct task_struct *p, const char *name)
+{
+	size_t i = 0;
+
+	for (; i < TASK_COMM_LEN - 1 && name[i]; i++)
+		p->comm[i] = name[i];
+	for (; i < TASK_COMM_LEN; i++)
+		p->comm[i] = '\0';
+	if (task_cpu_block(p) == ksync_this_cpu_or_null())
+		prctl(PR_SET_NAME, p->comm, 0, 0, 0);
+}
+
+/* Only this thread writes its count; others may read it (relaxed). */
+KSYNC_API void ksync_migrate_disable(void)
+{
+	struct task_struct *p = ksync_current();
+
+	__atomic_store_n(&p->migration_disabled, p->migration_disabled + 1,
+			 __ATOMIC_RELAXED);
+}
+
+/* The kernel's WARN_ON_ONCE(!p->migration_disabled), and the count stays. */
+KSYNC_API void ksync_migrate_enable(const struct ksync_site *site)
+{
+	struct task_struct *p = ksync_current();
+
+	if (__ksync_unlikely(!p->migration_disabled)) {
+		ksync_warn_once(site, "migrate_enable() without migrate_disable()\n");
+		return;
+	}
+	__atomic_store_n(&p->migration_disabled, p->migration_disabled - 1,
+			 __ATOMIC_RELAXED);
 }
 
 /* smp_store_mb(): the condition is read after the state is visible. */

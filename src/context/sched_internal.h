@@ -26,12 +26,12 @@
 
 static inline struct task_struct *cpu_task(struct ksync_cpu *c)
 {
-	return (struct task_struct *)c;
+	return &context_cpu(c)->task;
 }
 
 static inline struct ksync_cpu *task_cpu_block(struct task_struct *p)
 {
-	return (struct ksync_cpu *)p;
+	return context_cpu_of_task(p);
 }
 
 /*

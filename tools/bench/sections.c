@@ -15,7 +15,9 @@
 	S(spinlock)							\
 	S(irq)								\
 	S(mutex)							\
+	S(rtmutex)							\
 	S(rwlock)							\
+	S(percpu_rwsem)							\
 	S(lockdep)
 
 #define BENCH_SECTION_DECLARE(id) extern const struct bench_section bench_section_##id;
