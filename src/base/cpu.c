@@ -333,6 +333,7 @@ static const char *const lockevent_names[LOCKEVENT_NUM] = {
 	[LOCKEVENT_lock_use_node3] = "lock_use_node3",
 	[LOCKEVENT_lock_use_node4] = "lock_use_node4",
 	[LOCKEVENT_lock_no_node] = "lock_no_node",
+	[LOCKEVENT_pv_head_no_steal] = "pv_head_no_steal",
 };
 
 KSYNC_API const char *ksync_lockevent_name(enum ksync_lock_event ev)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <ksync/debug_locks.h>
+#include "spin_clock.h"
 #include "cpu.h"
 #include "irq_internal.h"
 #include "ksync_internal.h"
@@ -149,6 +150,7 @@ void ksync_init_once(void)
 	}
 	read_environment();
 	ksync_cpu_init();
+	ksync_spin_clock_init();
 	ksync_pv_init();
 	ksync_softirq_init();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
