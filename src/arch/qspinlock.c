@@ -143,11 +143,11 @@ static inline bool steal_lock(arch_spinlock_t *lock, uint32_t val)
  * when there is no queue; polling first lets a short-lived contention end
  * without anyone touching the queue.
  */
-static bool pv_hybrid_trylock(arch_spinlock_t *lock)
+static bool pv_hybrid_trylock(arch_spinlock_t *lock, unsigned int budget_ns)
 {
 	struct backoff b;
 
-	backoff_start(&b, PV_STEAL_NS);
+	backoff_start(&b, budget_ns);
 	do {
 		uint32_t val = __atomic_load_n(&lock->val, __ATOMIC_RELAXED);
 
@@ -190,10 +190,10 @@ static inline bool trylock_clear_pending(arch_spinlock_t *lock)
  * predecessor has set node->locked (read with acquire by the caller).
  */
 static void pv_wait_node(struct ksync_qnode *node, struct ksync_qnode *prev,
-			 struct ksync_lockup *lk)
+			 unsigned int budget_ns, struct ksync_lockup *lk)
 {
 	for (;;) {
-		uint64_t deadline = ksync_spin_deadline(PV_NODE_SPIN_NS);
+		uint64_t deadline = ksync_spin_deadline(budget_ns);
 
 		for (unsigned int loop = 1;; loop++) {
 			if (__atomic_load_n(&node->locked, __ATOMIC_ACQUIRE))
@@ -291,7 +291,7 @@ static void pv_head_unhash(arch_spinlock_t *lock, struct ksync_qnode *node)
  * current lock value.
  */
 static uint32_t pv_wait_head_or_lock(arch_spinlock_t *lock,
-				     struct ksync_qnode *node,
+				     struct ksync_qnode *node, bool spin,
 				     struct ksync_lockup *lk)
 {
 	bool hashed = __atomic_load_n(&node->state, __ATOMIC_ACQUIRE) == VCPU_HASHED;
@@ -303,7 +303,7 @@ static uint32_t pv_wait_head_or_lock(arch_spinlock_t *lock,
 		uint64_t deadline;
 
 		if (!starving) {
-			backoff_start(&b, PV_HEAD_STEAL_NS);
+			backoff_start(&b, spin ? PV_HEAD_STEAL_NS : 0);
 			do {
 				if (steal_lock(lock, __atomic_load_n(&lock->val,
 								     __ATOMIC_RELAXED))) {
@@ -313,7 +313,7 @@ static uint32_t pv_wait_head_or_lock(arch_spinlock_t *lock,
 			} while (backoff(&b));
 			set_pending(lock);
 		}
-		deadline = ksync_spin_deadline(PV_SPIN_THRESHOLD_NS);
+		deadline = ksync_spin_deadline(spin ? PV_SPIN_THRESHOLD_NS : 0);
 		for (unsigned int loop = 1;; loop++) {
 			if (trylock_clear_pending(lock)) {
 				lockevent_inc(lock_pending);
@@ -357,12 +357,18 @@ void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk)
 	struct ksync_cpu *cpu;
 	void *waiting_was = NULL;
 	uint32_t old, tail, val;
+	bool spin;
 	int idx;
 
-	if (pv_hybrid_trylock(lock))
+	/*
+	 * On one CPU (taskset -c 0) the holder is off the CPU while we spin:
+	 * every budget is then 0, one look and we queue or sleep.
+	 */
+	cpu = ksync_this_cpu();
+	spin = ksync_spin_pays(cpu);
+	if (pv_hybrid_trylock(lock, spin ? PV_STEAL_NS : 0))
 		return;
 
-	cpu = ksync_this_cpu();
 	/* For the lockup watch of whoever waits for a lock we hold. */
 	if (lk) {
 		waiting_was = __atomic_load_n(&cpu->spin_waiting_on, __ATOMIC_RELAXED);
@@ -400,12 +406,12 @@ void ksync_qspin_lock_slowpath(arch_spinlock_t *lock, struct ksync_lockup *lk)
 		prev = decode_tail(old);
 		/* Release: our node's initialisation before prev sees it. */
 		__atomic_store_n(&prev->next, node, __ATOMIC_RELEASE);
-		pv_wait_node(node, prev, lk);
+		pv_wait_node(node, prev, spin ? PV_NODE_SPIN_NS : 0, lk);
 		/* Acquire: the next pointer may already be set behind us. */
 		next = __atomic_load_n(&node->next, __ATOMIC_ACQUIRE);
 	}
 
-	val = pv_wait_head_or_lock(lock, node, lk);
+	val = pv_wait_head_or_lock(lock, node, spin, lk);
 
 	/*
 	 * We hold the lock.  If we are also the last in the queue, clear the

@@ -73,6 +73,12 @@ struct ksync_cpu {
 	int lockdep_irqs_off;
 	/* Chain-cache lookups and hits on this CPU (owner writes only). */
 	unsigned long lockdep_chain_lookups, lockdep_chain_hits;
+	/*
+	 * CPUs this thread may run on, read when it registered: with one,
+	 * a lock's owner can never run while we spin, so spinning never
+	 * pays (ksync_spin_pays()).
+	 */
+	int cpus_allowed;
 } __attribute__((aligned(64)));
 
 struct ksync_cpu *ksync_cpu_slow(void);
@@ -87,6 +93,16 @@ bool ksync_cpu_incarnation_alive(const struct ksync_cpu *c, unsigned int inc);
  * spinner would then likely take the CPU its lock's owner needs.
  */
 bool ksync_cpus_oversubscribed(void);
+
+/*
+ * Whether waiting by spinning can pay off for thread c: not if it may run
+ * on one CPU only (taskset -c 0), where whoever it waits for is off the
+ * CPU for as long as it spins.
+ */
+static inline bool ksync_spin_pays(const struct ksync_cpu *c)
+{
+	return c->cpus_allowed != 1;
+}
 
 /* This thread's block, registering the thread on first use. */
 static inline struct ksync_cpu *ksync_this_cpu(void)

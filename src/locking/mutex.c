@@ -259,6 +259,9 @@ static bool mutex_optimistic_spin(struct mutex *lock, struct ksync_cpu *curr,
 	uint64_t deadline = ksync_spin_deadline(MUTEX_SPIN_NS);
 	struct ksync_cpu *owner;
 
+	/* On one CPU the owner cannot run while we spin: sleep instead. */
+	if (!ksync_spin_pays(curr))
+		return false;
 	if (!waiter) {
 		long word = atomic_long_read(&lock->owner);
 

@@ -57,6 +57,9 @@ bool rwsem_can_spin_on_owner(struct rw_semaphore *sem)
 
 	if (flags & RWSEM_NONSPINNABLE)
 		return false;
+	/* On one CPU the owner cannot run while we spin. */
+	if (!ksync_spin_pays(ksync_this_cpu()))
+		return false;
 	return !owner || (flags & RWSEM_READER_OWNED) || owner_running(owner);
 }
 
