@@ -16,6 +16,7 @@
 	S(irq)								\
 	S(mutex)							\
 	S(rwlock)							\
+	S(wakeup)							\
 	S(lockdep)
 
 #define BENCH_SECTION_DECLARE(id) extern const struct bench_section bench_section_##id;
