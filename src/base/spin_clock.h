@@ -52,7 +52,10 @@ static inline uint64_t ksync_spin_ticks(void)
 /* Monotonic nanoseconds, cheap: for spin deadlines only. */
 static inline uint64_t ksync_spin_now(void)
 {
-	/* Relaxed: mult, tick0 and ns0 are set once and read as a unit below. */
+	/*
+	 * Acquire: pairs with the calibrator's release, so tick0 and ns0
+	 * (written at start-up) are seen with the rate.
+	 */
 	uint64_t mult = __atomic_load_n(&ksync_spin_clock.mult, __ATOMIC_ACQUIRE);
 
 	if (__builtin_expect(mult != 0, 1)) {
