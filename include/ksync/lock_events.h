@@ -24,6 +24,7 @@ enum ksync_lock_event {
 	LOCKEVENT_lock_use_node3,	/* queued at nesting level 2 */
 	LOCKEVENT_lock_use_node4,	/* queued at nesting level 3 */
 	LOCKEVENT_lock_no_node,		/* nesting deeper than 4: spun unqueued */
+	LOCKEVENT_pv_head_no_steal,	/* head waited long: slept with pending set */
 	LOCKEVENT_NUM,
 };
 

@@ -39,6 +39,26 @@
 #include <ksync/spinlock_types.h>
 #include <ksync/tsan.h>
 
+/*
+ * While the process has one thread, the fast paths need no bus lock (as
+ * glibc's own locks): glibc clears __libc_single_threaded in
+ * pthread_create() before the second thread exists, and only this very
+ * thread can create it, so between our load and our store no other
+ * thread exists; pthread_create() then orders our plain stores before
+ * anything the new thread does.  A mutex is never taken in an interrupt
+ * handler (might_sleep()), and a trylock there that completes before it
+ * returns leaves the word as it found it.  Threads made with a raw
+ * clone(CLONE_VM) bypass glibc's flag, and with them this shortcut: build
+ * with -DKSYNC_NO_SINGLE_THREAD_FAST_PATH if you do that.
+ */
+#if defined(__GLIBC__) && !defined(KSYNC_NO_SINGLE_THREAD_FAST_PATH) && \
+	(__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+#include <sys/single_threaded.h>
+#define __ksync_single_threaded()	(__libc_single_threaded != 0)
+#else
+#define __ksync_single_threaded()	0
+#endif
+
 /* The optimistic spinners' queue: tail = CPU number + 1, 0 when empty. */
 struct optimistic_spin_queue {
 	atomic_t tail;
@@ -127,6 +147,13 @@ static __always_inline bool __ksync_mutex_trylock_fast(struct mutex *lock)
 
 	if (ksync_debug_active() || !curr)
 		return false;
+	if (__ksync_single_threaded()) {
+		/* No other thread: a plain load and store (see above). */
+		if (atomic_long_read(&lock->owner) != 0)
+			return false;
+		atomic_long_set(&lock->owner, curr);
+		return true;
+	}
 	/* Acquire: pairs with the release in the unlock paths. */
 	return atomic_long_try_cmpxchg_acquire(&lock->owner, &unowned, curr);
 }
@@ -168,10 +195,19 @@ __ksync_mutex_unlock(struct mutex *lock, const struct ksync_site *site)
 	long curr = (long)ksync_tls.cpu;
 
 	__ksync_tsan_pre_unlock(lock, 0);
-	/* Release: the critical section before the next owner's acquire. */
-	if (__ksync_unlikely(ksync_debug_active() || !curr ||
-			     !atomic_long_try_cmpxchg_release(&lock->owner, &curr, 0)))
+	if (__ksync_unlikely(ksync_debug_active() || !curr)) {
 		ksync_mutex_unlock_slowpath(lock, site);
+	} else if (__ksync_single_threaded()) {
+		/* No other thread: nobody waits, nothing to order (see above). */
+		if (__ksync_likely(atomic_long_read(&lock->owner) == curr))
+			atomic_long_set(&lock->owner, 0);
+		else
+			ksync_mutex_unlock_slowpath(lock, site);
+	} else if (__ksync_unlikely(!atomic_long_try_cmpxchg_release(&lock->owner,
+								     &curr, 0))) {
+		/* Release: the critical section before the next owner's acquire. */
+		ksync_mutex_unlock_slowpath(lock, site);
+	}
 	__ksync_tsan_post_unlock(lock, 0);
 }
 

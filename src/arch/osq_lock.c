@@ -9,7 +9,7 @@
  *
  * The kernel unqueues when the spinner must reschedule or the vCPU ahead
  * is preempted; userspace knows neither, so a spinner unqueues when its
- * spin budget runs out.  Unqueueing is the kernel's three steps: A, stop
+ * spin deadline (ksync_spin_now() time, see spin_clock.h) passes.  Unqueueing is the kernel's three steps: A, stop
  * prev from handing us the lock by taking back prev->next; B, find a
  * stable next, or move the tail back to prev if we are last; C, link prev
  * and next.
@@ -23,6 +23,7 @@
 #include <ksync/barrier.h>
 #include "arch_cpu.h"
 #include "osq_lock.h"
+#include "spin_clock.h"
 
 static inline struct ksync_osq_node *decode_cpu(int encoded)
 {
@@ -66,7 +67,7 @@ static struct ksync_osq_node *osq_wait_next(struct optimistic_spin_queue *lock,
 	}
 }
 
-bool ksync_osq_lock(struct optimistic_spin_queue *lock, int budget)
+bool ksync_osq_lock(struct optimistic_spin_queue *lock, uint64_t deadline)
 {
 	struct ksync_cpu *c = ksync_this_cpu();
 	struct ksync_osq_node *node = &arch_cpu(c)->osq_node, *prev, *next;
@@ -89,10 +90,12 @@ bool ksync_osq_lock(struct optimistic_spin_queue *lock, int budget)
 	/* Release: node->prev is set before prev can see us (unqueue step C). */
 	__atomic_store_n(&prev->next, node, __ATOMIC_RELEASE);
 
-	/* Spin on our own node until handed the lock or out of budget. */
-	while (budget-- > 0) {
+	/* Spin on our own node until handed the lock or out of time. */
+	for (unsigned int loop = 1;; loop++) {
 		if (__atomic_load_n(&node->locked, __ATOMIC_ACQUIRE))
 			return true;
+		if (!(loop % KSYNC_SPIN_CLOCK_EVERY) && ksync_spin_expired(deadline))
+			break;
 		cpu_relax();
 	}
 

@@ -8,6 +8,7 @@
 #define _KSYNC_SRC_OSQ_LOCK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <ksync/mutex.h>
 
 /* A CPU's node in an optimistic spinners' queue (in its arch part). */
@@ -17,8 +18,8 @@ struct ksync_osq_node {
 	int cpu;		/* encoded: CPU number + 1 */
 };
 
-/* Queue up; false if the budget (cpu_relax() rounds) ran out first. */
-bool ksync_osq_lock(struct optimistic_spin_queue *lock, int budget);
+/* Queue up; false if the deadline (ksync_spin_now() ns) passed first. */
+bool ksync_osq_lock(struct optimistic_spin_queue *lock, uint64_t deadline);
 void ksync_osq_unlock(struct optimistic_spin_queue *lock);
 
 static inline bool osq_is_locked(struct optimistic_spin_queue *lock)

@@ -17,37 +17,48 @@
 
 #include <ksync/preempt.h>
 #include <ksync/rwlock.h>
+#include "cpu.h"
+#include "spin_clock.h"
 
 /*
- * Polls before a waiter starts to yield.  The pauses between polls double
- * up to QRW_MAX_PAUSES, so the budget is about 1900 pauses: ~50 us with a
- * 25 ns pause (the 2-core development machine), a little more on CPUs
- * with a longer pause.  Long enough for any critical section whose owner
- * is running, far shorter than the time slice (a few ms) that a preempted
+ * How long a waiter polls before it starts to yield, in time
+ * (spin_clock.h): this was 64 polls with pauses doubling up to 32, about
+ * 1900 pauses, ~50 us with the 25 ns pause of the 2-core development
+ * machine and four times more on a CPU whose pause is four times longer
+ * (Intel Skylake+).  Long enough for any critical section whose owner is
+ * running, far shorter than the time slice (a few ms) that a preempted
  * owner waits for.  Of 0, 16, 64, 256 polls and spinning for ever, 16 to
- * 256 did best with more threads than cores, 64 by a little.
+ * 256 did best with more threads than cores, 64 by a little.  A thread
+ * that may run on one CPU only yields at once: what it waits for cannot
+ * happen while it spins.
  */
-#define QRW_SPIN_POLLS		64
-#define QRW_MAX_PAUSES		32
+#define QRW_SPIN_NS		48000u
+#define QRW_MAX_PAUSE_NS	800u
 
 struct qrw_backoff {
-	unsigned int polls;
-	unsigned int pauses;
+	uint64_t deadline;	/* 0: yield at once */
+	unsigned int pauses, max_pauses;
 };
 
-#define QRW_BACKOFF_INIT	{ 0, 1 }
+static void qrw_backoff_init(struct qrw_backoff *b)
+{
+	b->deadline = ksync_spin_pays(ksync_this_cpu()) ?
+		      ksync_spin_deadline(QRW_SPIN_NS) : 0;
+	b->pauses = 1;
+	b->max_pauses = ksync_relax_rounds(QRW_MAX_PAUSE_NS);
+}
 
 static void qrw_relax(struct qrw_backoff *b)
 {
-	if (b->polls < QRW_SPIN_POLLS) {
-		b->polls++;
+	if (b->deadline && !ksync_spin_expired(b->deadline)) {
 		for (unsigned int i = 0; i < b->pauses; i++)
 			cpu_relax();
-		if (b->pauses < QRW_MAX_PAUSES)
+		if (b->pauses < b->max_pauses)
 			b->pauses <<= 1;
 		return;
 	}
 	/* Whoever we wait for may need this CPU to get anywhere. */
+	b->deadline = 0;
 	sched_yield();
 }
 
@@ -59,8 +70,9 @@ static void qrw_relax(struct qrw_backoff *b)
  */
 static void qrw_wait_for_writer(arch_rwlock_t *lock)
 {
-	struct qrw_backoff b = QRW_BACKOFF_INIT;
+	struct qrw_backoff b;
 
+	qrw_backoff_init(&b);
 	while (atomic_read_acquire(&lock->cnts) & _QW_LOCKED)
 		qrw_relax(&b);
 }
@@ -71,9 +83,10 @@ static void qrw_wait_for_writer(arch_rwlock_t *lock)
  */
 static int qrw_wait_for_readers(arch_rwlock_t *lock)
 {
-	struct qrw_backoff b = QRW_BACKOFF_INIT;
+	struct qrw_backoff b;
 	int cnts;
 
+	qrw_backoff_init(&b);
 	while ((cnts = atomic_read(&lock->cnts)) != _QW_WAITING)
 		qrw_relax(&b);
 	return cnts;

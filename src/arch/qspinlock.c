@@ -40,33 +40,56 @@
 #include "arch_cpu.h"
 #include "futex.h"
 #include "qspinlock_pv.h"
+#include "spin_clock.h"
 
 #define _Q_TAIL_OFFSET		16
 
 /*
- * Spin budgets, in cpu_relax() iterations (about 25 ns each on the AMD
- * EPYC this was tuned on).  Newcomers and the head in its stealing phase
- * poll with exponential backoff up to BACKOFF_MAX iterations between
- * reads, so a waiter does not pull the lock's cache line away from a
- * running owner on every iteration: that is what lets one running thread
- * take the lock many times in a row instead of paying a cross-CPU
- * handover each time (2-thread throughput doubled with it here).
+ * Spin budgets, in nanoseconds (docs/design-spinning.md): the same time on
+ * every CPU, where a count of cpu_relax() rounds is four times longer on
+ * Intel Skylake+ (PAUSE ~40 ns) than on AMD Zen (~10 ns).  The values are
+ * the round counts this was tuned with on an AMD EPYC VM (25 ns a round
+ * there) turned into time.  Newcomers and the head in its stealing phase
+ * poll with exponential backoff up to BACKOFF_MAX_NS between reads, so a
+ * waiter does not pull the lock's cache line away from a running owner on
+ * every iteration: that is what lets one running thread take the lock
+ * many times in a row instead of paying a cross-CPU handover each time
+ * (2-thread throughput doubled with it here).
  */
-#define PV_STEAL_SPINS		(1 << 8)	/* newcomer, before queueing */
-#define PV_HEAD_STEAL_SPINS	(1 << 10)	/* head, stealers still allowed */
-#define PV_SPIN_THRESHOLD	(1 << 10)	/* head, pending set */
-#define PV_NODE_SPINS		(1 << 10)	/* queued, not head */
-#define BACKOFF_MAX		32
+#define PV_STEAL_NS		6400u		/* newcomer, before queueing */
+#define PV_HEAD_STEAL_NS	25600u		/* head, stealers still allowed */
+#define PV_SPIN_THRESHOLD_NS	25600u		/* head, pending set */
+#define PV_NODE_SPIN_NS		25600u		/* queued, not head */
+#define BACKOFF_MAX_NS		800u
+/*
+ * Bounded unfairness: a queue head that has been head this long keeps
+ * pending set while it sleeps, so newcomers queue behind it instead of
+ * stealing, and the next unlock's wake-up gives the lock to it.  As the
+ * kernel's paravirt lock lets newcomers steal only while the head is not
+ * spinning, this lets them steal only while the head has not waited long.
+ */
+#define PV_HEAD_STARVE_NS	1000000ull
+
+struct backoff {
+	unsigned int step, max;
+	uint64_t deadline;
+};
+
+static inline void backoff_start(struct backoff *b, unsigned int budget_ns)
+{
+	b->step = 1;
+	b->max = ksync_relax_rounds(BACKOFF_MAX_NS);
+	b->deadline = ksync_spin_deadline(budget_ns);
+}
 
 /* Exponential backoff between polls; false once the budget is spent. */
-static inline bool backoff(int *step, int *budget)
+static inline bool backoff(struct backoff *b)
 {
-	for (int i = 0; i < *step; i++)
+	for (unsigned int i = 0; i < b->step; i++)
 		cpu_relax();
-	*budget -= *step;
-	if (*step < BACKOFF_MAX)
-		*step <<= 1;
-	return *budget > 0;
+	if (b->step < b->max)
+		b->step <<= 1;
+	return !ksync_spin_expired(b->deadline);
 }
 
 #define PV_PREV_CHECK_MASK	0xff
@@ -120,10 +143,11 @@ static inline bool steal_lock(arch_spinlock_t *lock, uint32_t val)
  * when there is no queue; polling first lets a short-lived contention end
  * without anyone touching the queue.
  */
-static bool pv_hybrid_trylock(arch_spinlock_t *lock)
+static bool pv_hybrid_trylock(arch_spinlock_t *lock, unsigned int budget_ns)
 {
-	int step = 1, budget = PV_STEAL_SPINS;
+	struct backoff b;
 
+	backoff_start(&b, budget_ns);
 	do {
 		uint32_t val = __atomic_load_n(&lock->val, __ATOMIC_RELAXED);
 
@@ -133,7 +157,7 @@ static bool pv_hybrid_trylock(arch_spinlock_t *lock)
 		}
 		if (val & _Q_PENDING_MASK)
 			break;
-	} while (backoff(&step, &budget));
+	} while (backoff(&b));
 	return false;
 }
 
@@ -166,14 +190,18 @@ static inline bool trylock_clear_pending(arch_spinlock_t *lock)
  * predecessor has set node->locked (read with acquire by the caller).
  */
 static void pv_wait_node(struct ksync_qnode *node, struct ksync_qnode *prev,
-			 struct ksync_lockup *lk)
+			 unsigned int budget_ns, struct ksync_lockup *lk)
 {
 	for (;;) {
-		for (int loop = PV_NODE_SPINS; loop; loop--) {
+		uint64_t deadline = ksync_spin_deadline(budget_ns);
+
+		for (unsigned int loop = 1;; loop++) {
 			if (__atomic_load_n(&node->locked, __ATOMIC_ACQUIRE))
 				return;
 			if (!(loop & PV_PREV_CHECK_MASK) &&
 			    __atomic_load_n(&prev->state, __ATOMIC_RELAXED) != VCPU_RUNNING)
+				break;
+			if (!(loop % KSYNC_SPIN_CLOCK_EVERY) && ksync_spin_expired(deadline))
 				break;
 			cpu_relax();
 		}
@@ -256,34 +284,51 @@ static void pv_head_unhash(arch_spinlock_t *lock, struct ksync_qnode *node)
 /*
  * The queue head waits for the lock: first spinning while newcomers may
  * still steal it, then spinning with pending set (no stealing), then
- * asleep until an unlock wakes it.  Returns with the lock held and the
+ * asleep until an unlock wakes it.  Once it has been head for
+ * PV_HEAD_STARVE_NS it sleeps with pending still set: newcomers can no
+ * longer take the lock past it, and the unlock that wakes it leaves the
+ * lock to it (bounded unfairness).  Returns with the lock held and the
  * current lock value.
  */
 static uint32_t pv_wait_head_or_lock(arch_spinlock_t *lock,
-				     struct ksync_qnode *node,
+				     struct ksync_qnode *node, bool spin,
 				     struct ksync_lockup *lk)
 {
 	bool hashed = __atomic_load_n(&node->state, __ATOMIC_ACQUIRE) == VCPU_HASHED;
-	int loop;
+	uint64_t head_since = ksync_spin_now();
+	bool starving = false;
 
 	for (;;) {
-		int step = 1, budget = PV_HEAD_STEAL_SPINS;
+		struct backoff b;
+		uint64_t deadline;
 
-		do {
-			if (steal_lock(lock, __atomic_load_n(&lock->val, __ATOMIC_RELAXED))) {
-				lockevent_inc(pv_head_steal);
-				goto gotlock;
-			}
-		} while (backoff(&step, &budget));
-		set_pending(lock);
-		for (loop = PV_SPIN_THRESHOLD; loop; loop--) {
+		if (!starving) {
+			backoff_start(&b, spin ? PV_HEAD_STEAL_NS : 0);
+			do {
+				if (steal_lock(lock, __atomic_load_n(&lock->val,
+								     __ATOMIC_RELAXED))) {
+					lockevent_inc(pv_head_steal);
+					goto gotlock;
+				}
+			} while (backoff(&b));
+			set_pending(lock);
+		}
+		deadline = ksync_spin_deadline(spin ? PV_SPIN_THRESHOLD_NS : 0);
+		for (unsigned int loop = 1;; loop++) {
 			if (trylock_clear_pending(lock)) {
 				lockevent_inc(lock_pending);
 				goto gotlock;
 			}
+			if (!(loop % KSYNC_SPIN_CLOCK_EVERY) && ksync_spin_expired(deadline))
+				break;
 			cpu_relax();
 		}
-		clear_pending(lock);
+		if (!starving && ksync_spin_now() - head_since >= PV_HEAD_STARVE_NS) {
+			starving = true;
+			lockevent_inc(pv_head_no_steal);
+		}
+		if (!starving)
+			clear_pending(lock);
 		hashed = pv_head_sleep(lock, node, hashed, lk);
 	}
 gotlock:
@@ -313,12 +358,18 @@ KSYNC_API void ksync_queued_spin_lock_slowpath(arch_spinlock_t *lock,
 	struct ksync_cpu *cpu;
 	struct ksync_qnode *qnodes;
 	uint32_t old, tail, val;
+	bool spin;
 	int idx;
 
-	if (pv_hybrid_trylock(lock))
+	/*
+	 * On one CPU (taskset -c 0) the holder is off the CPU while we spin:
+	 * every budget is then 0, one look and we queue or sleep.
+	 */
+	cpu = ksync_this_cpu();
+	spin = ksync_spin_pays(cpu);
+	if (pv_hybrid_trylock(lock, spin ? PV_STEAL_NS : 0))
 		return;
 
-	cpu = ksync_this_cpu();
 	qnodes = arch_cpu(cpu)->qnodes;
 	lockevent_inc_cpu(cpu, LOCKEVENT_lock_slowpath);
 	node = &qnodes[0];
@@ -352,12 +403,12 @@ KSYNC_API void ksync_queued_spin_lock_slowpath(arch_spinlock_t *lock,
 		prev = decode_tail(old);
 		/* Release: our node's initialisation before prev sees it. */
 		__atomic_store_n(&prev->next, node, __ATOMIC_RELEASE);
-		pv_wait_node(node, prev, lk);
+		pv_wait_node(node, prev, spin ? PV_NODE_SPIN_NS : 0, lk);
 		/* Acquire: the next pointer may already be set behind us. */
 		next = __atomic_load_n(&node->next, __ATOMIC_ACQUIRE);
 	}
 
-	val = pv_wait_head_or_lock(lock, node, lk);
+	val = pv_wait_head_or_lock(lock, node, spin, lk);
 
 	/*
 	 * We hold the lock.  If we are also the last in the queue, clear the

@@ -161,6 +161,8 @@ bool ksync_cpu_incarnation_alive(const struct ksync_cpu *c, unsigned int inc)
 	       ksync_cpu_tid(__atomic_load_n(&c->cpu, __ATOMIC_RELAXED)) != 0;
 }
 
+static int hw_cpus_count(void);
+
 struct ksync_cpu *ksync_cpu_slow(void)
 {
 	struct ksync_cpu *c, *old;
@@ -176,6 +178,8 @@ struct ksync_cpu *ksync_cpu_slow(void)
 	__atomic_store_n(&c->tid, ksync_gettid(), __ATOMIC_RELAXED);
 	cpu_block_reset(c);
 	__atomic_store_n(&c->incarnation, new_incarnation(), __ATOMIC_RELAXED);
+	/* Read only by this thread: plain. */
+	c->cpus_allowed = hw_cpus_count();
 
 	/*
 	 * A signal handler may have registered this thread while we were
@@ -321,6 +325,7 @@ static const char *const lockevent_names[LOCKEVENT_NUM] = {
 	[LOCKEVENT_lock_use_node3] = "lock_use_node3",
 	[LOCKEVENT_lock_use_node4] = "lock_use_node4",
 	[LOCKEVENT_lock_no_node] = "lock_no_node",
+	[LOCKEVENT_pv_head_no_steal] = "pv_head_no_steal",
 };
 
 KSYNC_API const char *ksync_lockevent_name(enum ksync_lock_event ev)

@@ -36,6 +36,12 @@ struct ksync_cpu {
 	unsigned int incarnation;
 	/* Slow-path event counts; written only by this CPU. */
 	unsigned long long lockevents[LOCKEVENT_NUM];
+	/*
+	 * CPUs this thread may run on, read when it registered: with one,
+	 * a lock's owner can never run while we spin, so spinning never
+	 * pays (ksync_spin_pays()).
+	 */
+	int cpus_allowed;
 } __attribute__((aligned(64)));
 
 /* A layer's per-CPU part: define it once, in that layer's .c file. */
@@ -69,6 +75,15 @@ bool ksync_cpus_oversubscribed(void);
 
 /* The thread id of an online CPU, 0 if it is not online. */
 pid_t ksync_cpu_tid(int cpu);
+/*
+ * Whether waiting by spinning can pay off for thread c: not if it may run
+ * on one CPU only (taskset -c 0), where whoever it waits for is off the
+ * CPU for as long as it spins.
+ */
+static inline bool ksync_spin_pays(const struct ksync_cpu *c)
+{
+	return c->cpus_allowed != 1;
+}
 
 /* This thread's block, registering the thread on first use. */
 static inline struct ksync_cpu *ksync_this_cpu(void)

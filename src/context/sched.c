@@ -352,19 +352,30 @@ KSYNC_API long ksync_schedule_timeout(long timeout)
  * seq_cst pairs with the sleeper's set_current_state(): either it sees
  * the waker's condition, or we see its sleeping state.
  */
-int ksync_try_to_wake_up(struct ksync_cpu *p, unsigned int mode)
+bool ksync_task_set_running(struct ksync_cpu *p, unsigned int mode)
 {
 	struct ksync_context_cpu *x = context_cpu(p);
 	uint32_t state = __atomic_load_n(&x->state, __ATOMIC_SEQ_CST);
 
-	while (state & mode) {
+	while (state & mode)
 		if (__atomic_compare_exchange_n(&x->state, &state, TASK_RUNNING, 0,
-						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-			ksync_futex_wake(&x->state, 1);
-			return 1;
-		}
-	}
-	return 0;
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return true;
+	return false;
+}
+
+/* Wake p's futex sleep on its state word; spurious if it is not asleep. */
+void ksync_task_kick(struct ksync_cpu *p)
+{
+	ksync_futex_wake(&context_cpu(p)->state, 1);
+}
+
+int ksync_try_to_wake_up(struct ksync_cpu *p, unsigned int mode)
+{
+	if (!ksync_task_set_running(p, mode))
+		return 0;
+	ksync_task_kick(p);
+	return 1;
 }
 
 bool ksync_wake_cpu(struct ksync_cpu *c)

@@ -59,6 +59,13 @@ bool ksync_wake_cpu(struct ksync_cpu *c);
  * 1 if we woke it, 0 if it was running (or in a state mode leaves alone).
  */
 int ksync_try_to_wake_up(struct ksync_cpu *p, unsigned int mode);
+/*
+ * The two halves of it, for a waker that kicks after dropping its lock
+ * (wait.c's wake_q): make p runnable if its state is one mode wakes
+ * (true if we did); wake its futex sleep (spurious if it is not asleep).
+ */
+bool ksync_task_set_running(struct ksync_cpu *p, unsigned int mode);
+void ksync_task_kick(struct ksync_cpu *p);
 
 /* Whether CPU c's thread is running (not asleep in a ksync wait). */
 static inline bool ksync_cpu_running(const struct ksync_cpu *c)

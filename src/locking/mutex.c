@@ -17,7 +17,7 @@
  *     can take the lock, the next unlock gives it to that waiter.
  *
  * Differences from the kernel, because userspace cannot see the scheduler:
- * spinning is bounded by a budget and polls with backoff (the kernel stops
+ * spinning is bounded in time (spin_clock.h) and polls with backoff (the kernel stops
  * on need_resched() or a preempted owner vCPU); a newcomer does not spin
  * while others sleep in the wait list (see mutex_optimistic_spin());
  * "owner running" means "owner not asleep in a ksync wait"; and the top
@@ -37,12 +37,18 @@
 #include "osq_lock.h"
 #include "report.h"
 #include "sched_internal.h"
+#include "spin_clock.h"
 
 #define RET_IP			((uintptr_t)__builtin_return_address(0))
-/* cpu_relax() rounds of optimistic spinning (about 25 ns each here). */
-#define MUTEX_SPIN_BUDGET	512
-/* Most cpu_relax() rounds between two looks at the owner word. */
-#define SPIN_BACKOFF_MAX	32
+/*
+ * Optimistic spinning per slow-path entry, and the longest pause between
+ * two looks at the owner word, in time (spin_clock.h): these were 512 and
+ * 32 cpu_relax() rounds of about 25 ns on the AMD EPYC VM they were tuned
+ * on, which on Intel Skylake+ (PAUSE ~40 ns, ~140 cycles) meant spinning
+ * 60% longer and noticing a released lock 1.3 us late.
+ */
+#define MUTEX_SPIN_NS		12800u
+#define SPIN_BACKOFF_MAX_NS	800u
 /* A top waiter that has waited this long asks for the lock to be handed over. */
 #define MUTEX_HANDOFF_NS	1000000ull
 /* mutex->magic of a destroyed mutex; NULL means never initialised. */
@@ -198,21 +204,37 @@ static inline bool owner_running(struct ksync_cpu *owner)
 }
 
 /*
+ * Worth spinning on this owner word?  Not if the lock was handed to a
+ * waiter (PICKUP): it is reserved for a thread that was asleep and may
+ * not be on a CPU yet, and a spinner only keeps it off one (the kernel
+ * sees that the new owner is not on_cpu).  A newcomer also stops when a
+ * handoff was asked for: the lock will go to the top waiter, not to it.
+ */
+static inline bool spin_worth_it(long word, bool top_waiter)
+{
+	if (word & (long)MUTEX_FLAG_PICKUP)
+		return false;
+	return top_waiter || !(word & (long)MUTEX_FLAG_HANDOFF);
+}
+
+/*
  * Spin while @owner holds the lock and runs; false to go to sleep.  The
  * polls back off exponentially, so that the spinner does not pull the
  * lock's line away from a running owner on every iteration.
  */
-static bool spin_on_owner(struct mutex *lock, struct ksync_cpu *owner, int *budget)
+static bool spin_on_owner(struct mutex *lock, struct ksync_cpu *owner,
+			  uint64_t deadline, bool top_waiter)
 {
-	int step = 1;
+	unsigned int step = 1, max = ksync_relax_rounds(SPIN_BACKOFF_MAX_NS);
+	long word;
 
-	while (mutex_owner(lock) == owner) {
-		if (!owner_running(owner) || *budget <= 0)
+	while (owner_task((unsigned long)(word = atomic_long_read(&lock->owner))) == owner) {
+		if (!owner_running(owner) || !spin_worth_it(word, top_waiter) ||
+		    ksync_spin_expired(deadline))
 			return false;
-		for (int i = 0; i < step; i++)
+		for (unsigned int i = 0; i < step; i++)
 			cpu_relax();
-		*budget -= step;
-		if (step < SPIN_BACKOFF_MAX)
+		if (step < max)
 			step <<= 1;
 	}
 	return true;
@@ -235,22 +257,25 @@ static bool spin_on_owner(struct mutex *lock, struct ksync_cpu *owner, int *budg
 static bool mutex_optimistic_spin(struct mutex *lock, struct ksync_cpu *curr,
 				  struct mutex_waiter *waiter)
 {
-	int budget = MUTEX_SPIN_BUDGET;
+	uint64_t deadline = ksync_spin_deadline(MUTEX_SPIN_NS);
 	struct ksync_cpu *owner;
 
+	/* On one CPU the owner cannot run while we spin: sleep instead. */
+	if (!ksync_spin_pays(curr))
+		return false;
 	if (!waiter) {
 		long word = atomic_long_read(&lock->owner);
 
 		owner = owner_task((unsigned long)word);
-		if (owner && !owner_running(owner))
+		if (owner && (!owner_running(owner) || !spin_worth_it(word, false)))
 			return false;
 		if ((word & (long)MUTEX_FLAG_WAITERS) && ksync_cpus_oversubscribed())
 			return false;
-		if (!ksync_osq_lock(&lock->osq, budget))
+		if (!ksync_osq_lock(&lock->osq, deadline))
 			return false;
 	}
 	while ((owner = mutex_trylock_common(lock, curr, false))) {
-		if (!spin_on_owner(lock, owner, &budget))
+		if (!spin_on_owner(lock, owner, deadline, waiter != NULL))
 			break;
 		cpu_relax();
 	}
@@ -393,11 +418,21 @@ static int mutex_wait(struct mutex *lock, struct ksync_cpu *curr, unsigned int s
 		if (first) {
 			bool spun;
 
+			/*
+			 * Spin as a running task: an unlock then finds us
+			 * running and makes no futex call to wake us (the
+			 * kernel's wake-up of a running task is nearly free;
+			 * FUTEX_WAKE is a system call in the unlocker's path).
+			 * Under wait_lock, the state goes back before the
+			 * trylock at the top of the loop: no wake-up is lost.
+			 */
+			ksync___set_current_state(TASK_RUNNING);
 			wait_unlock(lock);
 			spun = mutex_optimistic_spin(lock, curr, &waiter);
 			wait_lock(lock);
 			if (spun)
 				break;
+			ksync_set_current_state(state);
 		}
 	}
 	ksync___set_current_state(TASK_RUNNING);

@@ -29,8 +29,9 @@
 #include "futex.h"
 #include "rwsem_internal.h"
 #include "sched_internal.h"
+#include "spin_clock.h"
 
-/* Rounds of cpu_relax() between clock reads (a clock read costs ~20 ns). */
+/* Rounds of cpu_relax() between clock reads (spin_clock.h: a few ns). */
 #define SPIN_CLOCK_EVERY	16u
 
 /* Userspace cannot ask the scheduler: asleep in ksync is all we know. */
@@ -41,7 +42,7 @@ static inline bool owner_running(struct ksync_cpu *owner)
 
 static inline bool spin_timed_out(unsigned int loop, uint64_t deadline_ns)
 {
-	return !(loop % SPIN_CLOCK_EVERY) && ksync_now_ns() > deadline_ns;
+	return !(loop % SPIN_CLOCK_EVERY) && ksync_spin_now() > deadline_ns;
 }
 
 /*
@@ -56,6 +57,9 @@ bool rwsem_can_spin_on_owner(struct rw_semaphore *sem)
 	struct ksync_cpu *owner = rwsem_owner_flags(sem, &flags);
 
 	if (flags & RWSEM_NONSPINNABLE)
+		return false;
+	/* On one CPU the owner cannot run while we spin. */
+	if (!ksync_spin_pays(ksync_this_cpu()))
 		return false;
 	return !owner || (flags & RWSEM_READER_OWNED) || owner_running(owner);
 }
@@ -126,7 +130,7 @@ static uint64_t rwsem_rspin_threshold(struct rw_semaphore *sem)
 		readers = 30;
 	if (readers < 0)
 		readers = 0;
-	return ksync_now_ns() + (uint64_t)(20 + readers) * 1000u / 2;
+	return ksync_spin_now() + (uint64_t)(20 + readers) * 1000u / 2;
 }
 
 /* One spinner at a time.  Relaxed: it guards no data, only the CPUs. */
@@ -165,7 +169,7 @@ static bool rwsem_spin_on_readers(struct rw_semaphore *sem, uint64_t *threshold,
 
 bool rwsem_optimistic_spin(struct rw_semaphore *sem, struct ksync_cpu *curr)
 {
-	uint64_t deadline = ksync_now_ns() + RWSEM_SPIN_MAX_NS, rthreshold = 0;
+	uint64_t deadline = ksync_spin_now() + RWSEM_SPIN_MAX_NS, rthreshold = 0;
 	bool taken = false;
 
 	if (!spinner_trylock(sem))

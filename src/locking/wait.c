@@ -154,12 +154,63 @@ KSYNC_API void ksync_init_wait_entry(struct wait_queue_entry *wq_entry, int flag
 
 /* --- waking ---------------------------------------------------------------- */
 
+/*
+ * The FUTEX_WAKE calls of one __wake_up(), made after it drops the queue
+ * lock (the kernel's wake_q).  Made under the lock, a wake-up lets the
+ * wakee run - at once, on the waker's CPU when they share one - and find
+ * the lock still held: it must then wait for it, a second sleep and
+ * wake-up for one wake_up().  The state goes to TASK_RUNNING under the
+ * lock as before, so who was woken is decided there; a futex call that
+ * comes late finds the state changed (the wakee does not sleep on it) or,
+ * if the wakee has gone to sleep again meanwhile, wakes it spuriously,
+ * which every sleep loop allows for.  CPU blocks are never freed.
+ *
+ * Per thread, innermost __wake_up() only: a nested one (from a wake
+ * function or an interrupt handler) saves and restores the pointer, and
+ * only wake functions called by wake_up_common() defer (WAKE_DEFER).
+ */
+#define WAKE_Q_MAX	8
+#define WAKE_DEFER	0x40000000	/* wake_flags bit: a wake_q is set up */
+
+struct wake_q {
+	unsigned int n;
+	struct ksync_cpu *task[WAKE_Q_MAX];
+};
+
+static __thread struct wake_q *this_wake_q;
+
+static void wake_q_flush(struct wake_q *q)
+{
+	for (unsigned int i = 0; i < q->n; i++)
+		ksync_task_kick(q->task[i]);
+	q->n = 0;
+}
+
+/*
+ * try_to_wake_up(): make p runnable if its state is one that mode wakes
+ * (sched.c), and kick it now or, inside __wake_up(), from the wake_q.
+ * 1 if we woke it, 0 if it was running (or in a state mode leaves alone).
+ */
+static int try_to_wake_up(struct ksync_cpu *p, unsigned int mode, int wake_flags)
+{
+	struct wake_q *q;
+
+	if (!ksync_task_set_running(p, mode))
+		return 0;
+	q = (wake_flags & WAKE_DEFER) ? this_wake_q : NULL;
+	if (q && q->n < WAKE_Q_MAX)
+		q->task[q->n++] = p;
+	else
+		ksync_task_kick(p);
+	return 1;
+}
+
 KSYNC_API int ksync_default_wake_function(struct wait_queue_entry *wq_entry,
 					  unsigned int mode, int flags, void *key)
 {
 	(void)flags;
 	(void)key;
-	return ksync_try_to_wake_up(task_cpu_block(wq_entry->private), mode);
+	return try_to_wake_up(task_cpu_block(wq_entry->private), mode, flags);
 }
 
 KSYNC_API int ksync_autoremove_wake_function(struct wait_queue_entry *wq_entry,
@@ -202,12 +253,16 @@ KSYNC_API int ksync___wake_up(struct wait_queue_head *wq_head, unsigned int mode
 			      const struct ksync_site *site)
 {
 	raw_spinlock_t *lock = wq_lock(wq_head, site);
+	struct wake_q q = { .n = 0 }, *outer = this_wake_q;
 	unsigned long flags;
 	int remaining;
 
 	flags = __ksync_raw_spin_lock_irqsave(lock, 0, site);
-	remaining = wake_up_common(wq_head, mode, nr_exclusive, 0, key);
+	this_wake_q = &q;
+	remaining = wake_up_common(wq_head, mode, nr_exclusive, WAKE_DEFER, key);
+	this_wake_q = outer;
 	__ksync_raw_spin_unlock_irqrestore(lock, flags, site);
+	wake_q_flush(&q);
 	return nr_exclusive - remaining;
 }
 

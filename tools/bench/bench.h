@@ -93,6 +93,7 @@ enum bench_metric {
 	BENCH_METRIC_NS_PER_PAIR,	/* uncontended: lower is better */
 	BENCH_METRIC_MOPS,		/* throughput at some T: higher is better */
 	BENCH_METRIC_WORST_WAIT,	/* worst wait at some T: lower is better */
+	BENCH_METRIC_FAIRNESS,		/* min/max per thread at some T (den NULL) */
 };
 
 /* bench_ratio.threads: one line for each thread count of the run. */
@@ -111,7 +112,8 @@ enum bench_target {
 
 /*
  * A ratio line quoted under a section's tables, computed from this run
- * only.  @num and @den are row names; @threads picks the thread count for
+ * only.  @num and @den are row names (@den NULL: @num's figure itself, for
+ * BENCH_METRIC_FAIRNESS); @threads picks the thread count for
  * BENCH_METRIC_MOPS and _WORST_WAIT (BENCH_EVERY_T: one line for each
  * thread count of the run, its label followed by ", T=n").  @target is in
  * the unit @show prints (times or percent).  A table of these ends with

@@ -19,6 +19,12 @@ static double row_metric(const struct bench_row *row,
 		return bench_row_mops(row, o, tindex, NULL);
 	case BENCH_METRIC_WORST_WAIT:
 		return bench_row_worst_ms(row, o, tindex);
+	case BENCH_METRIC_FAIRNESS: {
+		double fairness = 0;
+
+		bench_row_mops(row, o, tindex, &fairness);
+		return fairness;
+	}
 	case BENCH_METRIC_NS_PER_PAIR:
 	default:
 		return bench_row_solo_ns(row, o);
@@ -46,7 +52,8 @@ static bool metric_value(const struct bench_result *res,
 		}
 	}
 	*v = row_metric(row, o, r->metric, (unsigned int)t);
-	if (*v <= 0) {
+	/* A fairness of 0 is a figure (a thread starved), not a gap. */
+	if (*v < 0 || (*v == 0 && r->metric != BENCH_METRIC_FAIRNESS)) {
 		snprintf(why, len, "%s measured nothing", lock);
 		return false;
 	}
@@ -109,8 +116,11 @@ static void print_ratio(const struct bench_result *res,
 
 	format_label(label, sizeof(label), r, threads);
 	printf("  %s:%*s ", label, width - (int)strlen(label), "");
+	/* No denominator: the figure itself (a fairness, say) is quoted. */
+	den = 1;
 	if (!metric_value(res, o, r->num, r, threads, &num, why, sizeof(why)) ||
-	    !metric_value(res, o, r->den, r, threads, &den, why, sizeof(why))) {
+	    (r->den && !metric_value(res, o, r->den, r, threads, &den, why,
+				     sizeof(why)))) {
 		printf("n/a (%s)\n", why);
 		return;
 	}
@@ -118,6 +128,8 @@ static void print_ratio(const struct bench_result *res,
 	if (r->show == BENCH_SHOW_PERCENT) {
 		shown = (shown - 1) * 100;
 		printf("%+.1f%%", shown);
+	} else if (!r->den) {
+		printf("%.2f", shown);
 	} else {
 		printf("%.2fx", shown);
 	}

@@ -18,6 +18,7 @@
 	S(rtmutex)							\
 	S(rwlock)							\
 	S(percpu_rwsem)							\
+	S(wakeup)							\
 	S(lockdep)
 
 #define BENCH_SECTION_DECLARE(id) extern const struct bench_section bench_section_##id;
