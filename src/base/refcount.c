@@ -42,7 +42,8 @@ KSYNC_API void ksync_refcount_warn_saturate(refcount_t *r,
 	/*
 	 * Saturate first, whatever is printed: from now on the count stays
 	 * near INT_MIN / 2, far from both 0 and overflow, so the object is
-	 * never freed (it leaks) and no later call warns about it.
+	 * never freed (it leaks); a later call on it reports its own kind
+	 * if that was not reported yet, as the kernel's.
 	 */
 	refcount_set(r, REFCOUNT_SATURATED);
 	/* Relaxed: the flag only makes one report per kind. */
