@@ -55,7 +55,7 @@ KSYNC_API void ksync_bug(const struct ksync_site *site)
 		int __ret_warn_on = !!(condition);			\
 		if (__ksync_unlikely(__ret_warn_on))			\
 			ksync_warn_slowpath_null(__KSYNC_BUG_SITE(#condition)); \
-		__ksync_unlikely(__ret_warn_on);			\
+		(int)__ksync_unlikely(__ret_warn_on);		\
 	})
 
 #define WARN(condition, ...)						\
@@ -64,7 +64,7 @@ KSYNC_API void ksync_bug(const struct ksync_site *site)
 		if (__ksync_unlikely(__ret_warn_on))			\
 			ksync_warn_slowpath_fmt(__KSYNC_BUG_SITE(#condition), \
 						__VA_ARGS__);		\
-		__ksync_unlikely(__ret_warn_on);			\
+		(int)__ksync_unlikely(__ret_warn_on);		\
 	})
 
 /*
@@ -84,7 +84,7 @@ KSYNC_API void ksync_bug(const struct ksync_site *site)
 		if (__ksync_unlikely(__ret_warn_once) &&		\
 		    __KSYNC_WARN_ONCE_FIRST())				\
 			ksync_warn_slowpath_null(__KSYNC_BUG_SITE(#condition)); \
-		__ksync_unlikely(__ret_warn_once);			\
+		(int)__ksync_unlikely(__ret_warn_once);		\
 	})
 
 #define WARN_ONCE(condition, ...)					\
@@ -94,7 +94,7 @@ KSYNC_API void ksync_bug(const struct ksync_site *site)
 		    __KSYNC_WARN_ONCE_FIRST())				\
 			ksync_warn_slowpath_fmt(__KSYNC_BUG_SITE(#condition), \
 						__VA_ARGS__);		\
-		__ksync_unlikely(__ret_warn_once);			\
+		(int)__ksync_unlikely(__ret_warn_once);		\
 	})
 
 #define BUG()	ksync_bug(__KSYNC_BUG_SITE("BUG()"))
