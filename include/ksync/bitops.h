@@ -118,16 +118,16 @@ static __always_inline bool test_and_change_bit(unsigned long nr,
 /*
  * Acquire: taking a bit lock; what the last holder did before
  * clear_bit_unlock() happens before our critical section.  A failure
- * (the bit was set) needs no order, but the RMW is one instruction.
+ * (the bit was set) orders nothing, but it is one instruction ("lock
+ * bts" on x86, as the kernel's).  Waiters that find the bit set should
+ * then spin reading it (test_bit()), as bit_spin_lock() does, so that a
+ * held lock's line is not written by every waiter.
  */
 static __always_inline bool test_and_set_bit_lock(unsigned long nr,
 						  volatile unsigned long *addr)
 {
 	unsigned long mask = BIT_MASK(nr);
 
-	/* Relaxed load first: a held lock is not written (no line bouncing). */
-	if (__atomic_load_n(__ksync_bit_word(nr, addr), __ATOMIC_RELAXED) & mask)
-		return true;
 	return (__atomic_fetch_or(__ksync_bit_word(nr, addr), mask,
 				  __ATOMIC_ACQUIRE) & mask) != 0;
 }

@@ -16,7 +16,8 @@
 	S(irq)								\
 	S(mutex)							\
 	S(rwlock)							\
-	S(lockdep)
+	S(lockdep)							\
+	S(helpers)
 
 #define BENCH_SECTION_DECLARE(id) extern const struct bench_section bench_section_##id;
 #define BENCH_SECTION_ENTRY(id)	&bench_section_##id,
