@@ -101,7 +101,7 @@ static void test_warn_on(void)
 	CHECK_OUT(&c, "\nComm: ");
 	CHECK_OUT(&c, "Call Trace:\n <TASK>\n");
 	CHECK_OUT(&c, " </TASK>\n---[ end trace 0000000000000000 ]---\n");
-	CHECK_EQ(count_of(c.out, "WARNING"), 2);
+	CHECK_EQ(count_of(c.out, "WARNING: CPU: "), 2);
 	CHECK_OUT(&c, "returned 1\n");
 	CHECK_OUT(&c, "false returned 0\n");
 	CHECK_OUT(&c, "taken\n");
@@ -112,7 +112,7 @@ static void test_warn_on_once(void)
 {
 	ktest_spawn(&c, "/proc/self/exe", "warn_on_once", NULL, 20000);
 	CHECK(ktest_exited(&c, 0));
-	CHECK_EQ(count_of(c.out, "WARNING"), 2);	/* one per site */
+	CHECK_EQ(count_of(c.out, "WARNING: CPU: "), 2);	/* one per site */
 	CHECK_OUT(&c, " at test_bug.c:28 child_warn_on_once\n");
 	CHECK_OUT(&c, "returned 5 times\n");
 	CHECK_OUT(&c, "------------[ cut here ]------------\nonce with value 0\nWARNING: CPU: ");
@@ -133,7 +133,7 @@ static void test_warn_once_threads(void)
 {
 	ktest_spawn(&c, "/proc/self/exe", "warn_once_threads", NULL, 20000);
 	CHECK(ktest_exited(&c, 0));
-	CHECK_EQ(count_of(c.out, "WARNING"), 1);
+	CHECK_EQ(count_of(c.out, "WARNING: CPU: "), 1);
 	CHECK_OUT(&c, "went on");
 }
 

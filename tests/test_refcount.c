@@ -161,7 +161,7 @@ static void test_add_on_zero(void)
 	CHECK_OUT(&c, "after dec_and_test " SATURATED_STR "\n");
 	/* A put on a saturated count is an underflow kind, as the kernel's. */
 	CHECK_OUT(&c, "refcount_t: underflow; use-after-free.\n");
-	CHECK_EQ(count_of(c.out, "WARNING"), 2);
+	CHECK_EQ(count_of(c.out, "WARNING: CPU: "), 2);
 }
 
 static void test_underflow_once(void)
@@ -171,7 +171,7 @@ static void test_underflow_once(void)
 	CHECK_OUT(&c, " child_underflow\n");
 	CHECK_OUT(&c, "after underflow " SATURATED_STR "\n");
 	CHECK_OUT(&c, "after second underflow " SATURATED_STR "\n");
-	CHECK_EQ(count_of(c.out, "WARNING"), 1);
+	CHECK_EQ(count_of(c.out, "WARNING: CPU: "), 1);
 }
 
 static void test_dec_hit_zero(void)
