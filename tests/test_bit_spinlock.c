@@ -362,5 +362,7 @@ int main(int argc, char **argv)
 	RUN(test_wait_on_bit_timeout);
 	RUN(test_wait_var_event);
 	RUN(test_interrupted_waits);
+	/* Under KSYNC_DEBUG/KSYNC_LOCKDEP (the .cmake variants): no report. */
+	CHECK_EQ(debug_locks, 1);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <sched.h>
 
+#include <ksync/irqflags.h>
 #include <ksync/wait_bit.h>
 #include "kernel_compat.h"
 
@@ -30,33 +31,32 @@ static const struct ksync_site table_site = {
 };
 
 /*
- * The table is initialised once: by the constructor below in practice,
- * or by whoever gets here first in a program whose constructors run in
- * another order (the static library).  0 untouched, 1 being set up, 2
- * ready.  Acquire/release: a user sees the heads as their initialiser
- * left them.
+ * The table is initialised once, by the first thread that needs it: 0
+ * untouched, 1 being set up, 2 ready.  Acquire/release: a user sees the
+ * heads as their initialiser left them.  Not in a constructor: that
+ * would make every program's main thread a ksync CPU before main(),
+ * which changes what its first lock calls see.  Interrupts are masked
+ * while setting up, so that a handler on this thread that wakes a bit
+ * does not wait for us.
  */
 static int table_state;
 
 static void init_table(void)
 {
+	unsigned long flags;
 	int untouched = 0;
 
+	raw_local_irq_save(flags);
 	if (__atomic_compare_exchange_n(&table_state, &untouched, 1, 0,
 					__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
 		/* One lock class for the whole table, as the kernel's. */
 		for (unsigned int i = 0; i < WAIT_TABLE_SIZE; i++)
 			init_waitqueue_head(&bit_wait_table[i]);
 		__atomic_store_n(&table_state, 2, __ATOMIC_RELEASE);
-		return;
 	}
+	raw_local_irq_restore(flags);
 	while (__atomic_load_n(&table_state, __ATOMIC_ACQUIRE) != 2)
 		sched_yield();
-}
-
-__attribute__((constructor)) static void wait_bit_init(void)
-{
-	init_table();
 }
 
 static inline struct wait_queue_head *table_head(unsigned long hash)
