@@ -35,44 +35,75 @@
 #include <ksync/compiler.h>
 #include <ksync/barrier.h>
 
+/*
+ * Each only if the program has not defined its own (as <ksync/compiler.h>
+ * does), so that a program with its own BIT() still compiles.
+ */
 /* A number the preprocessor can use too (#if BITS_PER_LONG == 64). */
+#ifndef BITS_PER_LONG
 #define BITS_PER_LONG		(__SIZEOF_LONG__ * 8)
+#endif
+#ifndef BITS_PER_LONG_LONG
 #define BITS_PER_LONG_LONG	64
+#endif
+#ifndef BIT
 #define BIT(nr)			(1UL << (nr))
+#endif
+#ifndef BIT_ULL
 #define BIT_ULL(nr)		(1ULL << (nr))
+#endif
+#ifndef BIT_MASK
 #define BIT_MASK(nr)		(1UL << ((nr) % BITS_PER_LONG))
+#endif
+#ifndef BIT_WORD
 #define BIT_WORD(nr)		((nr) / BITS_PER_LONG)
+#endif
+#ifndef BIT_ULL_MASK
 #define BIT_ULL_MASK(nr)	(1ULL << ((nr) % BITS_PER_LONG_LONG))
+#endif
+#ifndef BIT_ULL_WORD
 #define BIT_ULL_WORD(nr)	((nr) / BITS_PER_LONG_LONG)
+#endif
+#ifndef BITS_PER_BYTE
 #define BITS_PER_BYTE		CHAR_BIT
+#endif
+#ifndef BITS_TO_LONGS
 #define BITS_TO_LONGS(nr)	(((nr) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+#endif
+#ifndef DECLARE_BITMAP
 #define DECLARE_BITMAP(name, bits)	unsigned long name[BITS_TO_LONGS(bits)]
+#endif
 
-#define __ksync_bit_word(nr, addr)	(&(addr)[BIT_WORD(nr)])
+/* The functions below use their own, whatever the program defined. */
+#define __KSYNC_BITS_PER_LONG	(__SIZEOF_LONG__ * 8)
+#define __KSYNC_BIT_MASK(nr)	(1UL << ((nr) % __KSYNC_BITS_PER_LONG))
+#define __KSYNC_BIT_WORD(nr)	((nr) / __KSYNC_BITS_PER_LONG)
+
+#define __ksync_bit_word(nr, addr)	(&(addr)[__KSYNC_BIT_WORD(nr)])
 
 /* --- atomic ------------------------------------------------------------- */
 
 /* Relaxed: the kernel documents these as unordered (atomic_t.txt). */
 static __always_inline void set_bit(unsigned long nr, volatile unsigned long *addr)
 {
-	__atomic_fetch_or(__ksync_bit_word(nr, addr), BIT_MASK(nr), __ATOMIC_RELAXED);
+	__atomic_fetch_or(__ksync_bit_word(nr, addr), __KSYNC_BIT_MASK(nr), __ATOMIC_RELAXED);
 }
 
 static __always_inline void clear_bit(unsigned long nr, volatile unsigned long *addr)
 {
-	__atomic_fetch_and(__ksync_bit_word(nr, addr), ~BIT_MASK(nr), __ATOMIC_RELAXED);
+	__atomic_fetch_and(__ksync_bit_word(nr, addr), ~__KSYNC_BIT_MASK(nr), __ATOMIC_RELAXED);
 }
 
 static __always_inline void change_bit(unsigned long nr, volatile unsigned long *addr)
 {
-	__atomic_fetch_xor(__ksync_bit_word(nr, addr), BIT_MASK(nr), __ATOMIC_RELAXED);
+	__atomic_fetch_xor(__ksync_bit_word(nr, addr), __KSYNC_BIT_MASK(nr), __ATOMIC_RELAXED);
 }
 
 /* Relaxed: a snapshot, as the kernel's plain volatile read. */
 static __always_inline bool test_bit(unsigned long nr, const volatile unsigned long *addr)
 {
 	return (__atomic_load_n(__ksync_bit_word(nr, addr), __ATOMIC_RELAXED) >>
-		(nr % BITS_PER_LONG)) & 1;
+		(nr % __KSYNC_BITS_PER_LONG)) & 1;
 }
 
 /* Acquire: what the clearer did before clear_bit_unlock() is visible. */
@@ -80,7 +111,7 @@ static __always_inline bool test_bit_acquire(unsigned long nr,
 					     const volatile unsigned long *addr)
 {
 	return (__atomic_load_n(__ksync_bit_word(nr, addr), __ATOMIC_ACQUIRE) >>
-		(nr % BITS_PER_LONG)) & 1;
+		(nr % __KSYNC_BITS_PER_LONG)) & 1;
 }
 
 /*
@@ -94,25 +125,25 @@ static __always_inline bool test_bit_acquire(unsigned long nr,
 		__ksync_old = op(__ksync_bit_word(nr, addr), (mask),	\
 				 __ATOMIC_SEQ_CST);			\
 		smp_mb__after_atomic();					\
-		(__ksync_old & BIT_MASK(nr)) != 0;			\
+		(__ksync_old & __KSYNC_BIT_MASK(nr)) != 0;			\
 	})
 
 static __always_inline bool test_and_set_bit(unsigned long nr,
 					     volatile unsigned long *addr)
 {
-	return __ksync_test_and_op(__atomic_fetch_or, nr, addr, BIT_MASK(nr));
+	return __ksync_test_and_op(__atomic_fetch_or, nr, addr, __KSYNC_BIT_MASK(nr));
 }
 
 static __always_inline bool test_and_clear_bit(unsigned long nr,
 					       volatile unsigned long *addr)
 {
-	return __ksync_test_and_op(__atomic_fetch_and, nr, addr, ~BIT_MASK(nr));
+	return __ksync_test_and_op(__atomic_fetch_and, nr, addr, ~__KSYNC_BIT_MASK(nr));
 }
 
 static __always_inline bool test_and_change_bit(unsigned long nr,
 						volatile unsigned long *addr)
 {
-	return __ksync_test_and_op(__atomic_fetch_xor, nr, addr, BIT_MASK(nr));
+	return __ksync_test_and_op(__atomic_fetch_xor, nr, addr, __KSYNC_BIT_MASK(nr));
 }
 
 /*
@@ -126,7 +157,7 @@ static __always_inline bool test_and_change_bit(unsigned long nr,
 static __always_inline bool test_and_set_bit_lock(unsigned long nr,
 						  volatile unsigned long *addr)
 {
-	unsigned long mask = BIT_MASK(nr);
+	unsigned long mask = __KSYNC_BIT_MASK(nr);
 
 	return (__atomic_fetch_or(__ksync_bit_word(nr, addr), mask,
 				  __ATOMIC_ACQUIRE) & mask) != 0;
@@ -136,7 +167,7 @@ static __always_inline bool test_and_set_bit_lock(unsigned long nr,
 static __always_inline void clear_bit_unlock(unsigned long nr,
 					     volatile unsigned long *addr)
 {
-	__atomic_fetch_and(__ksync_bit_word(nr, addr), ~BIT_MASK(nr), __ATOMIC_RELEASE);
+	__atomic_fetch_and(__ksync_bit_word(nr, addr), ~__KSYNC_BIT_MASK(nr), __ATOMIC_RELEASE);
 }
 
 /*
@@ -150,24 +181,24 @@ static __always_inline void __clear_bit_unlock(unsigned long nr,
 	/* Relaxed: only the lock holder writes the word now. */
 	unsigned long old = __atomic_load_n(p, __ATOMIC_RELAXED);
 
-	__atomic_store_n(p, old & ~BIT_MASK(nr), __ATOMIC_RELEASE);
+	__atomic_store_n(p, old & ~__KSYNC_BIT_MASK(nr), __ATOMIC_RELEASE);
 }
 
 /* --- not atomic ------------------------------------------------------- */
 
 static __always_inline void __set_bit(unsigned long nr, volatile unsigned long *addr)
 {
-	*(unsigned long *)__ksync_bit_word(nr, addr) |= BIT_MASK(nr);
+	*(unsigned long *)__ksync_bit_word(nr, addr) |= __KSYNC_BIT_MASK(nr);
 }
 
 static __always_inline void __clear_bit(unsigned long nr, volatile unsigned long *addr)
 {
-	*(unsigned long *)__ksync_bit_word(nr, addr) &= ~BIT_MASK(nr);
+	*(unsigned long *)__ksync_bit_word(nr, addr) &= ~__KSYNC_BIT_MASK(nr);
 }
 
 static __always_inline void __change_bit(unsigned long nr, volatile unsigned long *addr)
 {
-	*(unsigned long *)__ksync_bit_word(nr, addr) ^= BIT_MASK(nr);
+	*(unsigned long *)__ksync_bit_word(nr, addr) ^= __KSYNC_BIT_MASK(nr);
 }
 
 static __always_inline bool __test_and_set_bit(unsigned long nr,
@@ -176,8 +207,8 @@ static __always_inline bool __test_and_set_bit(unsigned long nr,
 	unsigned long *p = (unsigned long *)__ksync_bit_word(nr, addr);
 	unsigned long old = *p;
 
-	*p = old | BIT_MASK(nr);
-	return (old & BIT_MASK(nr)) != 0;
+	*p = old | __KSYNC_BIT_MASK(nr);
+	return (old & __KSYNC_BIT_MASK(nr)) != 0;
 }
 
 static __always_inline bool __test_and_clear_bit(unsigned long nr,
@@ -186,8 +217,8 @@ static __always_inline bool __test_and_clear_bit(unsigned long nr,
 	unsigned long *p = (unsigned long *)__ksync_bit_word(nr, addr);
 	unsigned long old = *p;
 
-	*p = old & ~BIT_MASK(nr);
-	return (old & BIT_MASK(nr)) != 0;
+	*p = old & ~__KSYNC_BIT_MASK(nr);
+	return (old & __KSYNC_BIT_MASK(nr)) != 0;
 }
 
 static __always_inline bool __test_and_change_bit(unsigned long nr,
@@ -196,8 +227,8 @@ static __always_inline bool __test_and_change_bit(unsigned long nr,
 	unsigned long *p = (unsigned long *)__ksync_bit_word(nr, addr);
 	unsigned long old = *p;
 
-	*p = old ^ BIT_MASK(nr);
-	return (old & BIT_MASK(nr)) != 0;
+	*p = old ^ __KSYNC_BIT_MASK(nr);
+	return (old & __KSYNC_BIT_MASK(nr)) != 0;
 }
 
 /* --- single words ----------------------------------------------------- */
@@ -217,7 +248,7 @@ static __always_inline unsigned long ffz(unsigned long word)
 /* The highest set bit's number; undefined for 0. */
 static __always_inline unsigned long __fls(unsigned long word)
 {
-	return (unsigned long)(BITS_PER_LONG - 1 - __builtin_clzl(word));
+	return (unsigned long)(__KSYNC_BITS_PER_LONG - 1 - __builtin_clzl(word));
 }
 
 /* 1-based: fls(0) = 0, fls(1) = 1, fls(0x80000000) = 32. */
@@ -254,14 +285,14 @@ static inline unsigned long __ksync_find_bit(const unsigned long *addr,
 
 	if (offset >= size)
 		return size;
-	word = (__atomic_load_n(&addr[BIT_WORD(offset)], __ATOMIC_RELAXED) ^ invert) &
-	       (~0UL << (offset % BITS_PER_LONG));
-	offset -= offset % BITS_PER_LONG;
+	word = (__atomic_load_n(&addr[__KSYNC_BIT_WORD(offset)], __ATOMIC_RELAXED) ^ invert) &
+	       (~0UL << (offset % __KSYNC_BITS_PER_LONG));
+	offset -= offset % __KSYNC_BITS_PER_LONG;
 	while (!word) {
-		offset += BITS_PER_LONG;
+		offset += __KSYNC_BITS_PER_LONG;
 		if (offset >= size)
 			return size;
-		word = __atomic_load_n(&addr[BIT_WORD(offset)], __ATOMIC_RELAXED) ^ invert;
+		word = __atomic_load_n(&addr[__KSYNC_BIT_WORD(offset)], __ATOMIC_RELAXED) ^ invert;
 	}
 	offset += __ffs(word);
 	return offset < size ? offset : size;

@@ -35,6 +35,8 @@
  * conversions %d %i %u %x %X %p %s %c with the h, l, ll and z sizes, and
  * flags, width and precision; not floating point nor the kernel's %p
  * extensions.
+ *
+ * Each macro is defined only if the program has not defined its own.
  */
 #ifndef _KSYNC_BUG_H
 #define _KSYNC_BUG_H
@@ -50,6 +52,7 @@ KSYNC_API void ksync_bug(const struct ksync_site *site)
 
 #define __KSYNC_BUG_SITE(what)	KSYNC_SITE(what)
 
+#ifndef WARN_ON
 #define WARN_ON(condition)						\
 	({								\
 		int __ret_warn_on = !!(condition);			\
@@ -57,7 +60,9 @@ KSYNC_API void ksync_bug(const struct ksync_site *site)
 			ksync_warn_slowpath_null(__KSYNC_BUG_SITE(#condition)); \
 		(int)__ksync_unlikely(__ret_warn_on);		\
 	})
+#endif
 
+#ifndef WARN
 #define WARN(condition, ...)						\
 	({								\
 		int __ret_warn_on = !!(condition);			\
@@ -66,6 +71,7 @@ KSYNC_API void ksync_bug(const struct ksync_site *site)
 						__VA_ARGS__);		\
 		(int)__ksync_unlikely(__ret_warn_on);		\
 	})
+#endif
 
 /*
  * Once per call site: the first thread to find the flag clear reports.
@@ -78,6 +84,7 @@ KSYNC_API void ksync_bug(const struct ksync_site *site)
 		!__atomic_exchange_n(&__warned, true, __ATOMIC_RELAXED); \
 	})
 
+#ifndef WARN_ON_ONCE
 #define WARN_ON_ONCE(condition)						\
 	({								\
 		int __ret_warn_once = !!(condition);			\
@@ -86,7 +93,9 @@ KSYNC_API void ksync_bug(const struct ksync_site *site)
 			ksync_warn_slowpath_null(__KSYNC_BUG_SITE(#condition)); \
 		(int)__ksync_unlikely(__ret_warn_once);		\
 	})
+#endif
 
+#ifndef WARN_ONCE
 #define WARN_ONCE(condition, ...)					\
 	({								\
 		int __ret_warn_once = !!(condition);			\
@@ -96,18 +105,27 @@ KSYNC_API void ksync_bug(const struct ksync_site *site)
 						__VA_ARGS__);		\
 		(int)__ksync_unlikely(__ret_warn_once);		\
 	})
+#endif
 
+#ifndef BUG
 #define BUG()	ksync_bug(__KSYNC_BUG_SITE("BUG()"))
+#endif
 
+#ifndef BUG_ON
 #define BUG_ON(condition)						\
 	do {								\
 		if (__ksync_unlikely(condition))			\
 			ksync_bug(__KSYNC_BUG_SITE(#condition));	\
 	} while (0)
+#endif
 
+#ifndef BUILD_BUG_ON_MSG
 #define BUILD_BUG_ON_MSG(condition, msg)				\
 	do { _Static_assert(!(condition), msg); } while (0)
+#endif
+#ifndef BUILD_BUG_ON
 #define BUILD_BUG_ON(condition)						\
 	BUILD_BUG_ON_MSG(condition, "BUILD_BUG_ON failed: " #condition)
+#endif
 
 #endif /* _KSYNC_BUG_H */
