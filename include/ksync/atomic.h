@@ -29,6 +29,7 @@
 
 #include <ksync/compiler.h>
 #include <ksync/barrier.h>
+#include <ksync/cmpxchg.h>
 
 /* The C11 generic names that the kernel API reuses with other arguments. */
 #undef atomic_fetch_add

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * <ksync/ksync.h> - everything ksync offers, in one include.
+ * <ksync/ksync.h> - everything ksync offers, in one include, with the
+ * errno codes (<errno.h>) that kernel-style code returns.
  */
 #ifndef _KSYNC_KSYNC_H
 #define _KSYNC_KSYNC_H
 
+#include <errno.h>
 #include <ksync/compiler.h>
+#include <ksync/types.h>
+#include <ksync/bug.h>
 #include <ksync/barrier.h>
 #include <ksync/atomic.h>
+#include <ksync/cmpxchg.h>
+#include <ksync/bitops.h>
 #include <ksync/percpu.h>
 #include <ksync/smp.h>
 #include <ksync/preempt.h>
@@ -36,6 +42,10 @@
 #include <ksync/completion.h>
 #include <ksync/wait.h>
 #include <ksync/condvar.h>
+#include <ksync/refcount.h>
+#include <ksync/kref.h>
+#include <ksync/bit_spinlock.h>
+#include <ksync/wait_bit.h>
 #include <ksync/locked_by.h>
 #include <ksync/local_lock.h>
 #include <ksync/lock_events.h>

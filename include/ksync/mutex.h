@@ -131,7 +131,7 @@ KSYNC_API int ksync_mutex_lock_until(struct mutex *lock, uint64_t deadline_ns,
 #define MUTEX_FLAG_PICKUP	0x04UL	/* handed off, waiting for pickup */
 #define MUTEX_FLAGS		0x07UL
 
-static __always_inline int mutex_is_locked(struct mutex *lock)
+static __always_inline bool mutex_is_locked(struct mutex *lock)
 {
 	return (atomic_long_read(&lock->owner) & ~MUTEX_FLAGS) != 0;
 }

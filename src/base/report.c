@@ -397,19 +397,25 @@ static int first_warning_at(const struct ksync_site *site)
 
 static void warn_body(const struct ksync_site *site);
 
+void ksync_vwarn(const struct ksync_site *site, const char *fmt, va_list ap)
+{
+	ksync_report_lock();
+	ksync_printk("------------[ cut here ]------------\n");
+	if (fmt)
+		vprint_to(ksync_report_fd, NULL, fmt, ap);
+	warn_body(site);
+	ksync_report_unlock();
+}
+
 void ksync_warn_once(const struct ksync_site *site, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (site && !first_warning_at(site))
 		return;
-	ksync_report_lock();
-	ksync_printk("------------[ cut here ]------------\n");
 	va_start(ap, fmt);
-	vprint_to(ksync_report_fd, NULL, fmt, ap);
+	ksync_vwarn(site, fmt, ap);
 	va_end(ap);
-	warn_body(site);
-	ksync_report_unlock();
 }
 
 static void warn_body(const struct ksync_site *site)

@@ -90,6 +90,12 @@ void ksync_warn_once(const struct ksync_site *site, const char *fmt, ...)
 	__printf(2, 3);
 
 /*
+ * The kernel's __warn(): a "cut here" report with the message (if fmt is
+ * not NULL), the place and a stack trace, every time.
+ */
+void ksync_vwarn(const struct ksync_site *site, const char *fmt, va_list ap);
+
+/*
  * The kernel's DEBUG_LOCKS_WARN_ON(cond): for the first problem only
  * (debug_locks goes to 0, unless KSYNC_KEEP_GOING), print
  * "DEBUG_LOCKS_WARN_ON(cond)", a plain explanation, the place and a stack

@@ -18,7 +18,7 @@ if ! command -v groff >/dev/null 2>&1; then
 	exit 77
 fi
 
-families="spinlock rwlock mutex rwsem semaphore completion wait condvar seqlock lockdep irq atomic cleanup"
+families="spinlock rwlock mutex rwsem semaphore completion wait condvar seqlock lockdep irq atomic cleanup refcount bitops bug"
 want="man7/ksync.7 man1/ksync-bench.1 man1/ksync-torture.1"
 [ -x "$tools/ksync-lockdep" ] && want="$want man1/ksync-lockdep.1"
 for f in $families; do

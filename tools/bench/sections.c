@@ -19,7 +19,8 @@
 	S(rwlock)							\
 	S(percpu_rwsem)							\
 	S(wakeup)							\
-	S(lockdep)
+	S(lockdep)							\
+	S(helpers)
 
 #define BENCH_SECTION_DECLARE(id) extern const struct bench_section bench_section_##id;
 #define BENCH_SECTION_ENTRY(id)	&bench_section_##id,
