@@ -6,6 +6,7 @@
 #define _KSYNC_KSYNC_H
 
 #include <ksync/compiler.h>
+#include <ksync/errno.h>
 #include <ksync/barrier.h>
 #include <ksync/atomic.h>
 #include <ksync/percpu.h>

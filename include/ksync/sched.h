@@ -70,9 +70,12 @@ __ksync_might_sleep(const struct ksync_site *site, int expected)
  * Signals: an interrupt handled through ksync (request_irq()) that arrives
  * while a thread is in an interruptible state wakes it and makes
  * signal_pending() true; ksync's interruptible primitives then return
- * -EINTR.  ksync_send_fatal_signal() is the analogue of SIGKILL: it makes
- * fatal_signal_pending() true for good and wakes the thread from a killable
- * or interruptible sleep; killable primitives then return -EINTR.
+ * what the kernel's do: -EINTR from the sleeping locks (mutex, semaphore,
+ * rw_semaphore), -ERESTARTSYS (<ksync/errno.h>) from the waits (wait
+ * queues, completions).  ksync_send_fatal_signal() is the analogue of
+ * SIGKILL: it makes fatal_signal_pending() true for good and wakes the
+ * thread from a killable or interruptible sleep; killable primitives then
+ * fail the same way.
  */
 #define TASK_RUNNING		0x0000
 #define TASK_INTERRUPTIBLE	0x0001

@@ -54,6 +54,7 @@
 #define _KSYNC_WAIT_H
 
 #include <ksync/compiler.h>
+#include <ksync/errno.h>
 #include <ksync/jiffies.h>
 #include <ksync/list_types.h>
 #include <ksync/sched.h>

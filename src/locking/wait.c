@@ -303,7 +303,7 @@ KSYNC_API bool ksync_prepare_to_wait(struct wait_queue_head *wq_head,
 
 /*
  * The step of every wait_event*() loop.  If a signal that state allows is
- * pending, leave the queue and return -EINTR; an exclusive waiter must
+ * pending, leave the queue and return -ERESTARTSYS (as the kernel); an exclusive waiter must
  * not take a wakeup with it that it will not act on, and since wakers
  * take the same lock, a waker that runs after this picks someone else.
  * The state is set before the signal test (ksync's schedule does not
@@ -326,7 +326,7 @@ KSYNC_API long ksync_prepare_to_wait_event(struct wait_queue_head *wq_head,
 	if (ksync_cpu_signal_pending_state(state, me)) {
 		wq_list_del_init(&wq_entry->entry);
 		ksync___set_current_state(TASK_RUNNING);
-		ret = -EINTR;
+		ret = -ERESTARTSYS;
 	}
 	__ksync_raw_spin_unlock_irqrestore(lock, flags, site);
 	return ret;
