@@ -13,6 +13,10 @@
  *   RCU nest depth: 0, expected: 0
  *   ...held locks, "Preemption disabled at:", stack...
  *
+ * Inside an RCU read-side section (<ksync/rcupdate.h>) it is reported the
+ * same way, as the kernel's CONFIG_PREEMPT_RCU does: "RCU nest depth: 1,
+ * expected: 0", and rcu_read_lock among the held locks under lockdep.
+ *
  * at most once a second, as the kernel does, and the program goes on.  It
  * is not a lockdep report: it does not turn debug_locks off.  Every ksync
  * primitive that can sleep calls it with its caller's file and line.
@@ -31,7 +35,9 @@ KSYNC_API void ksync_cant_sleep_report(const struct ksync_site *site);
 static __always_inline void
 __ksync_might_sleep(const struct ksync_site *site, int expected)
 {
-	if (__ksync_unlikely(preempt_count() != expected || irqs_disabled()))
+	if (__ksync_unlikely(preempt_count() != expected || irqs_disabled() ||
+			     __atomic_load_n(&ksync_tls.rcu_read_lock_nesting,
+					     __ATOMIC_RELAXED)))
 		ksync_might_resched_report(site, expected);
 }
 
