@@ -33,12 +33,15 @@
 static struct lock_class_key rcu_lock_key;
 
 /*
- * The kernel's rcu_lock_map: named rcu_read_lock in reports; its inner
- * wait type says what may be taken inside (spinlock_t, not a mutex).
+ * The kernel's rcu_lock_map: named rcu_read_lock in reports; taking it
+ * never waits (outer LD_WAIT_FREE), and inside it one may take a
+ * spinlock_t but not sleep (inner LD_WAIT_CONFIG), as the kernel's map
+ * says for its wait-context check.
  */
 KSYNC_API struct lockdep_map ksync_rcu_lock_map = {
 	.key = &rcu_lock_key,
 	.name = "rcu_read_lock",
+	.wait_type_outer = LD_WAIT_FREE,
 	.wait_type_inner = LD_WAIT_CONFIG,
 	.kind = KSYNC_LOCK_OTHER,
 };
