@@ -8,10 +8,7 @@
  * (src/CMakeLists.txt); it calls only lower layers (context's
  * might_sleep(), lockdep, base's reports).
  *
- * Each thread keeps its read-side nesting in ksync_tls, where might_sleep()
- * and schedule() look (the kernel's rcu_preempt_depth()).  Only the
- * thread itself touches its own count, so relaxed loads and stores do;
- * liburcu orders the read side against grace periods.
+ * The read side and liburcu's calls are in urcu_glue.c (see there why).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -46,116 +43,6 @@ KSYNC_API struct lockdep_map ksync_rcu_lock_map = {
 	.kind = KSYNC_LOCK_OTHER,
 };
 
-/* Registered with liburcu (this thread); initial-exec: no TLS call. */
-static __thread bool rcu_registered __attribute__((tls_model("initial-exec")));
-
-static pthread_once_t rcu_once = PTHREAD_ONCE_INIT;
-static pthread_key_t rcu_exit_key;
-
-static inline unsigned int nesting(void)
-{
-	return __atomic_load_n(&ksync_tls.rcu_read_lock_nesting, __ATOMIC_RELAXED);
-}
-
-static inline void set_nesting(unsigned int n)
-{
-	__atomic_store_n(&ksync_tls.rcu_read_lock_nesting, n, __ATOMIC_RELAXED);
-}
-
-/*
- * A thread that exits inside a read side would hold up every grace
- * period for ever (liburcu would wait for it): say so, end its read side,
- * and leave liburcu.  Lockdep's exit check has named the held
- * rcu_read_lock already.
- */
-static void rcu_thread_exit(void *arg)
-{
-	static const struct ksync_site site = {
-		__FILE__, "rcu_thread_exit", "rcu_read_lock", __LINE__
-	};
-	unsigned int n = nesting();
-
-	(void)arg;
-	if (n) {
-		ksync_warn_once(&site, "thread exiting inside %u RCU read-side critical "
-				"section%s: ending them, or every synchronize_rcu() "
-				"would wait for it for ever\n", n, n > 1 ? "s" : "");
-		while (n--)
-			ksync_urcu_read_unlock();
-		set_nesting(0);
-	}
-	ksync_urcu_unregister_thread();
-	rcu_registered = false;
-}
-
-/*
- * liburcu's call_rcu threads must be stopped around fork() and started
- * again in the child, or the child's callbacks never run (liburcu's rule
- * for programs that fork without exec).
- */
-static void rcu_init_once(void)
-{
-	if (pthread_key_create(&rcu_exit_key, rcu_thread_exit) != 0)
-		ksync_fatal("pthread_key_create failed\n");
-	if (pthread_atfork(ksync_urcu_before_fork, ksync_urcu_after_fork_parent,
-			   ksync_urcu_after_fork_child) != 0)
-		ksync_fatal("pthread_atfork failed\n");
-}
-
-/* Not from an interrupt handler: liburcu takes a mutex and allocates. */
-static void __attribute__((noinline)) rcu_register_this_thread(void)
-{
-	pthread_once(&rcu_once, rcu_init_once);
-	ksync_urcu_register_thread();
-	rcu_registered = true;
-	/* Any non-NULL value: the destructor runs at thread exit. */
-	pthread_setspecific(rcu_exit_key, &rcu_registered);
-}
-
-static inline void rcu_register_lazily(void)
-{
-	if (__ksync_unlikely(!rcu_registered))
-		rcu_register_this_thread();
-}
-
-/* --- the read side ------------------------------------------------------------ */
-
-/*
- * The kernel's rcu_lock_acquire(): a recursive read (2), not validated
- * (check 0): it is on the held-lock stack, for lock_is_held() and reports,
- * and adds no dependencies (readers in interrupt handlers and tasks are
- * all fine).
- */
-KSYNC_API void ksync_rcu_read_lock(const struct ksync_site *site)
-{
-	rcu_register_lazily();
-	ksync_urcu_read_lock();
-	set_nesting(nesting() + 1);
-	if (ksync_debug_active())
-		ksync_lock_acquire(&ksync_rcu_lock_map, 0, 0, 2, 0, NULL, site, RET_IP);
-}
-
-KSYNC_API void ksync_rcu_read_unlock(const struct ksync_site *site)
-{
-	unsigned int n = nesting();
-
-	/* liburcu's count would go wrong for good: refuse, and say so. */
-	if (__ksync_unlikely(!n)) {
-		ksync_warn_once(ksync_site_resolve(site),
-				"rcu_read_unlock() without rcu_read_lock(): ignored\n");
-		return;
-	}
-	if (ksync_debug_active())
-		ksync_lock_release(&ksync_rcu_lock_map, site, RET_IP);
-	set_nesting(n - 1);
-	ksync_urcu_read_unlock();
-}
-
-KSYNC_API int ksync_rcu_read_lock_held(void)
-{
-	return nesting() != 0;
-}
-
 /* --- grace periods --------------------------------------------------------------- */
 
 /*
@@ -187,7 +74,7 @@ KSYNC_API void ksync_synchronize_rcu(const struct ksync_site *site)
 
 	check_not_in_read_side(site);
 	__ksync_might_sleep(site, 0);
-	n = nesting();
+	n = __atomic_load_n(&ksync_tls.rcu_read_lock_nesting, __ATOMIC_RELAXED);
 	for (unsigned int i = 0; i < n; i++)
 		ksync_urcu_read_unlock();
 	ksync_urcu_synchronize_rcu();
@@ -199,7 +86,7 @@ KSYNC_API void ksync_call_rcu(struct rcu_head *head, rcu_callback_t func,
 			      const struct ksync_site *site)
 {
 	(void)site;
-	rcu_register_lazily();
+	ksync_urcu_register_lazily();
 	ksync_urcu_call_rcu(head, func);
 }
 
@@ -207,7 +94,7 @@ KSYNC_API void ksync_call_rcu(struct rcu_head *head, rcu_callback_t func,
 KSYNC_API void ksync_rcu_barrier(void)
 {
 	__ksync_might_sleep(KSYNC_SITE("rcu_barrier"), 0);
-	rcu_register_lazily();
+	ksync_urcu_register_lazily();
 	ksync_urcu_barrier();
 }
 

@@ -1,12 +1,33 @@
 // SPDX-License-Identifier: MIT
 /*
- * liburcu, urcu-memb flavour (see urcu_glue.h).  Without _LGPL_SOURCE:
- * every call goes to liburcu's shared library, none of its LGPL code is
- * compiled into libksync.
+ * Everything that touches liburcu (urcu-memb flavour), in the one file
+ * that includes its headers: they define rcu_read_lock(), call_rcu(),
+ * struct rcu_head ... under the names <ksync/rcupdate.h> uses, so no file
+ * includes both (src/rcu/rcu.c has the rest).
+ *
+ * The read side is here, inline: liburcu's out-of-line
+ * urcu_memb_read_lock() reaches its per-thread counter through
+ * __tls_get_addr(), which made a lock+unlock pair cost ~60 ns here
+ * against ~6 ns inline.  So this file is built with _LGPL_SOURCE (only
+ * liburcu's read-side functions have inline forms: a few lines each, the
+ * "small inline functions" LGPL-2.1 section 5 leaves unrestricted) and
+ * with the initial-exec TLS model (src/CMakeLists.txt), as ksync_tls is:
+ * libksync and liburcu are loaded at start-up.
  */
+#define _GNU_SOURCE
+#define _LGPL_SOURCE
+#include <pthread.h>
 #include <stddef.h>
 #include <urcu/urcu-memb.h>
+
+#include <ksync/debug_locks.h>
+#include <ksync/lockdep.h>
+#include <ksync/percpu.h>
+#include "ksync_internal.h"
+#include "report.h"
 #include "urcu_glue.h"
+
+#define RET_IP	((uintptr_t)__builtin_return_address(0))
 
 /*
  * ksync's struct callback_head (<ksync/rcupdate.h>) is handed to liburcu
@@ -22,15 +43,128 @@ _Static_assert(offsetof(struct rcu_head, func) ==
 	       offsetof(struct ksync_callback_head_layout, func),
 	       "liburcu's struct rcu_head has func elsewhere");
 
-void ksync_urcu_register_thread(void)
+/* Registered with liburcu (this thread). */
+static __thread bool rcu_registered;
+
+static pthread_once_t rcu_once = PTHREAD_ONCE_INIT;
+static pthread_key_t rcu_exit_key;
+
+/*
+ * The read-side nesting lives in ksync_tls, where might_sleep() and
+ * schedule() look (the kernel's rcu_preempt_depth()).  Only the thread
+ * itself writes it: relaxed.
+ */
+static inline unsigned int nesting(void)
 {
-	urcu_memb_register_thread();
+	return __atomic_load_n(&ksync_tls.rcu_read_lock_nesting, __ATOMIC_RELAXED);
 }
 
-void ksync_urcu_unregister_thread(void)
+static inline void set_nesting(unsigned int n)
 {
-	urcu_memb_unregister_thread();
+	__atomic_store_n(&ksync_tls.rcu_read_lock_nesting, n, __ATOMIC_RELAXED);
 }
+
+/*
+ * A thread that exits inside a read side would hold up every grace
+ * period for ever (liburcu would wait for it): say so, end its read side,
+ * and leave liburcu.
+ */
+static void rcu_thread_exit(void *arg)
+{
+	static const struct ksync_site site = {
+		__FILE__, "rcu_thread_exit", "rcu_read_lock", __LINE__
+	};
+	unsigned int n = nesting();
+
+	(void)arg;
+	if (n) {
+		ksync_warn_once(&site, "thread exiting inside %u RCU read-side critical "
+				"section%s: ending them, or every synchronize_rcu() "
+				"would wait for it for ever\n", n, n > 1 ? "s" : "");
+		while (n--)
+			urcu_memb_read_unlock();
+		set_nesting(0);
+	}
+	urcu_memb_unregister_thread();
+	rcu_registered = false;
+}
+
+/*
+ * liburcu's call_rcu threads must be stopped around fork() and started
+ * again in the child, or the child's callbacks never run (liburcu's rule
+ * for programs that fork without exec).
+ */
+static void rcu_init_once(void)
+{
+	if (pthread_key_create(&rcu_exit_key, rcu_thread_exit) != 0)
+		ksync_fatal("pthread_key_create failed\n");
+	if (pthread_atfork(urcu_memb_call_rcu_before_fork,
+			   urcu_memb_call_rcu_after_fork_parent,
+			   urcu_memb_call_rcu_after_fork_child) != 0)
+		ksync_fatal("pthread_atfork failed\n");
+}
+
+/*
+ * Not from an interrupt handler: liburcu takes a mutex and allocates.  A
+ * thread the program registered with liburcu itself stays the program's
+ * to unregister (liburcu aborts on a second registration).
+ */
+static void __attribute__((noinline)) rcu_register_this_thread(void)
+{
+	pthread_once(&rcu_once, rcu_init_once);
+	rcu_registered = true;
+	if (URCU_TLS(urcu_memb_reader).registered)
+		return;
+	urcu_memb_register_thread();
+	/* Any non-NULL value: the destructor runs at thread exit. */
+	pthread_setspecific(rcu_exit_key, &rcu_registered);
+}
+
+void ksync_urcu_register_lazily(void)
+{
+	if (__ksync_unlikely(!rcu_registered))
+		rcu_register_this_thread();
+}
+
+/* --- the read side ------------------------------------------------------------ */
+
+/*
+ * The kernel's rcu_lock_acquire(): a recursive read (2), not validated
+ * (check 0): on the held-lock stack, for lock_is_held() and reports, and
+ * no dependencies (readers in interrupt handlers and in tasks are all
+ * fine).
+ */
+KSYNC_API void ksync_rcu_read_lock(const struct ksync_site *site)
+{
+	ksync_urcu_register_lazily();
+	urcu_memb_read_lock();
+	set_nesting(nesting() + 1);
+	if (ksync_debug_active())
+		ksync_lock_acquire(&ksync_rcu_lock_map, 0, 0, 2, 0, NULL, site, RET_IP);
+}
+
+KSYNC_API void ksync_rcu_read_unlock(const struct ksync_site *site)
+{
+	unsigned int n = nesting();
+
+	/* liburcu's count would go wrong for good: refuse, and say so. */
+	if (__ksync_unlikely(!n)) {
+		ksync_warn_once(ksync_site_resolve(site),
+				"rcu_read_unlock() without rcu_read_lock(): ignored\n");
+		return;
+	}
+	if (ksync_debug_active())
+		ksync_lock_release(&ksync_rcu_lock_map, site, RET_IP);
+	set_nesting(n - 1);
+	urcu_memb_read_unlock();
+}
+
+KSYNC_API int ksync_rcu_read_lock_held(void)
+{
+	return nesting() != 0;
+}
+
+/* --- the rest: liburcu's library calls ------------------------------------------ */
 
 void ksync_urcu_read_lock(void)
 {
@@ -57,19 +191,4 @@ void ksync_urcu_call_rcu(struct callback_head *head,
 void ksync_urcu_barrier(void)
 {
 	urcu_memb_barrier();
-}
-
-void ksync_urcu_before_fork(void)
-{
-	urcu_memb_call_rcu_before_fork();
-}
-
-void ksync_urcu_after_fork_parent(void)
-{
-	urcu_memb_call_rcu_after_fork_parent();
-}
-
-void ksync_urcu_after_fork_child(void)
-{
-	urcu_memb_call_rcu_after_fork_child();
 }

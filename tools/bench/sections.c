@@ -11,11 +11,19 @@
 
 #include "bench.h"
 
+/* RCU only when ksync has it (liburcu found): tools/CMakeLists.txt. */
+#ifdef KSYNC_HAVE_RCU
+#define BENCH_SECTION_RCU(S)	S(rcu)
+#else
+#define BENCH_SECTION_RCU(S)
+#endif
+
 #define BENCH_SECTION_LIST(S)						\
 	S(spinlock)							\
 	S(irq)								\
 	S(mutex)							\
 	S(rwlock)							\
+	BENCH_SECTION_RCU(S)						\
 	S(lockdep)
 
 #define BENCH_SECTION_DECLARE(id) extern const struct bench_section bench_section_##id;
