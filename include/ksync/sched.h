@@ -87,8 +87,10 @@ __ksync_might_sleep(const struct ksync_site *site, int expected)
 #define TASK_INTERRUPTIBLE	0x0001
 #define TASK_UNINTERRUPTIBLE	0x0002
 #define TASK_WAKEKILL		0x0100
+#define TASK_NOLOAD		0x0400	/* not counted as load: no effect here */
 #define TASK_NORMAL		(TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)
 #define TASK_KILLABLE		(TASK_WAKEKILL | TASK_UNINTERRUPTIBLE)
+#define TASK_IDLE		(TASK_UNINTERRUPTIBLE | TASK_NOLOAD)
 
 /* A thread, as ksync's sleeping primitives see it (its CPU block). */
 struct task_struct;
@@ -104,6 +106,14 @@ KSYNC_API int ksync_fatal_signal_pending(struct task_struct *p);
 KSYNC_API int ksync_signal_pending_state(unsigned int state, struct task_struct *p);
 KSYNC_API void ksync_flush_signals(struct task_struct *p);
 KSYNC_API int ksync_send_fatal_signal(int cpu);
+/*
+ * schedule_timeout() in state: the kernel's schedule_timeout_interruptible()
+ * and friends.  The sleep begins a wait (only interrupts that arrive during
+ * it end it early); a fatal signal already sent ends a killable or
+ * interruptible one at once, as the kernel's schedule() does.  Returns the
+ * jiffies left (0 once the timeout passed).
+ */
+KSYNC_API long ksync_schedule_timeout_state(unsigned int state, long timeout);
 
 #define set_current_state(state)	ksync_set_current_state(state)
 #define __set_current_state(state)	ksync___set_current_state(state)
@@ -114,5 +124,17 @@ KSYNC_API int ksync_send_fatal_signal(int cpu);
 #define fatal_signal_pending(p)		ksync_fatal_signal_pending(p)
 #define signal_pending_state(state, p)	ksync_signal_pending_state((state), (p))
 #define flush_signals(p)		ksync_flush_signals(p)
+
+#define schedule_timeout_interruptible(timeout)				\
+	ksync_schedule_timeout_state(TASK_INTERRUPTIBLE, (timeout))
+#define schedule_timeout_killable(timeout)				\
+	ksync_schedule_timeout_state(TASK_KILLABLE, (timeout))
+#define schedule_timeout_uninterruptible(timeout)			\
+	ksync_schedule_timeout_state(TASK_UNINTERRUPTIBLE, (timeout))
+#define schedule_timeout_idle(timeout)					\
+	ksync_schedule_timeout_state(TASK_IDLE, (timeout))
+/* A sleep waiting for I/O: ksync keeps no I/O-wait accounting. */
+#define io_schedule()			ksync_schedule()
+#define io_schedule_timeout(timeout)	ksync_schedule_timeout(timeout)
 
 #endif /* _KSYNC_SCHED_H */

@@ -329,6 +329,19 @@ bool ksync_wake_cpu(struct ksync_cpu *c)
 	return false;
 }
 
+KSYNC_API long ksync_schedule_timeout_state(unsigned int state, long timeout)
+{
+	struct ksync_cpu *c = ksync_this_cpu();
+
+	ksync_wait_begin(c);
+	ksync_set_current_state(state);
+	if (ksync_cpu_signal_pending_state(state, c)) {
+		ksync___set_current_state(TASK_RUNNING);
+		return timeout;
+	}
+	return ksync_schedule_timeout(timeout);
+}
+
 KSYNC_API int ksync_wake_up_process(struct task_struct *p)
 {
 	return ksync_wake_cpu(task_cpu_block(p));

@@ -9,6 +9,7 @@
  * kfree_rcu().  A reader that found a version's two words different would
  * count as a torn read and fail the run.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <ksync/rcupdate.h>
 #include <ksync/rwlock.h>
@@ -76,9 +77,30 @@ BENCH_RW_DEFINE(rcu_readers, "RCU readers", struct rcu_bench,
 
 BENCH_LOCK_DECLARE(rwlock_readers);
 
+/*
+ * Readers alone: what the read sides cost when no grace period runs (with
+ * a writer, liburcu's call_rcu thread runs one per batch of kfree_rcu()s,
+ * and each begins and ends with a membarrier() that interrupts every
+ * reader).
+ */
+#define NEVER	(me == UINT_MAX && n == 0)
+
+BENCH_RW_DEFINE(rcu_readers_only, "RCU readers, no writer", struct rcu_bench,
+		rcu_bench_init(lock), rcu_bench_read(lock, &a, &b),
+		rcu_bench_write(sh, lock), rcu_bench_fini(lock), NEVER);
+
+BENCH_RW_DEFINE(rwlock_readers_only, "rwlock_t readers, no writer", rwlock_t,
+		rwlock_init(lock),
+		(read_lock(lock), bench_rw_read_once(sh, &a, &b),
+		 read_unlock(lock)),
+		(write_lock(lock), bench_rw_write_once(sh), write_unlock(lock)),
+		(void)0, NEVER);
+
 static const struct bench_lock *const rcu_locks[] = {
 	&bench_lock_rcu_readers,
 	&bench_lock_rwlock_readers,
+	&bench_lock_rcu_readers_only,
+	&bench_lock_rwlock_readers_only,
 	NULL,
 };
 
@@ -89,6 +111,9 @@ static const struct bench_ratio rcu_ratios[] = {
 	  BENCH_SHOW_TIMES, BENCH_TARGET_AT_LEAST, 20.0 },
 	{ "RCU readers throughput / rwlock_t readers",
 	  "RCU readers", "rwlock_t readers", BENCH_METRIC_MOPS,
+	  BENCH_EVERY_T, BENCH_SHOW_TIMES, BENCH_TARGET_NONE, 0 },
+	{ "readers alone: RCU / rwlock_t",
+	  "RCU readers, no writer", "rwlock_t readers, no writer", BENCH_METRIC_MOPS,
 	  BENCH_EVERY_T, BENCH_SHOW_TIMES, BENCH_TARGET_NONE, 0 },
 	{ .what = NULL },
 };
