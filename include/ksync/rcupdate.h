@@ -62,6 +62,7 @@
 #include <stdlib.h>
 #include <ksync/compiler.h>
 #include <ksync/cleanup.h>
+#include <ksync/debug_locks.h>
 #include <ksync/lockdep_types.h>
 
 /* The kernel's struct callback_head, also liburcu's struct rcu_head layout. */
@@ -112,14 +113,18 @@ KSYNC_API void ksync_lockdep_rcu_suspicious(const char *file, int line,
 DEFINE_LOCK_GUARD_0(rcu, rcu_read_lock(), rcu_read_unlock())
 
 /*
- * The kernel's RCU_LOCKDEP_WARN(): once per place, only under lockdep.
+ * The kernel's RCU_LOCKDEP_WARN(): once per place, only under lockdep
+ * (tested inline first: rcu_dereference() is on readers' fast path).
  * The flag is an atomic so that two threads reporting at once is no race.
  */
 #define RCU_LOCKDEP_WARN(c, s)						\
 	do {								\
 		static bool __warned;					\
 									\
-		if (__ksync_unlikely(debug_lockdep_rcu_enabled()) &&	\
+		if (__ksync_unlikely(__atomic_load_n(&ksync_debug_flags, \
+						     __ATOMIC_RELAXED) & \
+				     KSYNC_DEBUG_LOCKDEP) &&		\
+		    debug_lockdep_rcu_enabled() &&			\
 		    (c) && !__atomic_load_n(&__warned, __ATOMIC_RELAXED) && \
 		    !__atomic_exchange_n(&__warned, true, __ATOMIC_RELAXED)) \
 			lockdep_rcu_suspicious(__FILE__, __LINE__, s);	\
