@@ -18,6 +18,7 @@
 #define _LGPL_SOURCE
 #include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <urcu/urcu-memb.h>
 
 #include <ksync/debug_locks.h>
@@ -42,6 +43,83 @@ _Static_assert(sizeof(struct rcu_head) == sizeof(struct ksync_callback_head_layo
 _Static_assert(offsetof(struct rcu_head, func) ==
 	       offsetof(struct ksync_callback_head_layout, func),
 	       "liburcu's struct rcu_head has func elsewhere");
+
+/*
+ * ThreadSanitizer (a TSan build of libksync): liburcu is not instrumented,
+ * so TSan cannot see that a grace period orders every read side before
+ * the frees that follow it, and would call a reader's loads and the
+ * call_rcu() callback's free() a race.  Say it with one synchronisation
+ * object: every rcu_read_unlock() releases it, and whatever waited for a
+ * grace period (synchronize_rcu(), each callback) acquires it.  Never in
+ * a plain build.
+ */
+#ifdef __SANITIZE_THREAD__
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+static char rcu_tsan_gp;
+
+static inline void tsan_read_side_done(void)
+{
+	__tsan_release(&rcu_tsan_gp);
+}
+
+static inline void tsan_after_grace_period(void)
+{
+	__tsan_acquire(&rcu_tsan_gp);
+}
+
+/* The callback, with the acquire before it (allocated per call_rcu()). */
+struct tsan_callback {
+	struct rcu_head head;
+	struct callback_head *user;
+	void (*func)(struct callback_head *head);
+};
+
+static void tsan_callback_run(struct rcu_head *head)
+{
+	struct tsan_callback *cb = caa_container_of(head, struct tsan_callback, head);
+	struct callback_head *user = cb->user;
+	void (*func)(struct callback_head *) = cb->func;
+
+	free(cb);
+	tsan_after_grace_period();
+	func(user);
+}
+
+static bool tsan_call_rcu(struct callback_head *head,
+			  void (*func)(struct callback_head *head))
+{
+	struct tsan_callback *cb = malloc(sizeof(*cb));
+
+	if (!cb) {
+		/* No memory for the record: wait here instead. */
+		urcu_memb_synchronize_rcu();
+		tsan_after_grace_period();
+		func(head);
+		return true;
+	}
+	cb->user = head;
+	cb->func = func;
+	urcu_memb_call_rcu(&cb->head, tsan_callback_run);
+	return true;
+}
+#else
+static inline void tsan_read_side_done(void)
+{
+}
+
+static inline void tsan_after_grace_period(void)
+{
+}
+
+static inline bool tsan_call_rcu(struct callback_head *head,
+				 void (*func)(struct callback_head *head))
+{
+	(void)head;
+	(void)func;
+	return false;
+}
+#endif
 
 /* Registered with liburcu (this thread). */
 static __thread bool rcu_registered;
@@ -81,6 +159,7 @@ static void rcu_thread_exit(void *arg)
 		ksync_warn_once(&site, "thread exiting inside %u RCU read-side critical "
 				"section%s: ending them, or every synchronize_rcu() "
 				"would wait for it for ever\n", n, n > 1 ? "s" : "");
+		tsan_read_side_done();
 		while (n--)
 			urcu_memb_read_unlock();
 		set_nesting(0);
@@ -156,6 +235,7 @@ KSYNC_API void ksync_rcu_read_unlock(const struct ksync_site *site)
 	if (ksync_debug_active())
 		ksync_lock_release(&ksync_rcu_lock_map, site, RET_IP);
 	set_nesting(n - 1);
+	tsan_read_side_done();
 	urcu_memb_read_unlock();
 }
 
@@ -173,17 +253,21 @@ void ksync_urcu_read_lock(void)
 
 void ksync_urcu_read_unlock(void)
 {
+	tsan_read_side_done();
 	urcu_memb_read_unlock();
 }
 
 void ksync_urcu_synchronize_rcu(void)
 {
 	urcu_memb_synchronize_rcu();
+	tsan_after_grace_period();
 }
 
 void ksync_urcu_call_rcu(struct callback_head *head,
 			 void (*func)(struct callback_head *head))
 {
+	if (tsan_call_rcu(head, func))
+		return;
 	urcu_memb_call_rcu((struct rcu_head *)head,
 			   (void (*)(struct rcu_head *))func);
 }
