@@ -15,16 +15,29 @@
  * libksync and liburcu are loaded at start-up.
  */
 #define _GNU_SOURCE
+/*
+ * Not under ThreadSanitizer: liburcu's inline read side uses volatile
+ * accesses where it means atomics, which TSan would report once compiled
+ * into this (instrumented) file; its exported functions are not
+ * instrumented.  The reader struct is still wanted, for the registration
+ * check, from the static header.
+ */
+#ifndef __SANITIZE_THREAD__
 #define _LGPL_SOURCE
+#endif
 #include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <urcu/urcu-memb.h>
+#ifdef __SANITIZE_THREAD__
+#include <urcu/static/urcu-memb.h>
+#endif
 
 #include <ksync/debug_locks.h>
 #include <ksync/lockdep.h>
 #include <ksync/percpu.h>
 #include "ksync_internal.h"
+#include "futex.h"
 #include "report.h"
 #include "urcu_glue.h"
 
@@ -78,12 +91,48 @@ struct tsan_callback {
 static void tsan_callback_run(struct rcu_head *head)
 {
 	struct tsan_callback *cb = caa_container_of(head, struct tsan_callback, head);
-	struct callback_head *user = cb->user;
+	struct callback_head *user;
+
+	/* liburcu's queue handed the record over: pairs with the release. */
+	__tsan_acquire(cb);
+	user = cb->user;
 	void (*func)(struct callback_head *) = cb->func;
 
 	free(cb);
 	tsan_after_grace_period();
 	func(user);
+}
+
+/*
+ * rcu_barrier(): liburcu's allocates a record that its call_rcu thread
+ * frees, a hand-over TSan cannot see.  Every ksync thread queues on
+ * liburcu's default call_rcu thread (ksync creates no other), whose queue
+ * is FIFO: a marker queued now runs after every callback queued before.
+ */
+struct tsan_barrier {
+	struct rcu_head head;
+	uint32_t done;
+};
+
+static void tsan_barrier_run(struct rcu_head *head)
+{
+	struct tsan_barrier *b = caa_container_of(head, struct tsan_barrier, head);
+
+	__tsan_acquire(b);
+	__atomic_store_n(&b->done, 1, __ATOMIC_RELEASE);
+	/* b may be gone already (its waiter saw done): a stray wake is harmless. */
+	ksync_futex_wake(&b->done, 1);
+}
+
+static bool tsan_barrier(void)
+{
+	struct tsan_barrier b = { .done = 0 };
+
+	__tsan_release(&b);
+	urcu_memb_call_rcu(&b.head, tsan_barrier_run);
+	while (!__atomic_load_n(&b.done, __ATOMIC_ACQUIRE))
+		ksync_futex_wait(&b.done, 0, NULL);
+	return true;
 }
 
 static bool tsan_call_rcu(struct callback_head *head,
@@ -100,6 +149,8 @@ static bool tsan_call_rcu(struct callback_head *head,
 	}
 	cb->user = head;
 	cb->func = func;
+	/* What we wrote (the record, the caller's object) before queueing. */
+	__tsan_release(cb);
 	urcu_memb_call_rcu(&cb->head, tsan_callback_run);
 	return true;
 }
@@ -117,6 +168,11 @@ static inline bool tsan_call_rcu(struct callback_head *head,
 {
 	(void)head;
 	(void)func;
+	return false;
+}
+
+static inline bool tsan_barrier(void)
+{
 	return false;
 }
 #endif
@@ -274,5 +330,7 @@ void ksync_urcu_call_rcu(struct callback_head *head,
 
 void ksync_urcu_barrier(void)
 {
+	if (tsan_barrier())
+		return;
 	urcu_memb_barrier();
 }
