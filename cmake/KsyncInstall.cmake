@@ -75,10 +75,19 @@ set(KSYNC_PC_LIBS_PRIVATE "-lpthread")
 foreach(lib ${CMAKE_DL_LIBS})
   string(APPEND KSYNC_PC_LIBS_PRIVATE " -l${lib}")
 endforeach()
+if(KSYNC_HAVE_RCU)
+  string(APPEND KSYNC_PC_LIBS_PRIVATE " -lurcu-memb -lurcu-common")
+endif()
 configure_file(${PROJECT_SOURCE_DIR}/ksync.pc.in ${PROJECT_BINARY_DIR}/ksync.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/ksync.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # --- headers and documentation ------------------------------------------
-install(DIRECTORY include/ksync DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# Without liburcu there is no RCU in the library: no header for it either.
+if(KSYNC_HAVE_RCU)
+  install(DIRECTORY include/ksync DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+else()
+  install(DIRECTORY include/ksync DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+          PATTERN rcupdate.h EXCLUDE)
+endif()
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR})

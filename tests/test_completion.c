@@ -3,7 +3,7 @@
  * Completions: every call; events are counted; complete_all() releases
  * every waiter and stays done until reinit_completion(); timeouts return
  * 0 in time and the jiffies left otherwise; interruptible and killable
- * waits return -EINTR and leave the event for the next waiter; complete()
+ * waits return -ERESTARTSYS and leave the event for the next waiter; complete()
  * from an interrupt handler; completion_done() makes freeing after
  * complete() safe; no wakeup is ever lost under stress; and, in a child,
  * the might_sleep() report.
@@ -319,13 +319,13 @@ static void test_interruptible_and_killable(void)
 	t = start_waiter(HOW_INTERRUPTIBLE);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
 	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	CHECK_EQ(result(), -ERESTARTSYS);
 	CHECK_EQ(queued(&sig_done), 0);
 
 	t = start_waiter(HOW_INTR_TIMEOUT);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
 	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	CHECK_EQ(result(), -ERESTARTSYS);
 
 	/* Killable: an interrupt does not end it, a fatal signal does. */
 	t = start_waiter(HOW_KILLABLE);
@@ -334,12 +334,12 @@ static void test_interruptible_and_killable(void)
 	CHECK_EQ(result(), 12345);
 	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
 	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	CHECK_EQ(result(), -ERESTARTSYS);
 
 	t = start_waiter(HOW_KILL_TIMEOUT);
 	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
 	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	CHECK_EQ(result(), -ERESTARTSYS);
 
 	/* The plain wait sleeps through both. */
 	t = start_waiter(HOW_PLAIN);
@@ -355,7 +355,7 @@ static void test_interruptible_and_killable(void)
 	t = start_waiter(HOW_INTERRUPTIBLE);
 	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
 	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	CHECK_EQ(result(), -ERESTARTSYS);
 	complete(&sig_done);
 	CHECK(try_wait_for_completion(&sig_done));
 

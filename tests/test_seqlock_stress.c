@@ -68,7 +68,7 @@ static void read_record(const struct record *r, struct record *out)
 struct protection {
 	const char *name;
 	void (*write)(long writer);	/* one more write: count + 1 */
-	uint64_t (*current)(void);	/* the count, once the writers are done */
+	uint64_t (*count_now)(void);	/* the count, once the writers are done */
 	void (*read)(long reader, struct record *out);
 };
 
@@ -313,7 +313,7 @@ static unsigned long run(const struct protection *p)
 	}
 	printf("# %s: %lu writes, %lu reads accepted (%lu torn), %lu passes retried, %.0f ms\n",
 	       p->name, nwrites, total, torn, retries, (ktest_now() - t0) * 1e3);
-	CHECK_EQ(p->current(), nwrites);
+	CHECK_EQ(p->count_now(), nwrites);
 	CHECK(total > 0);
 	CHECK_EQ(preempt_count(), 0);
 	if (p != &bare_prot) {

@@ -2,7 +2,7 @@
 /*
  * Wait queues: every call; who a wakeup reaches (non-exclusive always,
  * exclusive nr at a time, interruptible-only wakeups); wait_event*() and
- * their timeouts and return values; -EINTR for interruptible and killable
+ * their timeouts and return values; -ERESTARTSYS for interruptible and killable
  * waits; wake_up() from an interrupt handler; hand-written wait loops;
  * and stress with exact counts: a bounded buffer between producers and
  * consumers, and a ping-pong that wakes through wq_has_sleeper().  In a
@@ -442,7 +442,7 @@ static void test_interruptible_and_killable(void)
 		t = start_waiter(intr[i]);
 		CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
 		ktest_join_or_fail(t);
-		CHECK_EQ(result(), -EINTR);
+		CHECK_EQ(result(), -ERESTARTSYS);
 		CHECK(!waitqueue_active(&ev_wq));	/* it left the queue */
 	}
 	/* Killable: an interrupt does not end it, a fatal signal does. */
@@ -452,11 +452,11 @@ static void test_interruptible_and_killable(void)
 	CHECK_EQ(result(), 12345);
 	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
 	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	CHECK_EQ(result(), -ERESTARTSYS);
 	t = start_waiter(HOW_KILL_TIMEOUT);
 	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
 	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	CHECK_EQ(result(), -ERESTARTSYS);
 	CHECK(!waitqueue_active(&ev_wq));
 	/* wait_event() sleeps through both. */
 	t = start_waiter(HOW_PLAIN);

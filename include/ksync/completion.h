@@ -11,10 +11,10 @@
  *   wait_for_completion(&done)
  *   wait_for_completion_timeout(&done, jiffies)
  *				0 on timeout, else the jiffies left (>= 1)
- *   wait_for_completion_interruptible(&done)		0 or -EINTR
- *   wait_for_completion_interruptible_timeout(&done, j)	-EINTR, 0, or left
- *   wait_for_completion_killable(&done)		0 or -EINTR
- *   wait_for_completion_killable_timeout(&done, j)	-EINTR, 0, or left
+ *   wait_for_completion_interruptible(&done)		0 or -ERESTARTSYS
+ *   wait_for_completion_interruptible_timeout(&done, j)	-ERESTARTSYS, 0, or left
+ *   wait_for_completion_killable(&done)		0 or -ERESTARTSYS
+ *   wait_for_completion_killable_timeout(&done, j)	-ERESTARTSYS, 0, or left
  *   try_wait_for_completion(&done)	true if it consumed an event
  *   completion_done(&done)		true if a wait would not sleep
  *
@@ -24,8 +24,9 @@
  * interrupt handlers.  complete_all() sets done to UINT_MAX, which waits
  * never decrement.
  *
- * Where the kernel returns -ERESTARTSYS (the interruptible and killable
- * waits), ksync returns -EINTR: userspace has no system call to restart.
+ * The interruptible and killable waits return -ERESTARTSYS (512,
+ * <ksync/errno.h>) when a signal ends them, as the kernel's do (ksync
+ * before 0.3 returned -EINTR).
  * The waits may sleep: calling them in atomic context is reported by
  * might_sleep().  Never copy an initialised completion.
  */
@@ -34,6 +35,7 @@
 
 #include <limits.h>
 #include <ksync/compiler.h>
+#include <ksync/errno.h>
 #include <ksync/jiffies.h>
 #include <ksync/list_types.h>
 #include <ksync/sched.h>
@@ -106,7 +108,7 @@ static __always_inline long __ksync_completion_timeout(unsigned long timeout)
 		MAX_SCHEDULE_TIMEOUT : (long)timeout;
 }
 
-/* 0, or -EINTR for an interrupted wait (the kernel's -ERESTARTSYS). */
+/* 0, or -ERESTARTSYS for an interrupted wait. */
 static __always_inline int __ksync_completion_status(long ret)
 {
 	return ret < 0 ? (int)ret : 0;

@@ -10,6 +10,7 @@
 #include <ksync/compiler.h>
 #include <ksync/types.h>
 #include <ksync/bug.h>
+#include <ksync/errno.h>
 #include <ksync/barrier.h>
 #include <ksync/atomic.h>
 #include <ksync/cmpxchg.h>

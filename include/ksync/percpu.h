@@ -55,6 +55,11 @@ struct ksync_tls {
 	 * libdw): pthread calls made meanwhile are not the program's.
 	 */
 	unsigned int in_ksync;
+	/*
+	 * rcu_read_lock() nesting (the kernel's rcu_preempt_depth()):
+	 * might_sleep() reports a sleep inside a read-side section.
+	 */
+	unsigned int rcu_read_lock_nesting;
 };
 
 extern KSYNC_API __thread struct ksync_tls ksync_tls

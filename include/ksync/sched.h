@@ -13,6 +13,10 @@
  *   RCU nest depth: 0, expected: 0
  *   ...held locks, "Preemption disabled at:", stack...
  *
+ * Inside an RCU read-side section (<ksync/rcupdate.h>) it is reported the
+ * same way, as the kernel's CONFIG_PREEMPT_RCU does: "RCU nest depth: 1,
+ * expected: 0", and rcu_read_lock among the held locks under lockdep.
+ *
  * at most once a second, as the kernel does, and the program goes on.  It
  * is not a lockdep report: it does not turn debug_locks off.  Every ksync
  * primitive that can sleep calls it with its caller's file and line.
@@ -32,7 +36,9 @@ KSYNC_API void ksync_cant_sleep_report(const struct ksync_site *site);
 static __always_inline void
 __ksync_might_sleep(const struct ksync_site *site, int expected)
 {
-	if (__ksync_unlikely(preempt_count() != expected || irqs_disabled()))
+	if (__ksync_unlikely(preempt_count() != expected || irqs_disabled() ||
+			     __atomic_load_n(&ksync_tls.rcu_read_lock_nesting,
+					     __ATOMIC_RELAXED)))
 		ksync_might_resched_report(site, expected);
 }
 
@@ -71,16 +77,21 @@ __ksync_might_sleep(const struct ksync_site *site, int expected)
  * Signals: an interrupt handled through ksync (request_irq()) that arrives
  * while a thread is in an interruptible state wakes it and makes
  * signal_pending() true; ksync's interruptible primitives then return
- * -EINTR.  ksync_send_fatal_signal() is the analogue of SIGKILL: it makes
- * fatal_signal_pending() true for good and wakes the thread from a killable
- * or interruptible sleep; killable primitives then return -EINTR.
+ * what the kernel's do: -EINTR from the sleeping locks (mutex, semaphore,
+ * rw_semaphore), -ERESTARTSYS (<ksync/errno.h>) from the waits (wait
+ * queues, completions).  ksync_send_fatal_signal() is the analogue of
+ * SIGKILL: it makes fatal_signal_pending() true for good and wakes the
+ * thread from a killable or interruptible sleep; killable primitives then
+ * fail the same way.
  */
 #define TASK_RUNNING		0x0000
 #define TASK_INTERRUPTIBLE	0x0001
 #define TASK_UNINTERRUPTIBLE	0x0002
 #define TASK_WAKEKILL		0x0100
+#define TASK_NOLOAD		0x0400	/* not counted as load: no effect here */
 #define TASK_NORMAL		(TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)
 #define TASK_KILLABLE		(TASK_WAKEKILL | TASK_UNINTERRUPTIBLE)
+#define TASK_IDLE		(TASK_UNINTERRUPTIBLE | TASK_NOLOAD)
 
 #define TASK_COMM_LEN		16
 
@@ -125,6 +136,14 @@ KSYNC_API int ksync_fatal_signal_pending(struct task_struct *p);
 KSYNC_API int ksync_signal_pending_state(unsigned int state, struct task_struct *p);
 KSYNC_API void ksync_flush_signals(struct task_struct *p);
 KSYNC_API int ksync_send_fatal_signal(int cpu);
+/*
+ * schedule_timeout() in state: the kernel's schedule_timeout_interruptible()
+ * and friends.  The sleep begins a wait (only interrupts that arrive during
+ * it end it early); a fatal signal already sent ends a killable or
+ * interruptible one at once, as the kernel's schedule() does.  Returns the
+ * jiffies left (0 once the timeout passed).
+ */
+KSYNC_API long ksync_schedule_timeout_state(unsigned int state, long timeout);
 
 KSYNC_API void ksync_set_task_comm(struct task_struct *p, const char *name);
 
@@ -158,5 +177,17 @@ KSYNC_API void ksync_set_task_comm(struct task_struct *p, const char *name);
 #define fatal_signal_pending(p)		ksync_fatal_signal_pending(p)
 #define signal_pending_state(state, p)	ksync_signal_pending_state((state), (p))
 #define flush_signals(p)		ksync_flush_signals(p)
+
+#define schedule_timeout_interruptible(timeout)				\
+	ksync_schedule_timeout_state(TASK_INTERRUPTIBLE, (timeout))
+#define schedule_timeout_killable(timeout)				\
+	ksync_schedule_timeout_state(TASK_KILLABLE, (timeout))
+#define schedule_timeout_uninterruptible(timeout)			\
+	ksync_schedule_timeout_state(TASK_UNINTERRUPTIBLE, (timeout))
+#define schedule_timeout_idle(timeout)					\
+	ksync_schedule_timeout_state(TASK_IDLE, (timeout))
+/* A sleep waiting for I/O: ksync keeps no I/O-wait accounting. */
+#define io_schedule()			ksync_schedule()
+#define io_schedule_timeout(timeout)	ksync_schedule_timeout(timeout)
 
 #endif /* _KSYNC_SCHED_H */

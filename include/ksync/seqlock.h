@@ -11,6 +11,16 @@
  *                       write_seqcount_begin_nested(&s, subclass),
  *                       raw_write_seqcount_begin / raw_write_seqcount_end,
  *                       raw_write_seqcount_barrier, write_seqcount_invalidate
+ *   seqcount_LOCKNAME_t a seqcount_t and the lock that serialises its writers:
+ *                       seqcount_spinlock_t, seqcount_raw_spinlock_t,
+ *                       seqcount_rwlock_t, seqcount_mutex_t;
+ *                       seqcount_LOCKNAME_init(&s, &lock),
+ *                       SEQCNT_LOCKNAME_ZERO(name, &lock); every seqcount_t
+ *                       call above takes them too (the kernel's seqprop,
+ *                       with _Generic); write_seqcount_begin() checks that
+ *                       the lock is held (lockdep_assert_held(), under
+ *                       KSYNC_DEBUG or KSYNC_LOCKDEP), and for a mutex
+ *                       disables preemption for the write section
  *   seqcount_latch_t    SEQCNT_LATCH_ZERO(name), seqcount_latch_init(&l),
  *                       raw_read_seqcount_latch / read_seqcount_latch,
  *                       raw_read_seqcount_latch_retry / read_seqcount_latch_retry,
@@ -67,8 +77,11 @@
 #include <ksync/cleanup.h>
 #include <ksync/debug_locks.h>
 #include <ksync/irqflags.h>
+#include <ksync/lockdep.h>
 #include <ksync/lockdep_types.h>
+#include <ksync/mutex.h>
 #include <ksync/preempt.h>
+#include <ksync/rwlock_types.h>
 #include <ksync/spinlock.h>
 #include <ksync/tsan.h>
 
@@ -102,6 +115,119 @@ KSYNC_API void ksync_seqcount_init(seqcount_t *s, const char *name,
 		static struct lock_class_key __key;			\
 		ksync_seqcount_init((s), #s, &__key);			\
 	} while (0)
+
+/*
+ * --- seqcount_LOCKNAME_t -----------------------------------------------------
+ *
+ * The kernel's "sequence counters with associated locks": the counter
+ * knows the lock its writers hold, so write_seqcount_begin() can check it
+ * (lockdep_assert_held(s->lock), the kernel's __seqprop_assert()) instead
+ * of demanding a non-preemptible writer.  The kernel keeps the lock
+ * pointer only under CONFIG_LOCKDEP; ksync chooses debugging at run
+ * time, so it is always there.  A mutex's writer may be preempted, so the
+ * write section disables preemption (the kernel's seqprop_preemptible()).
+ */
+#define SEQCOUNT_LOCKNAME(lockname, locktype, preemptible)		\
+	typedef struct seqcount_##lockname {				\
+		seqcount_t seqcount;					\
+		locktype *lock;						\
+	} seqcount_##lockname##_t;					\
+									\
+	static __always_inline seqcount_t *				\
+	__seqprop_##lockname##_ptr(seqcount_##lockname##_t *s)		\
+	{								\
+		return &s->seqcount;					\
+	}								\
+									\
+	static __always_inline bool					\
+	__seqprop_##lockname##_preemptible(const seqcount_##lockname##_t *s) \
+	{								\
+		(void)s;						\
+		return preemptible;					\
+	}								\
+									\
+	static __always_inline void					\
+	__seqprop_##lockname##_assert(const seqcount_##lockname##_t *s,	\
+				      const struct ksync_site *site)	\
+	{								\
+		if (ksync_debug_active() &&				\
+		    ksync_lock_is_held_type(&s->lock->dep_map, -1) ==	\
+		    LOCK_STATE_NOT_HELD)				\
+			ksync_lockdep_assert_failed(site, "lock not held"); \
+	}
+
+SEQCOUNT_LOCKNAME(raw_spinlock, raw_spinlock_t, false)
+SEQCOUNT_LOCKNAME(spinlock, spinlock_t, false)
+SEQCOUNT_LOCKNAME(rwlock, rwlock_t, false)
+SEQCOUNT_LOCKNAME(mutex, struct mutex, true)
+
+/* A plain seqcount_t: the writer must be non-preemptible (checked later). */
+static __always_inline seqcount_t *__seqprop_ptr(seqcount_t *s)
+{
+	return s;
+}
+
+static __always_inline bool __seqprop_preemptible(const seqcount_t *s)
+{
+	(void)s;
+	return false;
+}
+
+static __always_inline void __seqprop_assert(const seqcount_t *s,
+					     const struct ksync_site *site)
+{
+	(void)s;
+	(void)site;
+}
+
+/*
+ * The kernel's seqprop dispatch: one name for every counter type.  The
+ * casts are there because every branch must compile whatever s is.
+ */
+#define __seqprop_case(s, lockname, prop)				\
+	seqcount_##lockname##_t: __seqprop_##lockname##_##prop((seqcount_##lockname##_t *)(s))
+
+#define __seqprop(s, prop)						\
+	_Generic(*(s),							\
+		 seqcount_t: __seqprop_##prop((seqcount_t *)(s)),	\
+		 __seqprop_case((s), raw_spinlock, prop),		\
+		 __seqprop_case((s), spinlock, prop),			\
+		 __seqprop_case((s), rwlock, prop),			\
+		 __seqprop_case((s), mutex, prop))
+
+#define __seqprop_assert_case(s, lockname, site)			\
+	seqcount_##lockname##_t: __seqprop_##lockname##_assert((seqcount_##lockname##_t *)(s), site)
+
+#define seqprop_ptr(s)		__seqprop(s, ptr)
+#define seqprop_preemptible(s)	__seqprop(s, preemptible)
+/* The plain seqcount_t's writer is checked for preemption instead. */
+#define seqprop_is_plain(s)	_Generic(*(s), seqcount_t: true, default: false)
+#define seqprop_assert(s, site)						\
+	_Generic(*(s),							\
+		 seqcount_t: __seqprop_assert((seqcount_t *)(s), site),	\
+		 __seqprop_assert_case((s), raw_spinlock, site),	\
+		 __seqprop_assert_case((s), spinlock, site),		\
+		 __seqprop_assert_case((s), rwlock, site),		\
+		 __seqprop_assert_case((s), mutex, site))
+
+/* One lockdep class per place in the source that initialises counters. */
+#define __ksync_seqcount_lockname_init(s, _lock)			\
+	do {								\
+		static struct lock_class_key __key;			\
+		ksync_seqcount_init(&(s)->seqcount, #s, &__key);	\
+		(s)->lock = (_lock);					\
+	} while (0)
+#define seqcount_raw_spinlock_init(s, lock)	__ksync_seqcount_lockname_init(s, lock)
+#define seqcount_spinlock_init(s, lock)		__ksync_seqcount_lockname_init(s, lock)
+#define seqcount_rwlock_init(s, lock)		__ksync_seqcount_lockname_init(s, lock)
+#define seqcount_mutex_init(s, lock)		__ksync_seqcount_lockname_init(s, lock)
+
+#define SEQCOUNT_LOCKNAME_ZERO(seq_name, assoc_lock)			\
+	{ .seqcount = SEQCNT_ZERO(seq_name.seqcount), .lock = (assoc_lock) }
+#define SEQCNT_RAW_SPINLOCK_ZERO(name, lock)	SEQCOUNT_LOCKNAME_ZERO(name, lock)
+#define SEQCNT_SPINLOCK_ZERO(name, lock)	SEQCOUNT_LOCKNAME_ZERO(name, lock)
+#define SEQCNT_RWLOCK_ZERO(name, lock)		SEQCOUNT_LOCKNAME_ZERO(name, lock)
+#define SEQCNT_MUTEX_ZERO(name, lock)		SEQCOUNT_LOCKNAME_ZERO(name, lock)
 
 /* --- out of line (src/seqlock.c) ------------------------------------------ */
 
@@ -213,25 +339,25 @@ __ksync_read_seqcount_retry(const seqcount_t *s, unsigned int start)
 #define __KSYNC_SEQ_HERE(s)	KSYNC_SITE(#s)
 
 #define raw_read_seqcount_begin(s)					\
-	__ksync_raw_read_seqcount_begin((s), __KSYNC_SEQ_HERE(s))
+	__ksync_raw_read_seqcount_begin(seqprop_ptr(s), __KSYNC_SEQ_HERE(s))
 /* The kernel's form without smp_rmb(); here the first load is acquire anyway. */
 #define __read_seqcount_begin(s)	raw_read_seqcount_begin(s)
 #define read_seqcount_begin(s)						\
-	__ksync_read_seqcount_begin((s), __KSYNC_SEQ_HERE(s))
+	__ksync_read_seqcount_begin(seqprop_ptr(s), __KSYNC_SEQ_HERE(s))
 
 /* The count as it is, odd or even: no waiting, no lockdep. */
-#define raw_read_seqcount(s)		__seqcount_load(s)
+#define raw_read_seqcount(s)		__seqcount_load(seqprop_ptr(s))
 /* Odd (a writer inside) becomes a count that read_seqcount_retry() fails. */
-#define raw_seqcount_begin(s)		(__seqcount_load(s) & ~1U)
+#define raw_seqcount_begin(s)		(__seqcount_load(seqprop_ptr(s)) & ~1U)
 
 #define read_seqcount_retry(s, start)					\
-	__ksync_read_seqcount_retry((s), (start))
+	__ksync_read_seqcount_retry(seqprop_ptr(s), (start))
 /*
  * Without the ordering: the caller orders its data loads before it (for
  * instance with smp_rmb(), or acquire loads), as in the kernel.
  */
 #define __read_seqcount_retry(s, start)					\
-	__ksync_unlikely(READ_ONCE((s)->sequence) != (start))
+	__ksync_unlikely(READ_ONCE(seqprop_ptr(s)->sequence) != (start))
 
 /* --- seqcount_t writers ------------------------------------------------------ */
 
@@ -261,31 +387,65 @@ __ksync_do_write_seqcount_end(seqcount_t *s, const struct ksync_site *site)
 	__seqcount_write_leave(s, 1);
 }
 
-#define raw_write_seqcount_begin(s)	__seqcount_write_enter(s)
-#define raw_write_seqcount_end(s)	__seqcount_write_leave((s), 1)
+/*
+ * A seqcount_mutex_t's writer disables preemption for the section, as
+ * the kernel's: a reader spinning on an odd count must not wait for a
+ * writer that gave its CPU away.
+ */
+#define raw_write_seqcount_begin(s)					\
+	do {								\
+		if (seqprop_preemptible(s))				\
+			preempt_disable();				\
+		__seqcount_write_enter(seqprop_ptr(s));			\
+	} while (0)
+#define raw_write_seqcount_end(s)					\
+	do {								\
+		__seqcount_write_leave(seqprop_ptr(s), 1);		\
+		if (seqprop_preemptible(s))				\
+			preempt_enable();				\
+	} while (0)
 
+/*
+ * The associated lock must be held (seqprop_assert(), reported at the
+ * caller's line as lockdep_assert_held(s->lock) is); a plain seqcount_t's
+ * writer must be non-preemptible instead (checked out of line).
+ */
 #define write_seqcount_begin_nested(s, subclass)			\
-	__ksync_do_write_seqcount_begin((s), (subclass), true, __KSYNC_SEQ_HERE(s))
-#define write_seqcount_begin(s)						\
-	__ksync_do_write_seqcount_begin((s), 0, true, __KSYNC_SEQ_HERE(s))
+	do {								\
+		seqprop_assert((s), KSYNC_SITE("lockdep_assert_held((" #s ")->lock)")); \
+		if (seqprop_preemptible(s))				\
+			preempt_disable();				\
+		__ksync_do_write_seqcount_begin(seqprop_ptr(s), (subclass), \
+						seqprop_is_plain(s),	\
+						__KSYNC_SEQ_HERE(s));	\
+	} while (0)
+#define write_seqcount_begin(s)		write_seqcount_begin_nested(s, 0)
 #define write_seqcount_end(s)						\
-	__ksync_do_write_seqcount_end((s), __KSYNC_SEQ_HERE(s))
+	do {								\
+		__ksync_do_write_seqcount_end(seqprop_ptr(s), __KSYNC_SEQ_HERE(s)); \
+		if (seqprop_preemptible(s))				\
+			preempt_enable();				\
+	} while (0)
 
 /*
  * Two increments around a release fence: readers inside retry, and the
  * stores before it are ordered before the stores after it.
  */
-static __always_inline void raw_write_seqcount_barrier(seqcount_t *s)
+static __always_inline void __ksync_raw_write_seqcount_barrier(seqcount_t *s)
 {
 	__seqcount_write_enter(s);
 	__seqcount_write_leave(s, 1);
 }
+#define raw_write_seqcount_barrier(s)					\
+	__ksync_raw_write_seqcount_barrier(seqprop_ptr(s))
 
 /* Readers that began before this fail, even though no data changes. */
-static __always_inline void write_seqcount_invalidate(seqcount_t *s)
+static __always_inline void __ksync_write_seqcount_invalidate(seqcount_t *s)
 {
 	__seqcount_write_leave(s, 2);
 }
+#define write_seqcount_invalidate(s)					\
+	__ksync_write_seqcount_invalidate(seqprop_ptr(s))
 
 /* --- latch: two copies, readers pick the stable one and never wait --------- */
 

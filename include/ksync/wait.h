@@ -11,10 +11,28 @@
  *   wait_event_interruptible_exclusive(wq, cond)		0 or -EINTR
  *   wait_event_killable(wq, cond)		0, or -EINTR on a fatal signal
  *   wait_event_killable_timeout(wq, cond, jiffies)	-EINTR, 0, left
+ *   wait_event_idle(wq, cond), wait_event_idle_exclusive(wq, cond)
+ *   wait_event_idle_timeout(wq, cond, j), _idle_exclusive_timeout	0 or left
+ *					(TASK_IDLE: uninterruptible, no load)
+ *   wait_event_cmd(wq, cond, cmd1, cmd2)	cmd1 before each sleep, cmd2 after
  *   wait_event_lock_irq(wq, cond, lock)	cond checked under lock, a
  *						spinlock_t held with _irq
+ *   wait_event_lock_irq_cmd(wq, cond, lock, cmd), _lock_irq_timeout	0 or left
+ *   wait_event_interruptible_lock_irq(wq, cond, lock)	0 or -ERESTARTSYS
+ *   wait_event_interruptible_lock_irq_cmd(wq, cond, lock, cmd)
+ *   wait_event_interruptible_lock_irq_timeout(wq, cond, lock, j)
+ *						-ERESTARTSYS, 0 or left
+ *   wait_event_interruptible_locked(wq, cond)	wq.lock held by spin_lock()
+ *   wait_event_interruptible_locked_irq(wq, cond)	... by spin_lock_irq()
+ *   wait_event_interruptible_exclusive_locked(_irq)(wq, cond)
+ *						0 or -ERESTARTSYS
  *   wake_up(&wq), wake_up_nr(&wq, nr), wake_up_all(&wq)
  *   wake_up_interruptible(&wq), _nr, _all	only TASK_INTERRUPTIBLE sleepers
+ *   wake_up_locked(&wq), wake_up_all_locked(&wq)	wq.lock held
+ *   wake_up_poll(&wq, events), wake_up_interruptible_poll, _locked_poll
+ *					key = poll_to_key(events)
+ *   wake_up_sync(&wq), wake_up_interruptible_sync(&wq)	WF_SYNC hint
+ *   wait_woken(&wait, state, timeout), woken_wake_function
  *   waitqueue_active(&wq), wq_has_sleeper(&wq), wq_has_single_sleeper(&wq)
  *
  * and the parts the macros are made of, for hand-written wait loops:
@@ -45,15 +63,17 @@
  * head and are always woken.  wake_up() and friends take the queue's lock
  * with interrupts saved, so they may be called from interrupt handlers.
  *
- * Differences from the kernel: where it returns -ERESTARTSYS ksync returns
- * -EINTR (userspace has no system call to restart); a wait "begins" when
- * its entry is initialised (DEFINE_WAIT(), init_wait_entry(), the
- * macros): only interrupts that arrive after that interrupt it.
+ * Interrupted waits return -ERESTARTSYS (<ksync/errno.h>), as the
+ * kernel's (ksync 0.2 returned -EINTR).  Difference from the kernel: a
+ * wait "begins" when its entry is initialised (DEFINE_WAIT(),
+ * init_wait_entry(), the macros): only interrupts that arrive after that
+ * interrupt it.
  */
 #ifndef _KSYNC_WAIT_H
 #define _KSYNC_WAIT_H
 
 #include <ksync/compiler.h>
+#include <ksync/errno.h>
 #include <ksync/jiffies.h>
 #include <ksync/list_types.h>
 #include <ksync/sched.h>
@@ -192,6 +212,28 @@ KSYNC_API int ksync___wake_up(struct wait_queue_head *wq_head, unsigned int mode
 			      int nr_exclusive, void *key,
 			      const struct ksync_site *site);
 KSYNC_API bool ksync_wq_has_sleeper(struct wait_queue_head *wq_head);
+/* The queue's lock held by the caller; wake_flags WF_SYNC or 0. */
+KSYNC_API int ksync___wake_up_locked(struct wait_queue_head *wq_head,
+				     unsigned int mode, int nr_exclusive,
+				     void *key, int wake_flags);
+/* As __wake_up(), with the WF_SYNC hint (the waker is about to sleep). */
+KSYNC_API void ksync___wake_up_sync_key(struct wait_queue_head *wq_head,
+					unsigned int mode, void *key,
+					const struct ksync_site *site);
+KSYNC_API long ksync_wait_woken(struct wait_queue_entry *wq_entry,
+				unsigned int mode, long timeout);
+KSYNC_API int ksync_woken_wake_function(struct wait_queue_entry *wq_entry,
+					unsigned int mode, int sync, void *key);
+/*
+ * One step of wait_event_interruptible_locked*() (the kernel's
+ * do_wait_intr() and do_wait_intr_irq()): queue, and sleep with the
+ * queue's lock dropped; -ERESTARTSYS if interrupted.
+ */
+KSYNC_API int ksync_do_wait_intr(struct wait_queue_head *wq_head,
+				 struct wait_queue_entry *wq_entry, bool irq);
+/* The caller holds the queue's lock (the _locked waits). */
+KSYNC_API void ksync___remove_wait_queue(struct wait_queue_head *wq_head,
+					 struct wait_queue_entry *wq_entry);
 /*
  * schedule_timeout() against one deadline for a whole wait: *deadline is
  * set from timeout on the first call (0 before), so wakeups that send the
@@ -230,6 +272,59 @@ KSYNC_API long ksync_wait_schedule_timeout(uint64_t *deadline, long timeout);
 #define wake_up_interruptible(x)	__wake_up(x, TASK_INTERRUPTIBLE, 1, NULL)
 #define wake_up_interruptible_nr(x, nr)	__wake_up(x, TASK_INTERRUPTIBLE, nr, NULL)
 #define wake_up_interruptible_all(x)	__wake_up(x, TASK_INTERRUPTIBLE, 0, NULL)
+
+/* The waker holds the queue's lock (spin_lock(&wq.lock)). */
+#define __wake_up_locked(x, mode, nr)	ksync___wake_up_locked((x), (mode), (nr), NULL, 0)
+#define __wake_up_locked_key(x, mode, key)				\
+	ksync___wake_up_locked((x), (mode), 1, (key), 0)
+#define wake_up_locked(x)		__wake_up_locked((x), TASK_NORMAL, 1)
+#define wake_up_all_locked(x)		__wake_up_locked((x), TASK_NORMAL, 0)
+
+/*
+ * poll events as the wake key (the kernel's __poll_t): a custom wake
+ * function sees them in key, key_to_poll(key).
+ */
+#define poll_to_key(m)		((void *)(uintptr_t)(m))
+#define key_to_poll(m)		((unsigned int)(uintptr_t)(m))
+#define wake_up_poll(x, m)						\
+	__wake_up(x, TASK_NORMAL, 1, poll_to_key(m))
+#define wake_up_locked_poll(x, m)					\
+	__wake_up_locked_key((x), TASK_NORMAL, poll_to_key(m))
+#define wake_up_interruptible_poll(x, m)				\
+	__wake_up(x, TASK_INTERRUPTIBLE, 1, poll_to_key(m))
+#define wake_up_interruptible_sync_poll(x, m)				\
+	ksync___wake_up_sync_key((x), TASK_INTERRUPTIBLE, poll_to_key(m), \
+				 __KSYNC_WQ_SITE(x))
+
+/*
+ * WF_SYNC: the waker will sleep soon, so the woken need not be moved to
+ * another CPU.  A hint to the kernel's scheduler; ksync wakes one
+ * exclusive waiter as wake_up() does, and hands the flag to wake
+ * functions.
+ */
+#define WF_SYNC				0x10
+#define wake_up_sync(x)							\
+	ksync___wake_up_sync_key((x), TASK_NORMAL, NULL, __KSYNC_WQ_SITE(x))
+#define wake_up_interruptible_sync(x)					\
+	ksync___wake_up_sync_key((x), TASK_INTERRUPTIBLE, NULL, __KSYNC_WQ_SITE(x))
+
+/*
+ * wait_woken(): for a waiter on the queue (add_wait_queue() of an entry
+ * made with DEFINE_WAIT_FUNC(wait, woken_wake_function)) that tests its
+ * condition in a loop of its own:
+ *
+ *	add_wait_queue(&wq, &wait);
+ *	while (!cond)
+ *		timeout = wait_woken(&wait, TASK_INTERRUPTIBLE, timeout);
+ *	remove_wait_queue(&wq, &wait);
+ *
+ * A wakeup that comes between the test and the sleep is kept in the
+ * entry (WQ_FLAG_WOKEN), so the sleep returns at once.  Returns the
+ * jiffies left.
+ */
+#define wait_woken(wq_entry, mode, timeout)				\
+	ksync_wait_woken((wq_entry), (mode), (timeout))
+#define woken_wake_function		ksync_woken_wake_function
 
 /*
  * waitqueue_active(): is anyone queued?  Without the lock this is only a
@@ -366,20 +461,141 @@ __out:		__ret;							\
 #define wait_event_killable_timeout(wq_head, condition, timeout)	\
 	__ksync_wait_event_timeout(wq_head, condition, TASK_KILLABLE, timeout)
 
-/*
- * Called with lock (a spinlock_t, not a pointer) held by spin_lock_irq();
- * the condition is tested under it, and it is dropped while sleeping.
- */
-#define wait_event_lock_irq(wq_head, condition, lock)			\
+/* TASK_IDLE: uninterruptible, and not counted as load in the kernel. */
+#define wait_event_idle(wq_head, condition)				\
+	do {								\
+		__ksync_wait_might_sleep(wq_head);			\
+		if (condition)						\
+			break;						\
+		(void)___ksync_wait_event(wq_head, condition, TASK_IDLE, 0, 0, \
+					  ksync_schedule());		\
+	} while (0)
+#define wait_event_idle_exclusive(wq_head, condition)			\
+	do {								\
+		__ksync_wait_might_sleep(wq_head);			\
+		if (condition)						\
+			break;						\
+		(void)___ksync_wait_event(wq_head, condition, TASK_IDLE, 1, 0, \
+					  ksync_schedule());		\
+	} while (0)
+#define wait_event_idle_timeout(wq_head, condition, timeout)		\
+	__ksync_wait_event_timeout(wq_head, condition, TASK_IDLE, timeout)
+#define wait_event_idle_exclusive_timeout(wq_head, condition, timeout)	\
+	({								\
+		long __ret = (timeout);					\
+									\
+		__ksync_wait_might_sleep(wq_head);			\
+		if (!___wait_cond_timeout(condition)) {			\
+			long __ksync_wq_t = __ret;			\
+									\
+			__ret = ___ksync_wait_event(wq_head,		\
+					___wait_cond_timeout(condition), \
+					TASK_IDLE, 1, __ksync_wq_t,	\
+					__ksync_wait_sleep_timeout());	\
+		}							\
+		__ret;							\
+	})
+
+/* cmd1 runs before each sleep, cmd2 after it (a lock dropped and retaken). */
+#define wait_event_cmd(wq_head, condition, cmd1, cmd2)			\
 	do {								\
 		if (condition)						\
 			break;						\
 		(void)___ksync_wait_event(wq_head, condition,		\
 					  TASK_UNINTERRUPTIBLE, 0, 0,	\
-					  spin_unlock_irq(&(lock));	\
-					  __ksync_wait_might_sleep(wq_head); \
-					  ksync_schedule();		\
-					  spin_lock_irq(&(lock)));	\
+					  cmd1; __ksync_wait_might_sleep(wq_head); \
+					  ksync_schedule(); cmd2);	\
 	} while (0)
+
+/*
+ * Called with lock (a spinlock_t, not a pointer) held by spin_lock_irq();
+ * the condition is tested under it, and it is dropped while sleeping (cmd
+ * runs after it is dropped).  Returns with it held.
+ */
+#define __ksync_wait_lock_irq(wq_head, condition, lock, state, cmd)	\
+	___ksync_wait_event(wq_head, condition, state, 0, 0,		\
+			    spin_unlock_irq(&(lock)); cmd;		\
+			    __ksync_wait_might_sleep(wq_head);		\
+			    ksync_schedule();				\
+			    spin_lock_irq(&(lock)))
+
+#define wait_event_lock_irq_cmd(wq_head, condition, lock, cmd)		\
+	do {								\
+		if (condition)						\
+			break;						\
+		(void)__ksync_wait_lock_irq(wq_head, condition, lock,	\
+					    TASK_UNINTERRUPTIBLE, cmd);	\
+	} while (0)
+#define wait_event_lock_irq(wq_head, condition, lock)			\
+	wait_event_lock_irq_cmd(wq_head, condition, lock, (void)0)
+
+#define wait_event_interruptible_lock_irq_cmd(wq_head, condition, lock, cmd) \
+	({								\
+		int __ksync_wq_r = 0;					\
+									\
+		if (!(condition))					\
+			__ksync_wq_r = (int)__ksync_wait_lock_irq(wq_head, \
+					condition, lock, TASK_INTERRUPTIBLE, cmd); \
+		__ksync_wq_r;						\
+	})
+#define wait_event_interruptible_lock_irq(wq_head, condition, lock)	\
+	wait_event_interruptible_lock_irq_cmd(wq_head, condition, lock, (void)0)
+
+#define __ksync_wait_lock_irq_timeout(wq_head, condition, lock, state, timeout) \
+	({								\
+		long __ret = (timeout);					\
+									\
+		if (!___wait_cond_timeout(condition)) {			\
+			long __ksync_wq_t = __ret;			\
+									\
+			__ret = ___ksync_wait_event(wq_head,		\
+					___wait_cond_timeout(condition), \
+					state, 0, __ksync_wq_t,		\
+					spin_unlock_irq(&(lock));	\
+					__ksync_wait_might_sleep(wq_head); \
+					__ksync_wait_sleep_timeout();	\
+					spin_lock_irq(&(lock)));	\
+		}							\
+		__ret;							\
+	})
+#define wait_event_lock_irq_timeout(wq_head, condition, lock, timeout)	\
+	__ksync_wait_lock_irq_timeout(wq_head, condition, lock,		\
+				      TASK_UNINTERRUPTIBLE, timeout)
+#define wait_event_interruptible_lock_irq_timeout(wq_head, condition, lock, timeout) \
+	__ksync_wait_lock_irq_timeout(wq_head, condition, lock,		\
+				      TASK_INTERRUPTIBLE, timeout)
+
+/*
+ * Called with the queue's own lock held (spin_lock(&wq.lock), or
+ * spin_lock_irq() for the _irq forms), for code that changes the
+ * condition under it and wakes with wake_up_locked().  The lock is
+ * dropped while sleeping and held again on return.  Exclusive forms wake
+ * one at a time.  0, or -ERESTARTSYS if an interrupt came first.
+ */
+#define __ksync_wait_event_interruptible_locked(wq, condition, exclusive, irq) \
+	({								\
+		struct wait_queue_entry __wq_entry;			\
+		int __ret;						\
+									\
+		ksync_init_wait_entry(&__wq_entry,			\
+				      (exclusive) ? WQ_FLAG_EXCLUSIVE : 0); \
+		do {							\
+			__ret = ksync_do_wait_intr(&(wq), &__wq_entry, (irq)); \
+			if (__ret)					\
+				break;					\
+		} while (!(condition));					\
+		ksync___remove_wait_queue(&(wq), &__wq_entry);		\
+		__set_current_state(TASK_RUNNING);			\
+		__ret;							\
+	})
+
+#define wait_event_interruptible_locked(wq, condition)			\
+	((condition) ? 0 : __ksync_wait_event_interruptible_locked(wq, condition, 0, false))
+#define wait_event_interruptible_locked_irq(wq, condition)		\
+	((condition) ? 0 : __ksync_wait_event_interruptible_locked(wq, condition, 0, true))
+#define wait_event_interruptible_exclusive_locked(wq, condition)	\
+	((condition) ? 0 : __ksync_wait_event_interruptible_locked(wq, condition, 1, false))
+#define wait_event_interruptible_exclusive_locked_irq(wq, condition)	\
+	((condition) ? 0 : __ksync_wait_event_interruptible_locked(wq, condition, 1, true))
 
 #endif /* _KSYNC_WAIT_H */

@@ -74,7 +74,8 @@ KSYNC_API void ksync_might_resched_report(const struct ksync_site *site,
 		     (int)ksync_gettid(), ksync_comm(comm));
 	ksync_printk("preempt_count: %x, expected: %x\n", (unsigned)preempt_count(),
 		     (unsigned)expected_preempt);
-	ksync_printk("RCU nest depth: %d, expected: %u\n", 0, 0u);
+	ksync_printk("RCU nest depth: %u, expected: %u\n",
+		     __atomic_load_n(&ksync_tls.rcu_read_lock_nesting, __ATOMIC_RELAXED), 0u);
 	ksync_lockdep_print_held_locks_if_tracked();
 	if (irqs_disabled())
 		ksync_print_irqtrace_events();
@@ -122,6 +123,21 @@ static void __attribute__((noinline)) schedule_bug(void)
 	ksync_print_preempt_disable_site();
 	ksync_dump_stack();
 	ksync_report_unlock();
+}
+
+/*
+ * The kernel's rcu_note_context_switch() under CONFIG_PREEMPT_RCU: a
+ * thread that sleeps inside rcu_read_lock() holds up every grace period
+ * (and every call_rcu() callback) until it wakes.  Once per process, as
+ * the kernel's WARN_ONCE.
+ */
+static void __attribute__((noinline)) rcu_context_switch_bug(void)
+{
+	static const struct ksync_site site = {
+		__FILE__, "schedule", "rcu_read_lock_nesting", __LINE__
+	};
+
+	ksync_warn_once(&site, "Voluntary context switch within RCU read-side critical section!\n");
 }
 
 /* --- the preemption count's checks (CONFIG_DEBUG_PREEMPT) --------------------- */
@@ -300,6 +316,9 @@ bool ksync_schedule_until(uint64_t deadline_ns)
 
 	if (__ksync_unlikely(preempt_count()))
 		schedule_bug();
+	if (__ksync_unlikely(__atomic_load_n(&ksync_tls.rcu_read_lock_nesting,
+					     __ATOMIC_RELAXED)))
+		rcu_context_switch_bug();
 
 	if (!deadline_ns &&
 	    (__atomic_load_n(&context_cpu(c)->state, __ATOMIC_RELAXED) & KSYNC_TASK_DEADLINE))
@@ -390,6 +409,19 @@ bool ksync_wake_cpu(struct ksync_cpu *c)
 		}
 	}
 	return false;
+}
+
+KSYNC_API long ksync_schedule_timeout_state(unsigned int state, long timeout)
+{
+	struct ksync_cpu *c = ksync_this_cpu();
+
+	ksync_wait_begin(c);
+	ksync_set_current_state(state);
+	if (ksync_cpu_signal_pending_state(state, c)) {
+		ksync___set_current_state(TASK_RUNNING);
+		return timeout;
+	}
+	return ksync_schedule_timeout(timeout);
 }
 
 KSYNC_API int ksync_wake_up_process(struct task_struct *p)

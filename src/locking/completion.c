@@ -172,7 +172,7 @@ static long do_wait_for_common(struct completion *x, long timeout,
 				list_add_tail(&w.list, &x->wait.task_list);
 			ksync_set_current_state(state);
 			if (ksync_cpu_signal_pending_state(state, me)) {
-				timeout = -EINTR;
+				timeout = -ERESTARTSYS;
 				break;
 			}
 			timeout = sleep_once(x, deadline, site);

@@ -237,7 +237,8 @@ static int wake_up_common(struct wait_queue_head *wq_head, unsigned int mode,
 	struct wait_queue_entry *curr, *next;
 
 	list_for_each_entry_safe(curr, next, &wq_head->head, entry) {
-		unsigned int flags = curr->flags;
+		/* Atomic: wait_woken() clears WQ_FLAG_WOKEN without the lock. */
+		unsigned int flags = __atomic_load_n(&curr->flags, __ATOMIC_RELAXED);
 		int ret = curr->func(curr, mode, wake_flags, key);
 
 		if (ret < 0)
@@ -264,6 +265,62 @@ KSYNC_API int ksync___wake_up(struct wait_queue_head *wq_head, unsigned int mode
 	__ksync_raw_spin_unlock_irqrestore(lock, flags, site);
 	wake_q_flush(&q);
 	return nr_exclusive - remaining;
+}
+
+/* The caller holds the queue's lock (wake_up_locked() and friends). */
+KSYNC_API int ksync___wake_up_locked(struct wait_queue_head *wq_head,
+				     unsigned int mode, int nr_exclusive,
+				     void *key, int wake_flags)
+{
+	return nr_exclusive - wake_up_common(wq_head, mode, nr_exclusive,
+					     wake_flags, key);
+}
+
+KSYNC_API void ksync___wake_up_sync_key(struct wait_queue_head *wq_head,
+					unsigned int mode, void *key,
+					const struct ksync_site *site)
+{
+	raw_spinlock_t *lock = wq_lock(wq_head, site);
+	unsigned long flags;
+
+	flags = __ksync_raw_spin_lock_irqsave(lock, 0, site);
+	wake_up_common(wq_head, mode, 1, WF_SYNC, key);
+	__ksync_raw_spin_unlock_irqrestore(lock, flags, site);
+}
+
+/*
+ * The kernel's woken_wake_function() and wait_woken(): the waker marks
+ * the entry WQ_FLAG_WOKEN (a seq_cst RMW: the kernel's smp_mb() C, before
+ * it), then wakes the task; the waiter sets its state (seq_cst, A), sleeps
+ * only if the flag is clear, then clears it (seq_cst, B: the kernel's
+ * smp_store_mb()).  So a wakeup either finds the waiter's state and wakes
+ * it, or leaves the flag, which the waiter finds before sleeping; and a
+ * condition the waker stored before waking is seen by the waiter's next
+ * test, after B.
+ */
+KSYNC_API int ksync_woken_wake_function(struct wait_queue_entry *wq_entry,
+					unsigned int mode, int sync, void *key)
+{
+	__atomic_fetch_or(&wq_entry->flags, WQ_FLAG_WOKEN, __ATOMIC_SEQ_CST);
+	return ksync_default_wake_function(wq_entry, mode, sync, key);
+}
+
+KSYNC_API long ksync_wait_woken(struct wait_queue_entry *wq_entry,
+				unsigned int mode, long timeout)
+{
+	struct ksync_cpu *me = ksync_this_cpu();
+
+	ksync_set_current_state(mode);					/* A */
+	/*
+	 * The kernel's schedule() does not sleep in an interruptible state
+	 * with a signal pending; ksync's does not look, so look here.
+	 */
+	if (!(__atomic_load_n(&wq_entry->flags, __ATOMIC_SEQ_CST) & WQ_FLAG_WOKEN) &&
+	    !ksync_cpu_signal_pending_state(mode, me))
+		timeout = ksync_schedule_timeout(timeout);
+	ksync___set_current_state(TASK_RUNNING);
+	__atomic_fetch_and(&wq_entry->flags, ~WQ_FLAG_WOKEN, __ATOMIC_SEQ_CST);	/* B */
+	return timeout;
 }
 
 /*
@@ -338,7 +395,7 @@ KSYNC_API bool ksync_prepare_to_wait(struct wait_queue_head *wq_head,
 
 /*
  * The step of every wait_event*() loop.  If a signal that state allows is
- * pending, leave the queue and return -EINTR; an exclusive waiter must
+ * pending, leave the queue and return -ERESTARTSYS (as the kernel); an exclusive waiter must
  * not take a wakeup with it that it will not act on, and since wakers
  * take the same lock, a waker that runs after this picks someone else.
  * The state is set before the signal test (ksync's schedule does not
@@ -361,10 +418,48 @@ KSYNC_API long ksync_prepare_to_wait_event(struct wait_queue_head *wq_head,
 	if (ksync_cpu_signal_pending_state(state, me)) {
 		wq_list_del_init(&wq_entry->entry);
 		ksync___set_current_state(TASK_RUNNING);
-		ret = -EINTR;
+		ret = -ERESTARTSYS;
 	}
 	__ksync_raw_spin_unlock_irqrestore(lock, flags, site);
 	return ret;
+}
+
+/*
+ * The kernel's do_wait_intr() / do_wait_intr_irq(), for the
+ * wait_event_interruptible*_locked() macros: the caller holds the queue's
+ * lock (with spin_lock(), or spin_lock_irq() when irq).
+ */
+KSYNC_API int ksync_do_wait_intr(struct wait_queue_head *wq_head,
+				 struct wait_queue_entry *wq_entry, bool irq)
+{
+	static const struct ksync_site site = {
+		__FILE__, "wait_event_interruptible_locked", "wq.lock", __LINE__
+	};
+	raw_spinlock_t *lock = spinlock_check(&wq_head->lock);
+
+	if (!entry_queued(wq_entry))
+		queue_entry(wq_head, wq_entry);
+	ksync_set_current_state(TASK_INTERRUPTIBLE);
+	if (ksync_cpu_signal_pending_state(TASK_INTERRUPTIBLE,
+					   task_cpu_block(wq_entry->private)))
+		return -ERESTARTSYS;
+	if (irq)
+		__ksync_raw_spin_unlock_irq(lock, &site);
+	else
+		__ksync_raw_spin_unlock(lock, &site);
+	ksync_schedule();
+	if (irq)
+		__ksync_raw_spin_lock_irq(lock, &site);
+	else
+		__ksync_raw_spin_lock(lock, 0, &site);
+	return 0;
+}
+
+KSYNC_API void ksync___remove_wait_queue(struct wait_queue_head *wq_head,
+					 struct wait_queue_entry *wq_entry)
+{
+	(void)wq_head;
+	wq_list_del_init(&wq_entry->entry);
 }
 
 /*

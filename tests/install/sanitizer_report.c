@@ -71,7 +71,7 @@ static void test_interrupted_sleep(void)
 		exit(1);
 	}
 	printf("interrupted: %s\n",
-	       __atomic_load_n(&waiter_ret, __ATOMIC_ACQUIRE) == -EINTR ? "-EINTR" : "?");
+	       __atomic_load_n(&waiter_ret, __ATOMIC_ACQUIRE) == -ERESTARTSYS ? "-ERESTARTSYS" : "?");
 }
 
 static void abba(void)

@@ -106,9 +106,9 @@ check_report() {
 			grep -q '+0x[0-9a-f]*/0x[0-9a-f]* ([^)]*:[0-9]*)' ||
 			fail "$cc $san: the backtrace is not symbolised"
 	fi
-	grep -q "interrupted: -EINTR" "$tmp/out" || fail "$cc $san: the interrupt did not end the sleep"
+	grep -q "interrupted: -ERESTARTSYS" "$tmp/out" || fail "$cc $san: the interrupt did not end the sleep"
 	grep -q "abba done" "$tmp/out" || fail "$cc $san: did not finish"
-	echo "$cc: $san: lockdep's report printed, the interrupted sleep returned -EINTR"
+	echo "$cc: $san: lockdep's report printed, the interrupted sleep returned -ERESTARTSYS"
 }
 
 if [ "$compiler" = clang ]; then

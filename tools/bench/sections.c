@@ -11,6 +11,13 @@
 
 #include "bench.h"
 
+/* RCU only when ksync has it (liburcu found): tools/CMakeLists.txt. */
+#ifdef KSYNC_HAVE_RCU
+#define BENCH_SECTION_RCU(S)	S(rcu)
+#else
+#define BENCH_SECTION_RCU(S)
+#endif
+
 #define BENCH_SECTION_LIST(S)						\
 	S(spinlock)							\
 	S(irq)								\
@@ -19,6 +26,7 @@
 	S(rwlock)							\
 	S(percpu_rwsem)							\
 	S(wakeup)							\
+	BENCH_SECTION_RCU(S)						\
 	S(lockdep)							\
 	S(helpers)
 
