@@ -17,6 +17,7 @@
 #include <ksync/smp.h>
 #include <ksync/spinlock.h>
 #include "ktest_deadline.h"
+#include "ktest_waiter.h"
 
 #define LONG_WAIT	((unsigned long)(KTEST_DEADLINE_S * HZ))
 
@@ -247,18 +248,15 @@ static void test_timeouts(void)
 /* --- interruptible, killable, interrupt handlers --------------------------------- */
 
 static struct completion sig_done;
-static int waiter_cpu = -1;
-static long waiter_result;
 
 enum how { HOW_PLAIN, HOW_INTERRUPTIBLE, HOW_KILLABLE, HOW_INTR_TIMEOUT,
 	   HOW_KILL_TIMEOUT };
 
-static void *signal_waiter(void *arg)
+static void signal_waiter(struct ktest_waiter *w)
 {
 	long r = 0;
 
-	__atomic_store_n(&waiter_cpu, smp_processor_id(), __ATOMIC_RELEASE);
-	switch ((enum how)(long)arg) {
+	switch ((enum how)w->how) {
 	case HOW_PLAIN:
 		wait_for_completion(&sig_done);
 		break;
@@ -275,32 +273,16 @@ static void *signal_waiter(void *arg)
 		r = wait_for_completion_killable_timeout(&sig_done, LONG_WAIT);
 		break;
 	}
-	__atomic_store_n(&waiter_result, r, __ATOMIC_RELEASE);
-	return NULL;
+	ktest_waiter_set_result(w, r);
 }
 
-static long result(void)
-{
-	return __atomic_load_n(&waiter_result, __ATOMIC_ACQUIRE);
-}
+static struct ktest_waiter waiter;
 
-static pthread_t start_waiter(enum how how)
+static void start_waiter(enum how how)
 {
-	pthread_t t;
-
 	init_completion(&sig_done);
-	waiter_cpu = -1;
-	waiter_result = 12345;
-	CHECK(pthread_create(&t, NULL, signal_waiter, (void *)(long)how) == 0);
+	ktest_waiter_start(&waiter, signal_waiter, NULL, how);
 	KTEST_WAIT_UNTIL(queued(&sig_done) == 1);
-	return t;
-}
-
-static irqreturn_t nop_handler(int irq, void *dev)
-{
-	(void)irq;
-	(void)dev;
-	return IRQ_HANDLED;
 }
 
 static irqreturn_t complete_handler(int irq, void *dev)
@@ -312,92 +294,67 @@ static irqreturn_t complete_handler(int irq, void *dev)
 
 static void test_interruptible_and_killable(void)
 {
-	pthread_t t;
+	CHECK_EQ(request_irq(SIGUSR1, ktest_nop_handler, 0, "completion-test", NULL), 0);
 
-	CHECK_EQ(request_irq(SIGUSR1, nop_handler, 0, "completion-test", NULL), 0);
-
-	t = start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	start_waiter(HOW_INTERRUPTIBLE);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
 	CHECK_EQ(queued(&sig_done), 0);
 
-	t = start_waiter(HOW_INTR_TIMEOUT);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	start_waiter(HOW_INTR_TIMEOUT);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
 
 	/* Killable: an interrupt does not end it, a fatal signal does. */
-	t = start_waiter(HOW_KILLABLE);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
+	start_waiter(HOW_KILLABLE);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
 	ktest_sleep_ms(30);
-	CHECK_EQ(result(), 12345);
-	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	CHECK_EQ(ktest_waiter_result(&waiter), KTEST_STILL_WAITING);
+	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
 
-	t = start_waiter(HOW_KILL_TIMEOUT);
-	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	start_waiter(HOW_KILL_TIMEOUT);
+	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
 
 	/* The plain wait sleeps through both. */
-	t = start_waiter(HOW_PLAIN);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
+	start_waiter(HOW_PLAIN);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
+	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
 	ktest_sleep_ms(30);
-	CHECK_EQ(result(), 12345);
+	CHECK_EQ(ktest_waiter_result(&waiter), KTEST_STILL_WAITING);
 	complete(&sig_done);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), 0);
 
 	/* An interrupted waiter did not consume the event. */
-	t = start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	start_waiter(HOW_INTERRUPTIBLE);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
 	complete(&sig_done);
 	CHECK(try_wait_for_completion(&sig_done));
 
 	CHECK(free_irq(SIGUSR1, NULL) != NULL);
 }
 
-static int helper_stop;
-static int helper_cpu = -1;
-
-static void *idle_helper(void *arg)
-{
-	__atomic_store_n(&helper_cpu, smp_processor_id(), __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&helper_stop, __ATOMIC_ACQUIRE))
-		ktest_sleep_ms(1);	/* a libc call: TSan delivers signals there */
-	return arg;
-}
-
 static void test_complete_from_handler(void)
 {
-	pthread_t h, t;
+	struct ktest_waiter h;
 
 	CHECK_EQ(request_irq(SIGUSR2, complete_handler, 0, "complete", &sig_done), 0);
 	/* On the sleeping thread itself: success, not an interruption. */
-	t = start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), 0);
-	t = start_waiter(HOW_PLAIN);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), 0);
+	start_waiter(HOW_INTERRUPTIBLE);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), 0);
+	start_waiter(HOW_PLAIN);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), 0);
 
 	/* On another thread. */
-	helper_stop = 0;
-	CHECK(pthread_create(&h, NULL, idle_helper, NULL) == 0);
-	KTEST_WAIT_UNTIL(__atomic_load_n(&helper_cpu, __ATOMIC_ACQUIRE) >= 0);
-	t = start_waiter(HOW_KILL_TIMEOUT);
-	CHECK_EQ(ksync_raise_irq(helper_cpu, SIGUSR2), 0);
-	ktest_join_or_fail(t);
-	CHECK(result() >= 1);
-	__atomic_store_n(&helper_stop, 1, __ATOMIC_RELEASE);
-	ktest_join_or_fail(h);
+	ktest_idle_start(&h);
+	start_waiter(HOW_KILL_TIMEOUT);
+	CHECK_EQ(ktest_waiter_interrupt(&h, SIGUSR2), 0);
+	CHECK(ktest_waiter_join(&waiter) >= 1);
+	ktest_waiter_release(&h);
 	CHECK(free_irq(SIGUSR2, &sig_done) != NULL);
 }
 

@@ -22,6 +22,7 @@
 #include <ksync/smp.h>
 #include <ksync/spinlock.h>
 #include "ktest_deadline.h"
+#include "ktest_waiter.h"
 
 #define LONG_WAIT	((long)(KTEST_DEADLINE_S * HZ))
 
@@ -203,17 +204,14 @@ static void test_not_sticky_and_timeouts(void)
 static struct condvar cv1;
 static struct any_lock lk;
 static int flag;		/* under lk */
-static int waiter_cpu = -1;
-static long waiter_result;
 
 enum how { HOW_PLAIN, HOW_INTR, HOW_TIMEOUT, HOW_INTR_TIMEOUT };
 
-static void *one_waiter(void *arg)
+static void one_waiter(struct ktest_waiter *w)
 {
-	enum how how = (enum how)(long)arg;
+	enum how how = (enum how)w->how;
 	long r = 0;
 
-	__atomic_store_n(&waiter_cpu, smp_processor_id(), __ATOMIC_RELEASE);
 	any_lock(&lk);
 	while (!flag) {
 		switch (how) {
@@ -235,27 +233,18 @@ static void *one_waiter(void *arg)
 			break;
 	}
 	any_unlock(&lk);
-	__atomic_store_n(&waiter_result, r, __ATOMIC_RELEASE);
-	return NULL;
+	ktest_waiter_set_result(w, r);
 }
 
-static long result(void)
-{
-	return __atomic_load_n(&waiter_result, __ATOMIC_ACQUIRE);
-}
+static struct ktest_waiter waiter;
 
-static pthread_t start_waiter(enum kind kind, enum how how)
+static void start_waiter(enum kind kind, enum how how)
 {
-	pthread_t t;
-
 	condvar_init(&cv1);
 	any_init(&lk, kind);
 	flag = 0;
-	waiter_cpu = -1;
-	waiter_result = 12345;
-	CHECK(pthread_create(&t, NULL, one_waiter, (void *)(long)how) == 0);
+	ktest_waiter_start(&waiter, one_waiter, NULL, how);
 	KTEST_WAIT_UNTIL(queued(&cv1) == 1);
-	return t;
 }
 
 static void set_flag_and_notify(void)
@@ -264,13 +253,6 @@ static void set_flag_and_notify(void)
 	flag = 1;
 	any_unlock(&lk);
 	condvar_notify_one(&cv1);
-}
-
-static irqreturn_t nop_handler(int irq, void *dev)
-{
-	(void)irq;
-	(void)dev;
-	return IRQ_HANDLED;
 }
 
 static int handler_flag;
@@ -286,37 +268,34 @@ static irqreturn_t notify_handler(int irq, void *dev)
 
 static void test_each_lock_type(void)
 {
-	CHECK_EQ(request_irq(SIGUSR1, nop_handler, 0, "condvar-test", NULL), 0);
+	CHECK_EQ(request_irq(SIGUSR1, ktest_nop_handler, 0, "condvar-test", NULL), 0);
 	for (int k = 0; k < NR_KINDS; k++) {
-		pthread_t t;
+		long r;
 
 		printf("# %s\n", kind_name[k]);
 		for (int how = HOW_PLAIN; how <= HOW_INTR_TIMEOUT; how++) {
-			t = start_waiter(k, how);
+			start_waiter(k, how);
 			set_flag_and_notify();
-			ktest_join_or_fail(t);
+			r = ktest_waiter_join(&waiter);
 			if (how == HOW_TIMEOUT || how == HOW_INTR_TIMEOUT)
-				CHECK(result() >= 1 && result() <= LONG_WAIT);	/* Woken */
+				CHECK(r >= 1 && r <= LONG_WAIT);	/* Woken */
 			else
-				CHECK_EQ(result(), 0);
+				CHECK_EQ(r, 0);
 		}
 		/* Signal: -EINTR, with the lock held again (checked inside). */
-		t = start_waiter(k, HOW_INTR);
-		CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-		ktest_join_or_fail(t);
-		CHECK_EQ(result(), -EINTR);
-		t = start_waiter(k, HOW_INTR_TIMEOUT);
-		CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-		ktest_join_or_fail(t);
-		CHECK_EQ(result(), -EINTR);
+		start_waiter(k, HOW_INTR);
+		CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
+		CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+		start_waiter(k, HOW_INTR_TIMEOUT);
+		CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
+		CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
 		/* The uninterruptible ones sleep through it. */
-		t = start_waiter(k, HOW_TIMEOUT);
-		CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
+		start_waiter(k, HOW_TIMEOUT);
+		CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
 		ktest_sleep_ms(30);
-		CHECK_EQ(result(), 12345);
+		CHECK_EQ(ktest_waiter_result(&waiter), KTEST_STILL_WAITING);
 		set_flag_and_notify();
-		ktest_join_or_fail(t);
-		CHECK(result() >= 1);
+		CHECK(ktest_waiter_join(&waiter) >= 1);
 		CHECK(!waitqueue_active(&cv1.wait_queue_head));
 	}
 	CHECK(free_irq(SIGUSR1, NULL) != NULL);
@@ -327,37 +306,30 @@ static void test_each_lock_type(void)
  * which is only possible if the wait unmasked the interrupts that the
  * caller's lock had masked; the handler's notify then wakes the waiter.
  */
-static void *irq_woken_waiter(void *arg)
+static void irq_woken_waiter(struct ktest_waiter *w)
 {
 	long r = 0;
 
-	(void)arg;
-	__atomic_store_n(&waiter_cpu, smp_processor_id(), __ATOMIC_RELEASE);
 	any_lock(&lk);
 	while (!load(&handler_flag) && r == 0) {
 		r = any_wait(&cv1, &lk, 0, LONG_WAIT) ? 0 : -ETIME;
 		check_held(&lk);
 	}
 	any_unlock(&lk);
-	__atomic_store_n(&waiter_result, r, __ATOMIC_RELEASE);
-	return NULL;
+	ktest_waiter_set_result(w, r);
 }
 
 static void test_notify_from_handler(void)
 {
 	CHECK_EQ(request_irq(SIGUSR2, notify_handler, 0, "notify", &cv1), 0);
 	for (int k = 0; k < NR_KINDS; k++) {
-		pthread_t t;
-
 		condvar_init(&cv1);
 		any_init(&lk, k);
-		waiter_result = 12345;
 		__atomic_store_n(&handler_flag, 0, __ATOMIC_RELEASE);
-		CHECK(pthread_create(&t, NULL, irq_woken_waiter, NULL) == 0);
+		ktest_waiter_start(&waiter, irq_woken_waiter, NULL, 0);
 		KTEST_WAIT_UNTIL(queued(&cv1) == 1);
-		CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-		ktest_join_or_fail(t);
-		CHECK_EQ(result(), 0);
+		CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
+		CHECK_EQ(ktest_waiter_join(&waiter), 0);
 	}
 	CHECK(free_irq(SIGUSR2, &cv1) != NULL);
 }

@@ -4,12 +4,15 @@
  * contention with more threads than cores, handoff against starvation,
  * interruptible and killable waits, guards, and every misuse report.
  */
+#define _GNU_SOURCE
 #include <sys/prctl.h>
 #include <ksync/interrupt.h>
 #include <ksync/mutex.h>
 #include <ksync/smp.h>
 #include <ksync/spinlock.h>
 #include "ktest.h"
+#include "ktest_deadline.h"
+#include "ktest_waiter.h"
 
 static DEFINE_MUTEX(static_mutex);
 
@@ -182,24 +185,16 @@ static void test_handoff_bounds_starvation(void)
 /* --- interruptible and killable ------------------------------------------------ */
 
 static DEFINE_MUTEX(held_mutex);
-static int waiter_cpu = -1;
-static volatile int waiter_result = 1;
 
-static irqreturn_t nop_handler(int irq, void *dev)
+/* Killable (how 1) or interruptible; it unlocks what it got. */
+static void interruptible_waiter(struct ktest_waiter *w)
 {
-	(void)irq;
-	(void)dev;
-	return IRQ_HANDLED;
-}
+	long r = w->how ? mutex_lock_killable(&held_mutex)
+			: mutex_lock_interruptible(&held_mutex);
 
-static void *interruptible_waiter(void *arg)
-{
-	__atomic_store_n(&waiter_cpu, smp_processor_id(), __ATOMIC_RELEASE);
-	waiter_result = (long)arg ? mutex_lock_killable(&held_mutex)
-				  : mutex_lock_interruptible(&held_mutex);
-	if (waiter_result == 0)
+	ktest_waiter_set_result(w, r);
+	if (r == 0)
 		mutex_unlock(&held_mutex);
-	return NULL;
 }
 
 /* Until the waiter is queued (the WAITERS flag) or the deadline. */
@@ -215,62 +210,50 @@ static void wait_until_queued(struct mutex *m)
 	ktest_sleep_ms(20);	/* and is asleep */
 }
 
-static void run_interrupted(long killable)
+static void run_interrupted(int killable)
 {
-	pthread_t t;
+	struct ktest_waiter w;
 
-	waiter_result = 1;
-	waiter_cpu = -1;
 	mutex_lock(&held_mutex);
-	CHECK(pthread_create(&t, NULL, interruptible_waiter, (void *)killable) == 0);
-	while (__atomic_load_n(&waiter_cpu, __ATOMIC_ACQUIRE) < 0)
-		ktest_sleep_ms(1);
+	ktest_waiter_start(&w, interruptible_waiter, NULL, killable);
 	wait_until_queued(&held_mutex);
 	if (killable)
-		CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
+		CHECK_EQ(ktest_waiter_kill(&w), 0);
 	else
-		CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-	CHECK(pthread_join(t, NULL) == 0);
-	CHECK_EQ(waiter_result, -EINTR);
+		CHECK_EQ(ktest_waiter_interrupt(&w, SIGUSR1), 0);
+	CHECK_EQ(ktest_waiter_join(&w), -EINTR);
 	mutex_unlock(&held_mutex);
 	CHECK(!(atomic_long_read(&held_mutex.owner) & (long)MUTEX_FLAGS));
 }
 
 static void test_interruptible_returns_eintr(void)
 {
-	CHECK_EQ(request_irq(SIGUSR1, nop_handler, 0, "mutex-test", NULL), 0);
+	CHECK_EQ(request_irq(SIGUSR1, ktest_nop_handler, 0, "mutex-test", NULL), 0);
 	run_interrupted(0);
 	run_interrupted(1);
 	CHECK(free_irq(SIGUSR1, NULL) != NULL);
 }
 
-static void *plain_waiter(void *arg)
+static void plain_waiter(struct ktest_waiter *w)
 {
-	__atomic_store_n(&waiter_cpu, smp_processor_id(), __ATOMIC_RELEASE);
 	mutex_lock(&held_mutex);
-	waiter_result = 0;
+	ktest_waiter_set_result(w, 0);
 	mutex_unlock(&held_mutex);
-	return arg;
 }
 
 static void test_uninterruptible_ignores_interrupts(void)
 {
-	pthread_t t;
+	struct ktest_waiter w;
 
-	CHECK_EQ(request_irq(SIGUSR1, nop_handler, 0, "mutex-test", NULL), 0);
-	waiter_result = 1;
-	waiter_cpu = -1;
+	CHECK_EQ(request_irq(SIGUSR1, ktest_nop_handler, 0, "mutex-test", NULL), 0);
 	mutex_lock(&held_mutex);
-	CHECK(pthread_create(&t, NULL, plain_waiter, NULL) == 0);
-	while (__atomic_load_n(&waiter_cpu, __ATOMIC_ACQUIRE) < 0)
-		ktest_sleep_ms(1);
+	ktest_waiter_start(&w, plain_waiter, NULL, 0);
 	wait_until_queued(&held_mutex);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
+	CHECK_EQ(ktest_waiter_interrupt(&w, SIGUSR1), 0);
 	ktest_sleep_ms(20);
-	CHECK_EQ(waiter_result, 1);	/* still waiting */
+	CHECK_EQ(ktest_waiter_result(&w), KTEST_STILL_WAITING);
 	mutex_unlock(&held_mutex);
-	CHECK(pthread_join(t, NULL) == 0);
-	CHECK_EQ(waiter_result, 0);
+	CHECK_EQ(ktest_waiter_join(&w), 0);
 	CHECK(free_irq(SIGUSR1, NULL) != NULL);
 }
 

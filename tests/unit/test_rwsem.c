@@ -10,6 +10,7 @@
  * Every wait has a deadline and fails loudly; a watchdog ends the test if
  * something hangs anyway.
  */
+#define _GNU_SOURCE
 #include <ksync/interrupt.h>
 #include <ksync/rwsem.h>
 #include <ksync/smp.h>
@@ -17,6 +18,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "ktest.h"
+#include "ktest_deadline.h"
+#include "ktest_waiter.h"
 
 #define WAIT_S		10.0	/* any wait in this test, before it fails */
 #define QUIET_MS	50	/* "nothing happens" is checked for this long */
@@ -52,63 +55,33 @@ static long count_of(struct rw_semaphore *sem)
 	return atomic_long_read(&sem->count);
 }
 
-/* A thread that runs fn(arg) and says when it has started, with its CPU. */
-struct helper {
-	pthread_t thread;
-	void (*fn)(struct helper *h);
-	struct rw_semaphore *sem;
-	long started, done, result, cpu, release;
-};
-
-static void *helper_main(void *arg)
+/* Helpers: ktest_waiter threads whose arg is the rw_semaphore they use. */
+static struct rw_semaphore *sem_of(struct ktest_waiter *h)
 {
-	struct helper *h = arg;
-
-	store(&h->cpu, smp_processor_id());
-	store(&h->started, 1);
-	h->fn(h);
-	store(&h->done, 1);
-	return NULL;
+	return h->arg;
 }
 
-static void helper_start(struct helper *h, struct rw_semaphore *sem,
-			 void (*fn)(struct helper *h))
+static void helper_start(struct ktest_waiter *h, struct rw_semaphore *sem,
+			 void (*fn)(struct ktest_waiter *h))
 {
-	memset(h, 0, sizeof(*h));
-	h->fn = fn;
-	h->sem = sem;
-	h->result = 1;
-	CHECK(pthread_create(&h->thread, NULL, helper_main, h) == 0);
-	WAIT_FOR(load(&h->started));
-}
-
-static void helper_join(struct helper *h)
-{
-	WAIT_FOR(load(&h->done));
-	CHECK(pthread_join(h->thread, NULL) == 0);
+	ktest_waiter_start(h, fn, sem, 0);
 }
 
 /* Helpers that hold the lock until told to release it. */
-static void hold_read(struct helper *h)
+static void hold_read(struct ktest_waiter *h)
 {
-	down_read(h->sem);
-	store(&h->result, 0);
-	WAIT_FOR(load(&h->release));
-	up_read(h->sem);
+	down_read(sem_of(h));
+	ktest_waiter_set_result(h, 0);
+	WAIT_FOR(ktest_waiter_released(h));
+	up_read(sem_of(h));
 }
 
-static void hold_write(struct helper *h)
+static void hold_write(struct ktest_waiter *h)
 {
-	down_write(h->sem);
-	store(&h->result, 0);
-	WAIT_FOR(load(&h->release));
-	up_write(h->sem);
-}
-
-static void helper_release(struct helper *h)
-{
-	store(&h->release, 1);
-	helper_join(h);
+	down_write(sem_of(h));
+	ktest_waiter_set_result(h, 0);
+	WAIT_FOR(ktest_waiter_released(h));
+	up_write(sem_of(h));
 }
 
 /*
@@ -122,8 +95,8 @@ static void wait_contended(struct rw_semaphore *sem)
 }
 
 /* Start a helper that will block on sem, and let it queue. */
-static void helper_start_queued(struct helper *h, struct rw_semaphore *sem,
-				void (*fn)(struct helper *h))
+static void helper_start_queued(struct ktest_waiter *h, struct rw_semaphore *sem,
+				void (*fn)(struct ktest_waiter *h))
 {
 	helper_start(h, sem, fn);
 	wait_contended(sem);
@@ -218,7 +191,7 @@ static void test_write_lock_unlock(void)
 
 static void test_trylock(void)
 {
-	struct helper h;
+	struct ktest_waiter h;
 
 	/* Free: both succeed. */
 	CHECK_EQ(down_read_trylock(&sem), 1);
@@ -229,44 +202,43 @@ static void test_trylock(void)
 
 	/* Write-locked by another thread: both fail, nothing changes. */
 	helper_start(&h, &sem, hold_write);
-	WAIT_FOR(load(&h.result) == 0);
+	WAIT_FOR(ktest_waiter_result(&h) == 0);
 	CHECK_EQ(down_read_trylock(&sem), 0);
 	CHECK_EQ(down_write_trylock(&sem), 0);
 	CHECK_EQ(count_of(&sem), RWSEM_WRITER_LOCKED);
-	helper_release(&h);
+	ktest_waiter_release(&h);
 
 	/* Read-locked by another thread: read trylock succeeds, write fails. */
 	helper_start(&h, &sem, hold_read);
-	WAIT_FOR(load(&h.result) == 0);
+	WAIT_FOR(ktest_waiter_result(&h) == 0);
 	CHECK_EQ(down_write_trylock(&sem), 0);
 	CHECK_EQ(down_read_trylock(&sem), 1);
 	CHECK_EQ(count_of(&sem), 2 * RWSEM_READER_BIAS);
 	up_read(&sem);
 	CHECK_EQ(down_write_trylock(&sem), 0);
-	helper_release(&h);
+	ktest_waiter_release(&h);
 	CHECK_EQ(count_of(&sem), 0);
 }
 
 /* A queued writer makes read trylocks fail even while readers hold it. */
-static void write_and_report(struct helper *h)
+static void write_and_report(struct ktest_waiter *h)
 {
-	down_write(h->sem);
-	store(&h->result, 0);
-	up_write(h->sem);
+	down_write(sem_of(h));
+	ktest_waiter_set_result(h, 0);
+	up_write(sem_of(h));
 }
 
 static void test_trylock_behind_queued_writer(void)
 {
-	struct helper w;
+	struct ktest_waiter w;
 
 	down_read(&sem);
 	helper_start_queued(&w, &sem, write_and_report);
 	CHECK_EQ(down_read_trylock(&sem), 0);
 	CHECK_EQ(down_write_trylock(&sem), 0);
-	CHECK_EQ(load(&w.result), 1);
+	CHECK_EQ(ktest_waiter_result(&w), KTEST_STILL_WAITING);
 	up_read(&sem);
-	helper_join(&w);
-	CHECK_EQ(w.result, 0);
+	CHECK_EQ(ktest_waiter_join(&w), 0);
 	CHECK_EQ(count_of(&sem), 0);
 }
 
@@ -301,17 +273,17 @@ static void test_readers_inside_together(void)
 	CHECK_EQ(count_of(&sem), 0);
 }
 
-static void read_once(struct helper *h)
+static void read_once(struct ktest_waiter *h)
 {
-	down_read(h->sem);
-	store(&h->result, 0);
-	WAIT_FOR(load(&h->release));
-	up_read(h->sem);
+	down_read(sem_of(h));
+	ktest_waiter_set_result(h, 0);
+	WAIT_FOR(ktest_waiter_released(h));
+	up_read(sem_of(h));
 }
 
 static void test_writer_excludes_readers(void)
 {
-	struct helper r[3], w;
+	struct ktest_waiter r[3], w;
 
 	down_write(&sem);
 	for (int i = 0; i < 3; i++)
@@ -319,18 +291,17 @@ static void test_writer_excludes_readers(void)
 	helper_start_queued(&w, &sem, write_and_report);
 	ktest_sleep_ms(QUIET_MS);
 	for (int i = 0; i < 3; i++)
-		CHECK_EQ(load(&r[i].result), 1);	/* still waiting */
-	CHECK_EQ(load(&w.result), 1);
+		CHECK_EQ(ktest_waiter_result(&r[i]), KTEST_STILL_WAITING);	/* still waiting */
+	CHECK_EQ(ktest_waiter_result(&w), KTEST_STILL_WAITING);
 	up_write(&sem);
 	/* The readers were first in the queue: all of them get in together. */
 	for (int i = 0; i < 3; i++)
-		WAIT_FOR(load(&r[i].result) == 0);
+		WAIT_FOR(ktest_waiter_result(&r[i]) == 0);
 	ktest_sleep_ms(QUIET_MS);
-	CHECK_EQ(load(&w.result), 1);		/* the writer waits for them */
+	CHECK_EQ(ktest_waiter_result(&w), KTEST_STILL_WAITING);		/* the writer waits for them */
 	for (int i = 0; i < 3; i++)
-		helper_release(&r[i]);
-	helper_join(&w);
-	CHECK_EQ(w.result, 0);
+		ktest_waiter_release(&r[i]);
+	CHECK_EQ(ktest_waiter_join(&w), 0);
 	CHECK_EQ(count_of(&sem), 0);
 }
 
@@ -338,7 +309,7 @@ static void test_writer_excludes_readers(void)
 
 static void test_downgrade(void)
 {
-	struct helper r[3], w;
+	struct ktest_waiter r[3], w;
 
 	/* Uncontended: the write lock becomes one read lock. */
 	down_write(&sem);
@@ -356,73 +327,64 @@ static void test_downgrade(void)
 	helper_start_queued(&w, &sem, write_and_report);
 	ktest_sleep_ms(QUIET_MS);
 	for (int i = 0; i < 3; i++)
-		CHECK_EQ(load(&r[i].result), 1);
+		CHECK_EQ(ktest_waiter_result(&r[i]), KTEST_STILL_WAITING);
 	downgrade_write(&sem);
 	for (int i = 0; i < 3; i++)
-		WAIT_FOR(load(&r[i].result) == 0);	/* in, beside us */
+		WAIT_FOR(ktest_waiter_result(&r[i]) == 0);	/* in, beside us */
 	CHECK(count_of(&sem) >> RWSEM_READER_SHIFT == 4);
 	ktest_sleep_ms(QUIET_MS);
-	CHECK_EQ(load(&w.result), 1);		/* the writer stays out */
+	CHECK_EQ(ktest_waiter_result(&w), KTEST_STILL_WAITING);		/* the writer stays out */
 	for (int i = 0; i < 3; i++)
-		helper_release(&r[i]);
+		ktest_waiter_release(&r[i]);
 	ktest_sleep_ms(QUIET_MS);
-	CHECK_EQ(load(&w.result), 1);		/* we still read */
+	CHECK_EQ(ktest_waiter_result(&w), KTEST_STILL_WAITING);		/* we still read */
 	up_read(&sem);
-	helper_join(&w);
-	CHECK_EQ(w.result, 0);
+	CHECK_EQ(ktest_waiter_join(&w), 0);
 	CHECK_EQ(count_of(&sem), 0);
 }
 
 /* --- interruptible and killable ------------------------------------------------ */
 
-static irqreturn_t nop_handler(int irq, void *dev)
+static void read_interruptible(struct ktest_waiter *h)
 {
-	(void)irq;
-	(void)dev;
-	return IRQ_HANDLED;
+	ktest_waiter_set_result(h, down_read_interruptible(sem_of(h)));
+	if (ktest_waiter_result(h) == 0)
+		up_read(sem_of(h));
 }
 
-static void read_interruptible(struct helper *h)
+static void read_killable(struct ktest_waiter *h)
 {
-	store(&h->result, down_read_interruptible(h->sem));
-	if (load(&h->result) == 0)
-		up_read(h->sem);
+	ktest_waiter_set_result(h, down_read_killable(sem_of(h)));
+	if (ktest_waiter_result(h) == 0)
+		up_read(sem_of(h));
 }
 
-static void read_killable(struct helper *h)
+static void write_killable(struct ktest_waiter *h)
 {
-	store(&h->result, down_read_killable(h->sem));
-	if (load(&h->result) == 0)
-		up_read(h->sem);
+	ktest_waiter_set_result(h, down_write_killable(sem_of(h)));
+	if (ktest_waiter_result(h) == 0)
+		up_write(sem_of(h));
 }
 
-static void write_killable(struct helper *h)
+static void read_plain(struct ktest_waiter *h)
 {
-	store(&h->result, down_write_killable(h->sem));
-	if (load(&h->result) == 0)
-		up_write(h->sem);
-}
-
-static void read_plain(struct helper *h)
-{
-	down_read(h->sem);
-	store(&h->result, 0);
-	up_read(h->sem);
+	down_read(sem_of(h));
+	ktest_waiter_set_result(h, 0);
+	up_read(sem_of(h));
 }
 
 /* The waiter blocks behind our write lock; the signal makes it give up. */
-static void run_interrupted(void (*fn)(struct helper *h), int fatal)
+static void run_interrupted(void (*fn)(struct ktest_waiter *h), int fatal)
 {
-	struct helper h;
+	struct ktest_waiter h;
 
 	down_write(&sem);
 	helper_start_queued(&h, &sem, fn);
 	if (fatal)
-		CHECK_EQ(ksync_send_fatal_signal((int)load(&h.cpu)), 0);
+		CHECK_EQ(ktest_waiter_kill(&h), 0);
 	else
-		CHECK_EQ(ksync_raise_irq((int)load(&h.cpu), SIGUSR1), 0);
-	helper_join(&h);
-	CHECK_EQ(h.result, -EINTR);
+		CHECK_EQ(ktest_waiter_interrupt(&h, SIGUSR1), 0);
+	CHECK_EQ(ktest_waiter_join(&h), -EINTR);
 	/* It left the queue: the lock word is as if it never came. */
 	CHECK_EQ(count_of(&sem), RWSEM_WRITER_LOCKED);
 	up_write(&sem);
@@ -431,9 +393,9 @@ static void run_interrupted(void (*fn)(struct helper *h), int fatal)
 
 static void test_interruptible_killable(void)
 {
-	struct helper h;
+	struct ktest_waiter h;
 
-	CHECK_EQ(request_irq(SIGUSR1, nop_handler, 0, "rwsem-test", NULL), 0);
+	CHECK_EQ(request_irq(SIGUSR1, ktest_nop_handler, 0, "rwsem-test", NULL), 0);
 	run_interrupted(read_interruptible, 0);
 	run_interrupted(read_interruptible, 1);	/* fatal wakes it too */
 	run_interrupted(read_killable, 1);
@@ -442,21 +404,19 @@ static void test_interruptible_killable(void)
 	/* Uninterruptible and killable waits ignore a plain interrupt. */
 	down_write(&sem);
 	helper_start_queued(&h, &sem, read_killable);
-	CHECK_EQ(ksync_raise_irq((int)load(&h.cpu), SIGUSR1), 0);
+	CHECK_EQ(ktest_waiter_interrupt(&h, SIGUSR1), 0);
 	ktest_sleep_ms(QUIET_MS);
-	CHECK_EQ(load(&h.result), 1);
+	CHECK_EQ(ktest_waiter_result(&h), KTEST_STILL_WAITING);
 	up_write(&sem);
-	helper_join(&h);
-	CHECK_EQ(h.result, 0);
+	CHECK_EQ(ktest_waiter_join(&h), 0);
 
 	down_write(&sem);
 	helper_start_queued(&h, &sem, read_plain);
-	CHECK_EQ(ksync_raise_irq((int)load(&h.cpu), SIGUSR1), 0);
+	CHECK_EQ(ktest_waiter_interrupt(&h, SIGUSR1), 0);
 	ktest_sleep_ms(QUIET_MS);
-	CHECK_EQ(load(&h.result), 1);
+	CHECK_EQ(ktest_waiter_result(&h), KTEST_STILL_WAITING);
 	up_write(&sem);
-	helper_join(&h);
-	CHECK_EQ(h.result, 0);
+	CHECK_EQ(ktest_waiter_join(&h), 0);
 
 	CHECK(free_irq(SIGUSR1, NULL) != NULL);
 	CHECK_EQ(count_of(&sem), 0);
@@ -469,19 +429,18 @@ static void test_interruptible_killable(void)
  */
 static void test_leaving_waiter_wakes_next(void)
 {
-	struct helper w, r;
+	struct ktest_waiter w, r;
 
 	down_read(&sem);
 	helper_start_queued(&w, &sem, write_killable);
 	helper_start_queued(&r, &sem, read_once);
 	ktest_sleep_ms(QUIET_MS);
-	CHECK_EQ(load(&r.result), 1);		/* behind the writer */
-	CHECK_EQ(ksync_send_fatal_signal((int)load(&w.cpu)), 0);
-	helper_join(&w);
-	CHECK_EQ(w.result, -EINTR);
-	WAIT_FOR(load(&r.result) == 0);		/* in beside us */
+	CHECK_EQ(ktest_waiter_result(&r), KTEST_STILL_WAITING);		/* behind the writer */
+	CHECK_EQ(ktest_waiter_kill(&w), 0);
+	CHECK_EQ(ktest_waiter_join(&w), -EINTR);
+	WAIT_FOR(ktest_waiter_result(&r) == 0);		/* in beside us */
 	CHECK(!rwsem_is_contended(&sem));
-	helper_release(&r);
+	ktest_waiter_release(&r);
 	up_read(&sem);
 	CHECK_EQ(count_of(&sem), 0);
 
@@ -489,15 +448,13 @@ static void test_leaving_waiter_wakes_next(void)
 	down_read(&sem);
 	helper_start_queued(&w, &sem, write_killable);
 	helper_start_queued(&r, &sem, write_and_report);
-	CHECK_EQ(ksync_send_fatal_signal((int)load(&w.cpu)), 0);
-	helper_join(&w);
-	CHECK_EQ(w.result, -EINTR);
+	CHECK_EQ(ktest_waiter_kill(&w), 0);
+	CHECK_EQ(ktest_waiter_join(&w), -EINTR);
 	ktest_sleep_ms(QUIET_MS);
-	CHECK_EQ(load(&r.result), 1);		/* we still read */
+	CHECK_EQ(ktest_waiter_result(&r), KTEST_STILL_WAITING);		/* we still read */
 	CHECK(rwsem_is_contended(&sem));
 	up_read(&sem);				/* must wake it */
-	helper_join(&r);
-	CHECK_EQ(r.result, 0);
+	CHECK_EQ(ktest_waiter_join(&r), 0);
 	CHECK_EQ(count_of(&sem), 0);
 }
 
@@ -511,7 +468,7 @@ static int guarded_read(void)
 
 static void test_guards(void)
 {
-	struct helper h;
+	struct ktest_waiter h;
 	int ran = 0;
 
 	CHECK_EQ(guarded_read(), 1);
@@ -534,7 +491,7 @@ static void test_guards(void)
 
 	/* Against a writer: the try guards skip their body. */
 	helper_start(&h, &sem, hold_write);
-	WAIT_FOR(load(&h.result) == 0);
+	WAIT_FOR(ktest_waiter_result(&h) == 0);
 	scoped_guard(rwsem_read_try, &sem)
 		KTEST_FAIL("read_try guard ran while write-locked");
 	scoped_guard(rwsem_write_try, &sem)
@@ -542,7 +499,7 @@ static void test_guards(void)
 	scoped_cond_guard(rwsem_read_try, ran = -1, &sem)
 		KTEST_FAIL("scoped_cond_guard ran its body");
 	CHECK_EQ(ran, -1);
-	helper_release(&h);
+	ktest_waiter_release(&h);
 
 	/* __free(up_read): released when the pointer leaves scope. */
 	{
@@ -562,28 +519,28 @@ static void test_guards(void)
 
 /* --- non-owner, contended ------------------------------------------------------- */
 
-static void release_non_owner(struct helper *h)
+static void release_non_owner(struct ktest_waiter *h)
 {
-	up_read_non_owner(h->sem);
-	store(&h->result, 0);
+	up_read_non_owner(sem_of(h));
+	ktest_waiter_set_result(h, 0);
 }
 
 static void test_non_owner(void)
 {
-	struct helper h;
+	struct ktest_waiter h;
 
 	down_read_non_owner(&sem);
 	CHECK_EQ(count_of(&sem), RWSEM_READER_BIAS);
 	/* No owner recorded: another thread releases it. */
 	CHECK_EQ(atomic_long_read(&sem.owner) & ~RWSEM_OWNER_FLAGS_MASK, 0);
 	helper_start(&h, &sem, release_non_owner);
-	helper_join(&h);
+	ktest_waiter_join(&h);
 	CHECK_EQ(count_of(&sem), 0);
 }
 
 static void test_is_contended(void)
 {
-	struct helper w;
+	struct ktest_waiter w;
 
 	down_read(&sem);
 	CHECK(!rwsem_is_contended(&sem));
@@ -591,7 +548,7 @@ static void test_is_contended(void)
 	CHECK(rwsem_is_contended(&sem));
 	CHECK(count_of(&sem) & RWSEM_FLAG_WAITERS);
 	up_read(&sem);
-	helper_join(&w);
+	ktest_waiter_join(&w);
 	CHECK(!rwsem_is_contended(&sem));
 	CHECK(!rwsem_is_locked(&sem));
 }
@@ -601,13 +558,12 @@ static struct rw_semaphore zeroed;
 
 static void test_zero_filled(void)
 {
-	struct helper r;
+	struct ktest_waiter r;
 
 	down_write(&zeroed);
 	helper_start_queued(&r, &zeroed, read_plain);
 	up_write(&zeroed);
-	helper_join(&r);
-	CHECK_EQ(r.result, 0);
+	CHECK_EQ(ktest_waiter_join(&r), 0);
 	CHECK_EQ(count_of(&zeroed), 0);
 }
 
@@ -616,11 +572,11 @@ static void test_zero_filled(void)
 static DECLARE_RWSEM(listed);
 
 /* A writer that says who it is (its thread id in result), then writes. */
-static void write_with_tid(struct helper *h)
+static void write_with_tid(struct ktest_waiter *h)
 {
-	store(&h->result, (long)syscall(SYS_gettid));
-	down_write(h->sem);
-	up_write(h->sem);
+	ktest_waiter_set_result(h, (long)syscall(SYS_gettid));
+	down_write(sem_of(h));
+	up_write(sem_of(h));
 }
 
 static unsigned int queued_writers(pid_t *tids, unsigned int max)
@@ -631,7 +587,7 @@ static unsigned int queued_writers(pid_t *tids, unsigned int max)
 /* The queued writers, in queue order; readers in the queue are left out. */
 static void test_queued_writers(void)
 {
-	struct helper w1, r, w2;
+	struct ktest_waiter w1, r, w2;
 	pid_t tids[4] = { 0 };
 
 	CHECK_EQ(queued_writers(tids, 4), 0);
@@ -641,16 +597,16 @@ static void test_queued_writers(void)
 	helper_start_queued(&r, &listed, read_plain);
 	helper_start(&w2, &listed, write_with_tid);
 	WAIT_FOR(queued_writers(tids, 4) == 2);
-	CHECK_EQ(tids[0], (pid_t)load(&w1.result));
-	CHECK_EQ(tids[1], (pid_t)load(&w2.result));
+	CHECK_EQ(tids[0], (pid_t)ktest_waiter_result(&w1));
+	CHECK_EQ(tids[1], (pid_t)ktest_waiter_result(&w2));
 	tids[0] = tids[1] = 0;
 	CHECK_EQ(queued_writers(tids, 1), 2);	/* counted, one listed */
-	CHECK_EQ(tids[0], (pid_t)load(&w1.result));
+	CHECK_EQ(tids[0], (pid_t)ktest_waiter_result(&w1));
 	CHECK_EQ(tids[1], 0);
 	up_read(&listed);
-	helper_join(&w1);
-	helper_join(&r);
-	helper_join(&w2);
+	ktest_waiter_join(&w1);
+	ktest_waiter_join(&r);
+	ktest_waiter_join(&w2);
 	CHECK_EQ(queued_writers(tids, 4), 0);
 	CHECK_EQ(count_of(&listed), 0);
 }

@@ -16,6 +16,7 @@
 #include <ksync/smp.h>
 #include <ksync/spinlock.h>
 #include "ktest_deadline.h"
+#include "ktest_waiter.h"
 
 #define THREADS		16
 
@@ -205,17 +206,14 @@ static void test_timed_out_waiter_leaves_queue(void)
 /* --- interruptible, killable, interrupt handlers -------------------------------- */
 
 static struct semaphore sig_sem;
-static int waiter_cpu = -1;
-static int waiter_result;
 
 enum how { HOW_DOWN, HOW_INTERRUPTIBLE, HOW_KILLABLE };
 
-static void *signal_waiter(void *arg)
+static void signal_waiter(struct ktest_waiter *w)
 {
 	int r = 0;
 
-	__atomic_store_n(&waiter_cpu, smp_processor_id(), __ATOMIC_RELEASE);
-	switch ((enum how)(long)arg) {
+	switch ((enum how)w->how) {
 	case HOW_DOWN:
 		down(&sig_sem);
 		break;
@@ -226,33 +224,17 @@ static void *signal_waiter(void *arg)
 		r = down_killable(&sig_sem);
 		break;
 	}
-	__atomic_store_n(&waiter_result, r, __ATOMIC_RELEASE);
-	return NULL;
+	ktest_waiter_set_result(w, r);
 }
 
-static int result(void)
-{
-	return __atomic_load_n(&waiter_result, __ATOMIC_ACQUIRE);
-}
+static struct ktest_waiter waiter;
 
 /* Start a waiter and return once it is queued (and so in its sleep state). */
-static pthread_t start_waiter(enum how how)
+static void start_waiter(enum how how)
 {
-	pthread_t t;
-
 	sema_init(&sig_sem, 0);
-	waiter_cpu = -1;
-	waiter_result = 1;
-	CHECK(pthread_create(&t, NULL, signal_waiter, (void *)(long)how) == 0);
+	ktest_waiter_start(&waiter, signal_waiter, NULL, how);
 	KTEST_WAIT_UNTIL(queued(&sig_sem) == 1);
-	return t;
-}
-
-static irqreturn_t nop_handler(int irq, void *dev)
-{
-	(void)irq;
-	(void)dev;
-	return IRQ_HANDLED;
 }
 
 static irqreturn_t up_handler(int irq, void *dev)
@@ -264,42 +246,36 @@ static irqreturn_t up_handler(int irq, void *dev)
 
 static void test_interruptible_and_killable(void)
 {
-	pthread_t t;
+	CHECK_EQ(request_irq(SIGUSR1, ktest_nop_handler, 0, "sem-test", NULL), 0);
 
-	CHECK_EQ(request_irq(SIGUSR1, nop_handler, 0, "sem-test", NULL), 0);
-
-	t = start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	start_waiter(HOW_INTERRUPTIBLE);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
 	CHECK_EQ(queued(&sig_sem), 0);
 	CHECK_EQ(count_of(&sig_sem), 0);
 
 	/* Killable: an interrupt does not end it, a fatal signal does. */
-	t = start_waiter(HOW_KILLABLE);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
+	start_waiter(HOW_KILLABLE);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
 	ktest_sleep_ms(30);
-	CHECK_EQ(result(), 1);
-	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	CHECK_EQ(ktest_waiter_result(&waiter), KTEST_STILL_WAITING);
+	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
 	CHECK_EQ(queued(&sig_sem), 0);
 
 	/* Interruptible ends on a fatal signal too. */
-	t = start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	start_waiter(HOW_INTERRUPTIBLE);
+	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
 
 	/* down() sleeps through both, and takes the unit when it comes. */
-	t = start_waiter(HOW_DOWN);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
+	start_waiter(HOW_DOWN);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
+	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
 	ktest_sleep_ms(30);
-	CHECK_EQ(result(), 1);
+	CHECK_EQ(ktest_waiter_result(&waiter), KTEST_STILL_WAITING);
 	up(&sig_sem);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), 0);
 	CHECK_EQ(count_of(&sig_sem), 0);
 
 	CHECK(free_irq(SIGUSR1, NULL) != NULL);
@@ -318,7 +294,7 @@ static void test_earlier_interrupt_does_not_count(void)
 	unsigned long handled = ksync_irqs_handled();
 	pthread_t t;
 
-	CHECK_EQ(request_irq(SIGUSR1, nop_handler, 0, "sem-test", NULL), 0);
+	CHECK_EQ(request_irq(SIGUSR1, ktest_nop_handler, 0, "sem-test", NULL), 0);
 	sema_init(&sig_sem, 0);
 	CHECK(pthread_kill(pthread_self(), SIGUSR1) == 0);
 	ktest_sleep_ms(1);	/* under TSan, the handler runs in this call */
@@ -336,48 +312,29 @@ static void test_earlier_interrupt_does_not_count(void)
  */
 static void test_up_from_handler_on_sleeper(void)
 {
-	pthread_t t;
-
 	CHECK_EQ(request_irq(SIGUSR2, up_handler, 0, "sem-up", &sig_sem), 0);
-	t = start_waiter(HOW_DOWN);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), 0);
+	start_waiter(HOW_DOWN);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), 0);
 
-	t = start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), 0);
+	start_waiter(HOW_INTERRUPTIBLE);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), 0);
 	CHECK_EQ(count_of(&sig_sem), 0);
 	CHECK(free_irq(SIGUSR2, &sig_sem) != NULL);
 }
 
 /* The handler runs on another thread and wakes the sleeper from there. */
-static int helper_stop;
-static int helper_cpu = -1;
-
-static void *idle_helper(void *arg)
-{
-	__atomic_store_n(&helper_cpu, smp_processor_id(), __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&helper_stop, __ATOMIC_ACQUIRE))
-		ktest_sleep_ms(1);	/* a libc call: TSan delivers signals there */
-	return arg;
-}
-
 static void test_up_from_handler_elsewhere(void)
 {
-	pthread_t h, t;
+	struct ktest_waiter h;
 
 	CHECK_EQ(request_irq(SIGUSR2, up_handler, 0, "sem-up", &sig_sem), 0);
-	helper_stop = 0;
-	CHECK(pthread_create(&h, NULL, idle_helper, NULL) == 0);
-	KTEST_WAIT_UNTIL(__atomic_load_n(&helper_cpu, __ATOMIC_ACQUIRE) >= 0);
-	t = start_waiter(HOW_KILLABLE);
-	CHECK_EQ(ksync_raise_irq(helper_cpu, SIGUSR2), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), 0);
-	__atomic_store_n(&helper_stop, 1, __ATOMIC_RELEASE);
-	ktest_join_or_fail(h);
+	ktest_idle_start(&h);
+	start_waiter(HOW_KILLABLE);
+	CHECK_EQ(ktest_waiter_interrupt(&h, SIGUSR2), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), 0);
+	ktest_waiter_release(&h);
 	CHECK(free_irq(SIGUSR2, &sig_sem) != NULL);
 }
 

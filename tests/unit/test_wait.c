@@ -17,6 +17,7 @@
 #include <ksync/spinlock.h>
 #include <ksync/wait.h>
 #include "ktest_deadline.h"
+#include "ktest_waiter.h"
 
 #define LONG_WAIT	((long)(KTEST_DEADLINE_S * HZ))
 
@@ -363,18 +364,15 @@ static void test_wait_event_lock_irq(void)
 
 /* --- signals and interrupt handlers ----------------------------------------------- */
 
-static int waiter_cpu = -1;
-static long waiter_result;
 
 enum how { HOW_INTERRUPTIBLE, HOW_INTR_TIMEOUT, HOW_KILLABLE, HOW_KILL_TIMEOUT,
 	   HOW_PLAIN, HOW_INTR_EXCLUSIVE };
 
-static void *event_waiter(void *arg)
+static void event_waiter(struct ktest_waiter *w)
 {
 	long r = 0;
 
-	__atomic_store_n(&waiter_cpu, smp_processor_id(), __ATOMIC_RELEASE);
-	switch ((enum how)(long)arg) {
+	switch ((enum how)w->how) {
 	case HOW_INTERRUPTIBLE:
 		r = wait_event_interruptible(ev_wq, load(&ev_flag));
 		break;
@@ -394,33 +392,17 @@ static void *event_waiter(void *arg)
 		r = wait_event_interruptible_exclusive(ev_wq, load(&ev_flag));
 		break;
 	}
-	__atomic_store_n(&waiter_result, r, __ATOMIC_RELEASE);
-	return NULL;
+	ktest_waiter_set_result(w, r);
 }
 
-static long result(void)
-{
-	return __atomic_load_n(&waiter_result, __ATOMIC_ACQUIRE);
-}
+static struct ktest_waiter waiter;
 
-static pthread_t start_waiter(enum how how)
+static void start_waiter(enum how how)
 {
-	pthread_t t;
-
 	init_waitqueue_head(&ev_wq);
 	store(&ev_flag, 0);
-	waiter_cpu = -1;
-	waiter_result = 12345;
-	CHECK(pthread_create(&t, NULL, event_waiter, (void *)(long)how) == 0);
+	ktest_waiter_start(&waiter, event_waiter, NULL, how);
 	KTEST_WAIT_UNTIL(queued(&ev_wq) == 1);	/* queued: its state is set */
-	return t;
-}
-
-static irqreturn_t nop_handler(int irq, void *dev)
-{
-	(void)irq;
-	(void)dev;
-	return IRQ_HANDLED;
 }
 
 static irqreturn_t wake_handler(int irq, void *dev)
@@ -435,39 +417,33 @@ static void test_interruptible_and_killable(void)
 {
 	static const enum how intr[] = { HOW_INTERRUPTIBLE, HOW_INTR_TIMEOUT,
 					 HOW_INTR_EXCLUSIVE };
-	pthread_t t;
-
-	CHECK_EQ(request_irq(SIGUSR1, nop_handler, 0, "wait-test", NULL), 0);
+	CHECK_EQ(request_irq(SIGUSR1, ktest_nop_handler, 0, "wait-test", NULL), 0);
 	for (unsigned int i = 0; i < sizeof(intr) / sizeof(intr[0]); i++) {
-		t = start_waiter(intr[i]);
-		CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-		ktest_join_or_fail(t);
-		CHECK_EQ(result(), -EINTR);
+		start_waiter(intr[i]);
+		CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
+		CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
 		CHECK(!waitqueue_active(&ev_wq));	/* it left the queue */
 	}
 	/* Killable: an interrupt does not end it, a fatal signal does. */
-	t = start_waiter(HOW_KILLABLE);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
+	start_waiter(HOW_KILLABLE);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
 	ktest_sleep_ms(30);
-	CHECK_EQ(result(), 12345);
-	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
-	t = start_waiter(HOW_KILL_TIMEOUT);
-	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), -EINTR);
+	CHECK_EQ(ktest_waiter_result(&waiter), KTEST_STILL_WAITING);
+	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+	start_waiter(HOW_KILL_TIMEOUT);
+	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
 	CHECK(!waitqueue_active(&ev_wq));
 	/* wait_event() sleeps through both. */
-	t = start_waiter(HOW_PLAIN);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR1), 0);
-	CHECK_EQ(ksync_send_fatal_signal(waiter_cpu), 0);
+	start_waiter(HOW_PLAIN);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
+	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
 	ktest_sleep_ms(30);
-	CHECK_EQ(result(), 12345);
+	CHECK_EQ(ktest_waiter_result(&waiter), KTEST_STILL_WAITING);
 	store(&ev_flag, 1);
 	wake_up(&ev_wq);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), 0);
 
 	/* An interrupt before the wait began does not interrupt it. */
 	store(&ev_flag, 0);
@@ -477,41 +453,24 @@ static void test_interruptible_and_killable(void)
 	CHECK(free_irq(SIGUSR1, NULL) != NULL);
 }
 
-static int helper_stop;
-static int helper_cpu = -1;
-
-static void *idle_helper(void *arg)
-{
-	__atomic_store_n(&helper_cpu, smp_processor_id(), __ATOMIC_RELEASE);
-	while (!load(&helper_stop))
-		ktest_sleep_ms(1);	/* a libc call: TSan delivers signals there */
-	return arg;
-}
-
 static void test_wake_up_from_handler(void)
 {
-	pthread_t h, t;
+	struct ktest_waiter h;
 
 	CHECK_EQ(request_irq(SIGUSR2, wake_handler, 0, "wake", &ev_wq), 0);
 	/* On the sleeping thread itself: the condition holds, so 0. */
-	t = start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), 0);
-	t = start_waiter(HOW_PLAIN);
-	CHECK_EQ(ksync_raise_irq(waiter_cpu, SIGUSR2), 0);
-	ktest_join_or_fail(t);
-	CHECK_EQ(result(), 0);
+	start_waiter(HOW_INTERRUPTIBLE);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), 0);
+	start_waiter(HOW_PLAIN);
+	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
+	CHECK_EQ(ktest_waiter_join(&waiter), 0);
 	/* On another thread. */
-	store(&helper_stop, 0);
-	CHECK(pthread_create(&h, NULL, idle_helper, NULL) == 0);
-	KTEST_WAIT_UNTIL(load(&helper_cpu) >= 0);
-	t = start_waiter(HOW_KILL_TIMEOUT);
-	CHECK_EQ(ksync_raise_irq(helper_cpu, SIGUSR2), 0);
-	ktest_join_or_fail(t);
-	CHECK(result() >= 1);
-	store(&helper_stop, 1);
-	ktest_join_or_fail(h);
+	ktest_idle_start(&h);
+	start_waiter(HOW_KILL_TIMEOUT);
+	CHECK_EQ(ktest_waiter_interrupt(&h, SIGUSR2), 0);
+	CHECK(ktest_waiter_join(&waiter) >= 1);
+	ktest_waiter_release(&h);
 	CHECK(free_irq(SIGUSR2, &ev_wq) != NULL);
 }
 
