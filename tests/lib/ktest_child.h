@@ -13,8 +13,7 @@
  *		{ "unlock_twice", child_unlock_twice }, { NULL, NULL } };
  *	static struct ktest_child c;
  *
- *	ktest_run_child(&c, "unlock_twice", debug_env, 10000);
- *	CHECK(ktest_exited(&c, 0));
+ *	RUN_CHILD(&c, "unlock_twice", debug_env, 10000);	(and exit 0)
  *	CHECK_OUT(&c, "BUG: spinlock already unlocked");
  *
  * and main() calls ktest_child_main(argc, argv, scenarios) first.
@@ -66,6 +65,22 @@ int ktest_exited(const struct ktest_child *c, int code);
 
 /* How often needle stands in hay (occurrences may overlap). */
 int ktest_count(const char *hay, const char *needle);
+
+/* The child exited with code; otherwise fail, showing how it ended. */
+#define CHECK_EXITED(c, code)						\
+	do {								\
+		if (!ktest_exited((c), (code)))				\
+			KTEST_FAIL("child %s (status %#x):\n%s",	\
+				   (c)->timed_out ? "timed out" : "failed", \
+				   (c)->status, (c)->out);		\
+	} while (0)
+
+/* Run scenario name in a child (ktest_run_child()); it must exit 0. */
+#define RUN_CHILD(c, name, env, timeout_ms)				\
+	do {								\
+		ktest_run_child((c), (name), (env), (timeout_ms));	\
+		CHECK_EXITED((c), 0);					\
+	} while (0)
 
 #define CHECK_OUT(c, s)							\
 	do {								\

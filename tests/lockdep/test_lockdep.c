@@ -589,8 +589,7 @@ static struct ktest_child c;
 /* A clean run: exit 0, "went on", no report of any kind. */
 static void expect_silence(const char *name)
 {
-	ktest_run_child(&c, name, lockdep_env, 20000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, name, lockdep_env, 20000);
 	CHECK_OUT(&c, "went on");
 	CHECK_NOT_OUT(&c, "WARNING");
 	CHECK_NOT_OUT(&c, "BUG");
@@ -599,8 +598,7 @@ static void expect_silence(const char *name)
 /* The report every lockdep report has: who, held locks, a backtrace. */
 static void expect_report(const char *name, const char *headline)
 {
-	ktest_run_child(&c, name, lockdep_env, 20000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, name, lockdep_env, 20000);
 	CHECK_OUT(&c, headline);
 	CHECK_OUT(&c, "stack backtrace:\n");
 	CHECK_OUT(&c, "Call Trace:");
@@ -669,8 +667,7 @@ static void test_##p##_freed_and_exit(void)				\
 	expect_report(#p "_free_held", "WARNING: held lock freed!\n");	\
 	CHECK_OUT(&c, "with a lock still held there!");			\
 	CHECK_OUT(&c, "(l){");						\
-	ktest_run_child(&c, #p "_exit_held", lockdep_env, 20000);				\
-	CHECK(ktest_exited(&c, 0));					\
+	RUN_CHILD(&c, #p "_exit_held", lockdep_env, 20000);		\
 	CHECK_OUT(&c, "WARNING: leaver/");				\
 	CHECK_OUT(&c, " still has locks held!");			\
 	CHECK_OUT(&c, "1 lock held by leaver/");			\
@@ -734,8 +731,7 @@ static void test_mixed(void)
 
 static void test_off_without_env(void)
 {
-	ktest_run_child(&c, "spin_ABBA", NULL, 20000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "spin_ABBA", NULL, 20000);
 	CHECK_OUT(&c, "went on");
 	CHECK_NOT_OUT(&c, "WARNING");
 }
@@ -745,12 +741,10 @@ static void test_one_report_then_off(void)
 	static const char *const keep[] = { "KSYNC_LOCKDEP=1", "KSYNC_KEEP_GOING=1", NULL };
 	const char *first, *second;
 
-	ktest_run_child(&c, "two_bugs", lockdep_env, 20000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "two_bugs", lockdep_env, 20000);
 	first = strstr(c.out, "WARNING: possible circular locking dependency detected");
 	CHECK(first && !strstr(first + 1, "WARNING: possible circular"));
-	ktest_run_child(&c, "two_bugs", keep, 20000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "two_bugs", keep, 20000);
 	first = strstr(c.out, "WARNING: possible circular locking dependency detected");
 	second = first ? strstr(first + 1, "WARNING: possible circular") : NULL;
 	CHECK(second != NULL);

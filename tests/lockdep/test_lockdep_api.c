@@ -341,8 +341,7 @@ static struct ktest_child c;
 
 static void run_ok(const char *name, const char *const *env)
 {
-	ktest_run_child(&c, name, env, 20000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, name, env, 20000);
 	CHECK_OUT(&c, "went on");
 }
 

@@ -90,8 +90,7 @@ static struct ktest_child c;
 
 static void expect_one_stop(const char *name, const char *const *env, const char *bug)
 {
-	ktest_run_child(&c, name, env, 60000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, name, env, 60000);
 	CHECK_OUT(&c, "went on");
 	CHECK_EQ(ktest_count(c.out, bug), 1);
 	CHECK_EQ(ktest_count(c.out, "turning off the locking correctness validator."), 1);

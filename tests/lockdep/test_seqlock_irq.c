@@ -172,8 +172,7 @@ static struct ktest_child c;
 
 static void run(const char *name)
 {
-	ktest_run_child(&c, name, lockdep_env, 20000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, name, lockdep_env, 20000);
 	CHECK_OUT(&c, "went on");
 }
 

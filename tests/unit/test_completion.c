@@ -525,21 +525,18 @@ static struct ktest_child c;
 
 static void test_might_sleep_reported(void)
 {
-	ktest_run_child(&c, "wait_in_atomic", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "wait_in_atomic", NULL, 10000);
 	CHECK_OUT(&c, "BUG: sleeping function called from invalid context at test_completion.c:");
 	CHECK_OUT(&c, "in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: ");
 	CHECK_OUT(&c, ", name: waiter\n");
 	CHECK_OUT(&c, "went on");
-	ktest_run_child(&c, "wait_in_atomic", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "wait_in_atomic", debug_env, 10000);
 	CHECK_OUT(&c, "(outer_spin), at: test_completion.c:");
 }
 
 static void test_handler_use_is_silent(void)
 {
-	ktest_run_child(&c, "complete_in_handler", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "complete_in_handler", debug_env, 10000);
 	CHECK_NOT_OUT(&c, "BUG");
 	CHECK_NOT_OUT(&c, "WARNING");
 	CHECK_NOT_OUT(&c, "not done");

@@ -589,8 +589,7 @@ static struct ktest_child c;
 
 static void test_misuse_reported(void)
 {
-	ktest_run_child(&c, "wait_without_spinlock", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "wait_without_spinlock", debug_env, 10000);
 	CHECK_OUT(&c, "------------[ cut here ]------------");
 	CHECK_OUT(&c, "condvar_wait(): &plain_lock (a spinlock_t) is not held by this "
 		      "thread: waiting without releasing it");
@@ -598,19 +597,16 @@ static void test_misuse_reported(void)
 	CHECK_NOT_OUT(&c, "BUG: spinlock");	/* it left the lock alone */
 	CHECK_OUT(&c, "went on");
 
-	ktest_run_child(&c, "wait_without_mutex", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "wait_without_mutex", debug_env, 10000);
 	CHECK_OUT(&c, "condvar_wait(): &plain_mutex (a mutex) is not held by this thread");
 	CHECK_OUT(&c, "went on");
 
-	ktest_run_child(&c, "wait_in_atomic", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "wait_in_atomic", NULL, 10000);
 	CHECK_OUT(&c, "BUG: sleeping function called from invalid context at test_condvar.c:");
 	CHECK_OUT(&c, ", name: cvwaiter\n");
 	CHECK_OUT(&c, "went on");
 
-	ktest_run_child(&c, "correct_use", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "correct_use", debug_env, 10000);
 	CHECK_NOT_OUT(&c, "WARNING");
 	CHECK_NOT_OUT(&c, "BUG");
 	CHECK_OUT(&c, "went on");

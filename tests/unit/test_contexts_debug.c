@@ -140,7 +140,7 @@ static struct ktest_child c;
 static void test_might_sleep_in_atomic(void)
 {
 	ktest_run_child(&c, "might_sleep_in_spinlock", NULL, 10000);	/* no switch needed */
-	CHECK(ktest_exited(&c, 0));
+	CHECK_EXITED(&c, 0);
 	CHECK_OUT(&c, "BUG: sleeping function called from invalid context at test_contexts_debug.c:");
 	CHECK_OUT(&c, "in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: ");
 	CHECK_OUT(&c, ", name: sleeper\n");
@@ -159,8 +159,7 @@ static void test_might_sleep_in_atomic(void)
 
 static void test_might_sleep_irqs_off(void)
 {
-	ktest_run_child(&c, "might_sleep_irqs_off", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "might_sleep_irqs_off", debug_env, 10000);
 	CHECK_OUT(&c, "in_atomic(): 0, irqs_disabled(): 1,");
 	CHECK_OUT(&c, "irq event stamp: ");
 	CHECK_OUT(&c, "hardirqs last disabled at (");
@@ -168,22 +167,19 @@ static void test_might_sleep_irqs_off(void)
 
 static void test_might_sleep_ok_is_silent(void)
 {
-	ktest_run_child(&c, "might_sleep_ok", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "might_sleep_ok", debug_env, 10000);
 	CHECK_NOT_OUT(&c, "BUG");
 }
 
 static void test_cant_sleep(void)
 {
-	ktest_run_child(&c, "cant_sleep", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "cant_sleep", NULL, 10000);
 	CHECK_OUT(&c, "BUG: assuming atomic context at test_contexts_debug.c:");
 }
 
 static void test_unbalanced_irq_enable(void)
 {
-	ktest_run_child(&c, "irq_enable_unbalanced", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "irq_enable_unbalanced", debug_env, 10000);
 	CHECK_OUT(&c, "------------[ cut here ]------------");
 	CHECK_OUT(&c, "interrupts are already enabled (local_irq_enable() without a matching local_irq_disable())");
 	CHECK_OUT(&c, "WARNING: CPU: ");
@@ -193,15 +189,14 @@ static void test_unbalanced_irq_enable(void)
 static void test_interrupt_enable_underflow(void)
 {
 	ktest_run_child(&c, "interrupt_enable_underflow", NULL, 10000);	/* always checked */
-	CHECK(ktest_exited(&c, 0));
+	CHECK_EXITED(&c, 0);
 	CHECK_OUT(&c, "local_interrupt_enable(): count underflow");
 	CHECK_OUT(&c, "WARNING: CPU: ");
 }
 
 static void test_enable_inside_counted(void)
 {
-	ktest_run_child(&c, "enable_inside_counted", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "enable_inside_counted", debug_env, 10000);
 	CHECK_OUT(&c, "interrupts enabled inside local_interrupt_disable() (count 1)");
 }
 
@@ -216,8 +211,7 @@ static void test_handler_takes_held_lock(void)
 
 static void test_stale_token(void)
 {
-	ktest_run_child(&c, "stale_token", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "stale_token", debug_env, 10000);
 	CHECK_OUT(&c, "spin_lock_with(): interrupts are enabled: the local_interrupt_disabled token does not hold");
 	ktest_run_child(&c, "stale_token", NULL, 10000);	/* unchecked without debugging */
 	CHECK_NOT_OUT(&c, "WARNING");
@@ -225,8 +219,7 @@ static void test_stale_token(void)
 
 static void test_softirq_leak_repaired(void)
 {
-	ktest_run_child(&c, "softirq_leak", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "softirq_leak", NULL, 10000);
 	CHECK_OUT(&c, "huh, entered softirq 4 BLOCK ");
 	CHECK_OUT(&c, "with preempt_count 00000100, exited with 00000101?");
 	CHECK_OUT(&c, "preempt_count 0\n");

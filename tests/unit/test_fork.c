@@ -271,7 +271,7 @@ static void test_take_vanished_spinlock(void)
 	ktest_log_create(log);
 	ktest_run_child(&c, "take_spin", env, 30000);
 	ktest_log_collect(&c, log);
-	CHECK(ktest_exited(&c, 0));
+	CHECK_EXITED(&c, 0);
 	CHECK_OUT(&c, "child exit 0");
 	CHECK_OUT(&c, "reported");
 	CHECK_NOT_OUT(&c, "spinlock recursion");
@@ -294,7 +294,7 @@ static void test_take_vanished_mutex(void)
 		ktest_log_create(log);
 		ktest_run_child(&c, "take_mutex", envs[i], 30000);
 		ktest_log_collect(&c, log);
-		CHECK(ktest_exited(&c, 0));
+		CHECK_EXITED(&c, 0);
 		CHECK_OUT(&c, "child exit 0");
 		CHECK_OUT(&c, "reported");
 		CHECK_NOT_OUT(&c, "already holds it");

@@ -190,8 +190,7 @@ static void check_stopped(const char *report, const char *type)
 
 static void check_went_on(void)
 {
-	if (!ktest_exited(&c, 0))
-		KTEST_FAIL("expected a normal exit, status %#x:\n%s", c.status, c.out);
+	CHECK_EXITED(&c, 0);
 	CHECK_OUT(&c, "went on");
 }
 

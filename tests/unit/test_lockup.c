@@ -183,8 +183,7 @@ static void test_stopped_process_is_no_lockup(void)
 
 	/* Stopped for ten times the threshold, with the lock held. */
 	spawn_and_stop(&c, "stopped", env, 2000, 60000);
-	if (!ktest_exited(&c, 0))
-		KTEST_FAIL("child failed:\n%s", c.out);
+	CHECK_EXITED(&c, 0);
 	CHECK_OUT(&c, "went on");
 	CHECK_NOT_OUT(&c, "lockup suspected");
 	CHECK_NOT_OUT(&c, "BUG:");
@@ -196,8 +195,7 @@ static void test_spinning_holder_is_a_lockup(void)
 
 	/* Stopped too: the stop neither causes nor hides the report. */
 	spawn_and_stop(&c, "spinning", env, 1000, 60000);
-	if (!ktest_exited(&c, 0))
-		KTEST_FAIL("child failed:\n%s", c.out);
+	CHECK_EXITED(&c, 0);
 	CHECK_OUT(&c, "BUG: spinlock lockup suspected on CPU#");
 	CHECK_OUT(&c, " lock: stop_lock, .magic: dead4ead, .owner: holder/");
 	CHECK_OUT(&c, " its owner holder/");
@@ -213,8 +211,7 @@ static void test_deadlock_is_a_lockup(void)
 	ktest_log_create(log);
 	ktest_run_child(&c, "abba", env, 60000);
 	ktest_log_collect(&c, log);
-	if (!ktest_exited(&c, 0))
-		KTEST_FAIL("child failed:\n%s", c.out);
+	CHECK_EXITED(&c, 0);
 	CHECK_OUT(&c, "BUG: spinlock lockup suspected on CPU#");
 	CHECK_OUT(&c, " its owner waits (through 1 spinlock wait) for a lock this "
 		  "thread holds: deadlock\n");

@@ -348,20 +348,17 @@ static struct ktest_child c;
 
 static void test_misuse_reports(void)
 {
-	ktest_run_child(&c, "sleep_in_atomic", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "sleep_in_atomic", NULL, 10000);
 	CHECK_OUT(&c, "BUG: sleeping function called from invalid context at test_mutex.c:");
 	CHECK_OUT(&c, "in_atomic(): 1, irqs_disabled(): 0");
 
 	/* Checked always: releasing another thread's lock would corrupt it. */
-	ktest_run_child(&c, "unlock_not_owner", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "unlock_not_owner", NULL, 10000);
 	CHECK_OUT(&c, "DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current)");
 	CHECK_OUT(&c, "mutex_unlock(misused): held by holder/");
 	CHECK_OUT(&c, "still locked 1");
 
-	ktest_run_child(&c, "unlock_unlocked", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "unlock_unlocked", NULL, 10000);
 	CHECK_OUT(&c, "mutex_unlock(misused): the mutex is not locked");
 
 	ktest_run_child(&c, "recursion", NULL, 1500);
@@ -370,13 +367,11 @@ static void test_misuse_reports(void)
 	CHECK_OUT(&c, "mutex misused: this thread already holds it; locking it again deadlocks");
 	CHECK_NOT_OUT(&c, "unreachable");
 
-	ktest_run_child(&c, "destroy_held", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "destroy_held", debug_env, 10000);
 	CHECK_OUT(&c, "DEBUG_LOCKS_WARN_ON(mutex_is_locked(lock))");
 	CHECK_OUT(&c, "mutex_destroy(&m): the mutex is still locked");
 
-	ktest_run_child(&c, "uninitialised", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "uninitialised", NULL, 10000);
 	CHECK_OUT(&c, "mutex &zeroed used without mutex_init() or DEFINE_MUTEX()");
 	CHECK_OUT(&c, "went on");
 }

@@ -111,8 +111,7 @@ static void test_trylock_fails(void)
 	const char *const *envs[] = { NULL, debug_env, lockdep_env };
 
 	for (int i = 0; i < 3; i++) {
-		ktest_run_child(&c, "trylock", envs[i], 10000);
-		CHECK(ktest_exited(&c, 0));
+		RUN_CHILD(&c, "trylock", envs[i], 10000);
 		CHECK_OUT(&c, "trylock 0");
 		CHECK_NOT_OUT(&c, "DEBUG_LOCKS_WARN_ON");
 	}
@@ -123,8 +122,7 @@ static void test_unlock_refused(void)
 	const char *const *envs[] = { debug_env, lockdep_env };
 
 	for (int i = 0; i < 2; i++) {
-		ktest_run_child(&c, "unlock", envs[i], 10000);
-		CHECK(ktest_exited(&c, 0));
+		RUN_CHILD(&c, "unlock", envs[i], 10000);
 		CHECK_OUT(&c, "still has locks held!");	/* the exit check */
 		CHECK_OUT(&c, "DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current)");
 		CHECK_OUT(&c, "mutex_unlock(left_locked): held by a thread that exited "
@@ -139,8 +137,7 @@ static void test_lock_names_the_exited_owner(void)
 	const char *const *envs[] = { debug_env, lockdep_env };
 
 	for (int i = 0; i < 2; i++) {
-		ktest_run_child(&c, "lock", envs[i], 10000);
-		CHECK(ktest_exited(&c, 0));
+		RUN_CHILD(&c, "lock", envs[i], 10000);
 		CHECK_OUT(&c, "lock -4");	/* -EINTR */
 		CHECK_OUT(&c, "DEBUG_LOCKS_WARN_ON(__mutex_owner(lock) exited)");
 		CHECK_OUT(&c, "mutex left_locked: its owner exited (or did not survive "
@@ -149,8 +146,7 @@ static void test_lock_names_the_exited_owner(void)
 		CHECK_NOT_OUT(&c, "possible recursive locking");
 	}
 	/* Without the debug paths the owner's identity is not recorded. */
-	ktest_run_child(&c, "lock", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "lock", NULL, 10000);
 	CHECK_OUT(&c, "lock -4");
 	CHECK_OUT(&c, "mutex left_locked: held by this thread, or by an exited thread "
 		  "that had its CPU number (KSYNC_DEBUG=1 tells which)");

@@ -127,10 +127,7 @@ static void test_reports_on_small_stack(void)
 		"KSYNC_LOCKDEP=1", "KSYNC_KEEP_GOING=1", NULL
 	};
 
-	ktest_run_child(&c, "small_stack", env, 60000);
-	if (!ktest_exited(&c, 0))
-		KTEST_FAIL("child did not exit normally (status %#x):\n%s",
-			   c.status, c.out);
+	RUN_CHILD(&c, "small_stack", env, 60000);
 	CHECK_OUT(&c, "WARNING: possible circular locking dependency detected");
 	CHECK_OUT(&c, "WARNING: bad unlock balance detected!");
 	CHECK_OUT(&c, "BUG: sleeping function called from invalid context at test_report.c:");
@@ -150,8 +147,7 @@ static void test_return_address_names_call_line(void)
 	const char *p;
 	int line;
 
-	ktest_run_child(&c, "return_address_site", env, 60000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "return_address_site", env, 60000);
 	CHECK_OUT(&c, "WARNING: bad unlock balance detected!");
 	p = strstr(c.out, "unlocked at line ");
 	CHECK(p && sscanf(p, "unlocked at line %d", &line) == 1);

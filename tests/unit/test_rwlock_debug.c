@@ -230,8 +230,7 @@ static struct ktest_child c;
 
 static void test_bad_magic(void)
 {
-	ktest_run_child(&c, "bad_magic", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "bad_magic", debug_env, 10000);
 	CHECK_OUT(&c, "BUG: rwlock bad magic on CPU#");
 	CHECK_OUT(&c, ", 0x");			/* the kernel's %p of the lock */
 	/* Never initialised, so named by the expression the caller wrote. */
@@ -243,8 +242,7 @@ static void test_bad_magic(void)
 
 static void test_write_already_unlocked(void)
 {
-	ktest_run_child(&c, "write_already_unlocked", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "write_already_unlocked", debug_env, 10000);
 	CHECK_OUT(&c, "BUG: rwlock already unlocked on CPU#");
 	CHECK_OUT(&c, " lock: twice_write_unlocked, .magic: deaf1eed, .owner: <none>/-1");
 	CHECK_OUT(&c, ".readers: 0, .wlocked: no");
@@ -254,8 +252,7 @@ static void test_write_already_unlocked(void)
 
 static void test_read_already_unlocked(void)
 {
-	ktest_run_child(&c, "read_already_unlocked", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "read_already_unlocked", debug_env, 10000);
 	CHECK_OUT(&c, "BUG: rwlock already unlocked on CPU#");
 	CHECK_OUT(&c, " lock: twice_read_unlocked, .magic: deaf1eed");
 	CHECK_OUT(&c, "cnts 0\n");		/* the unlock was skipped */
@@ -264,8 +261,7 @@ static void test_read_already_unlocked(void)
 
 static void test_write_wrong_owner(void)
 {
-	ktest_run_child(&c, "write_wrong_owner", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "write_wrong_owner", debug_env, 10000);
 	CHECK_OUT(&c, "BUG: rwlock wrong owner on CPU#");
 	CHECK_OUT(&c, ", intruder/");
 	CHECK_OUT(&c, " lock: owned_by_main, .magic: deaf1eed, .owner: rightful/");
@@ -273,8 +269,7 @@ static void test_write_wrong_owner(void)
 
 static void test_read_wrong_owner(void)
 {
-	ktest_run_child(&c, "read_wrong_owner", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "read_wrong_owner", debug_env, 10000);
 	CHECK_OUT(&c, "BUG: rwlock wrong owner on CPU#");
 	CHECK_OUT(&c, ", intruder/");
 	CHECK_OUT(&c, " lock: owned_by_main, .magic: deaf1eed, .owner: <none>/-1");
@@ -301,34 +296,29 @@ static void test_recursion(void)
 
 static void test_held_lock_freed(void)
 {
-	ktest_run_child(&c, "held_lock_freed", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "held_lock_freed", debug_env, 10000);
 	CHECK_OUT(&c, "WARNING: held lock freed!");
 	CHECK_OUT(&c, "(l), at: test_rwlock_debug.c:");
 }
 
 static void test_exit_with_lock_held(void)
 {
-	ktest_run_child(&c, "exit_with_lock_held", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "exit_with_lock_held", debug_env, 10000);
 	CHECK_OUT(&c, " still has locks held!");
 	CHECK_OUT(&c, "(left_held), at: test_rwlock_debug.c:");
 }
 
 static void test_silent_without_debug(void)
 {
-	ktest_run_child(&c, "bad_magic", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "bad_magic", NULL, 10000);
 	CHECK_NOT_OUT(&c, "BUG");
-	ktest_run_child(&c, "write_already_unlocked", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "write_already_unlocked", NULL, 10000);
 	CHECK_NOT_OUT(&c, "BUG");
 }
 
 static void test_correct_use_is_silent(void)
 {
-	ktest_run_child(&c, "correct_use", debug_env, 20000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "correct_use", debug_env, 20000);
 	CHECK_NOT_OUT(&c, "BUG");
 	CHECK_NOT_OUT(&c, "WARNING");
 	CHECK_OUT(&c, "went on");

@@ -235,44 +235,38 @@ static void check_warning(const char *cond, const char *msg)
 static void test_might_sleep(void)
 {
 	ktest_run_child(&c, "read_in_atomic", NULL, 10000);	/* always checked */
-	CHECK(ktest_exited(&c, 0));
+	CHECK_EXITED(&c, 0);
 	CHECK_OUT(&c, "BUG: sleeping function called from invalid context at test_rwsem_debug.c:");
 	CHECK_OUT(&c, "in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: ");
 	CHECK_OUT(&c, ", name: atomic-reader\n");
 	CHECK_OUT(&c, "went on");
 
-	ktest_run_child(&c, "read_in_atomic", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "read_in_atomic", debug_env, 10000);
 	CHECK_OUT(&c, "(outer_spin), at: test_rwsem_debug.c:");
 
-	ktest_run_child(&c, "write_in_atomic", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "write_in_atomic", NULL, 10000);
 	CHECK_OUT(&c, "in_atomic(): 0, irqs_disabled(): 1,");
 
-	ktest_run_child(&c, "trylock_in_atomic", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "trylock_in_atomic", debug_env, 10000);
 	CHECK_NOT_OUT(&c, "BUG");
 	CHECK_NOT_OUT(&c, "WARNING");
 }
 
 static void test_up_write_misuse(void)
 {
-	ktest_run_child(&c, "up_write_not_owner", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "up_write_not_owner", debug_env, 10000);
 	check_warning("DEBUG_LOCKS_WARN_ON(rwsem_owner(sem) != current)",
 		      "up_write(misused): write-locked by owner/");
 	CHECK_OUT(&c, ", not by this thread\n");
 	/* Refused: still write-locked; then the owner's unlock works. */
 	CHECK_OUT(&c, "count 0x1\ncount 0x0\n");
 
-	ktest_run_child(&c, "up_write_unlocked", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "up_write_unlocked", debug_env, 10000);
 	check_warning("DEBUG_LOCKS_WARN_ON(!(count & RWSEM_WRITER_LOCKED))",
 		      "up_write(misused): the rw_semaphore is not write-locked\n");
 	CHECK_OUT(&c, "count 0x0\n");
 
-	ktest_run_child(&c, "up_write_read_locked", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "up_write_read_locked", debug_env, 10000);
 	check_warning("DEBUG_LOCKS_WARN_ON(!(count & RWSEM_WRITER_LOCKED))",
 		      "up_write(misused): the rw_semaphore is not write-locked (it is read-locked)");
 	CHECK_OUT(&c, "count 0x100\n");
@@ -280,21 +274,18 @@ static void test_up_write_misuse(void)
 
 static void test_up_read_misuse(void)
 {
-	ktest_run_child(&c, "up_read_unlocked", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "up_read_unlocked", debug_env, 10000);
 	check_warning("DEBUG_LOCKS_WARN_ON(count < 0)",
 		      "up_read(misused): the rw_semaphore is not locked (reader count underflow)");
 	CHECK_OUT(&c, "count 0x0\n");
 	CHECK_OUT(&c, "went on");
 
-	ktest_run_child(&c, "up_read_write_locked", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "up_read_write_locked", debug_env, 10000);
 	check_warning("DEBUG_LOCKS_WARN_ON(!is_rwsem_reader_owned(sem))",
 		      "up_read(misused): the rw_semaphore is write-locked, not read-locked");
 	CHECK_OUT(&c, "count 0x1\n");
 
-	ktest_run_child(&c, "up_read_non_owner_unlocked", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "up_read_non_owner_unlocked", debug_env, 10000);
 	check_warning("DEBUG_LOCKS_WARN_ON(count < 0)",
 		      "up_read_non_owner(misused): the rw_semaphore is not locked");
 	CHECK_OUT(&c, "count 0x0\n");
@@ -302,14 +293,12 @@ static void test_up_read_misuse(void)
 
 static void test_downgrade_misuse(void)
 {
-	ktest_run_child(&c, "downgrade_unlocked", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "downgrade_unlocked", debug_env, 10000);
 	check_warning("DEBUG_LOCKS_WARN_ON(!(count & RWSEM_WRITER_LOCKED))",
 		      "downgrade_write(misused): the rw_semaphore is not write-locked\n");
 	CHECK_OUT(&c, "count 0x0\n");
 
-	ktest_run_child(&c, "downgrade_read_locked", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "downgrade_read_locked", debug_env, 10000);
 	check_warning("DEBUG_LOCKS_WARN_ON(!(count & RWSEM_WRITER_LOCKED))",
 		      "downgrade_write(misused): the rw_semaphore is not write-locked (it is read-locked)");
 	CHECK_OUT(&c, "count 0x100\n");
@@ -317,23 +306,20 @@ static void test_downgrade_misuse(void)
 
 static void test_uninitialised(void)
 {
-	ktest_run_child(&c, "uninitialised", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "uninitialised", debug_env, 10000);
 	check_warning("DEBUG_LOCKS_WARN_ON(sem->magic != sem)",
 		      "down_read(&never_initialised): rw_semaphore used without "
 		      "init_rwsem() or DECLARE_RWSEM()");
 	CHECK_OUT(&c, "went on");
 
-	ktest_run_child(&c, "guard_site", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "guard_site", debug_env, 10000);
 	CHECK_OUT(&c, "down_read(guard(rwsem_read)): rw_semaphore used without");
 	CHECK_OUT(&c, " at test_rwsem_debug.c:");
 	CHECK_NOT_OUT(&c, " at rwsem.h:");
 	CHECK_OUT(&c, "inside");
 
 	/* Without debugging a zero-filled rw_semaphore just works. */
-	ktest_run_child(&c, "uninitialised", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "uninitialised", NULL, 10000);
 	CHECK_NOT_OUT(&c, "WARNING");
 	CHECK_OUT(&c, "went on");
 }
@@ -349,8 +335,7 @@ static void test_write_twice(void)
 
 static void test_exit_holding(void)
 {
-	ktest_run_child(&c, "exit_holding", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "exit_holding", debug_env, 10000);
 	CHECK_OUT(&c, "WARNING: leaver/");
 	CHECK_OUT(&c, " still has locks held!");
 	CHECK_OUT(&c, "(misused), at: test_rwsem_debug.c:");
@@ -359,8 +344,7 @@ static void test_exit_holding(void)
 
 static void test_correct_use_is_silent(void)
 {
-	ktest_run_child(&c, "non_owner_is_fine", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "non_owner_is_fine", debug_env, 10000);
 	CHECK_NOT_OUT(&c, "WARNING");
 	CHECK_NOT_OUT(&c, "BUG");
 	CHECK_OUT(&c, "count 0x0\n");

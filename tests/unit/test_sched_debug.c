@@ -101,16 +101,9 @@ static const struct ktest_scenario scenarios[] = {
 
 static struct ktest_child c;
 
-static void spawn(const char *name, const char *const *env)
-{
-	ktest_run_child(&c, name, env, 20000);
-	if (!ktest_exited(&c, 0))
-		KTEST_FAIL("%s: child failed:\n%s", name, c.out);
-}
-
 static void test_scheduling_while_atomic(void)
 {
-	spawn("schedule_in_spinlock", debug_env);
+	RUN_CHILD(&c, "schedule_in_spinlock", debug_env, 20000);
 	CHECK_OUT(&c, "BUG: scheduling while atomic: sleeper/");
 	CHECK_OUT(&c, "/0x00000001\n1 lock held by sleeper/");
 	CHECK_OUT(&c, " #0: ");
@@ -122,7 +115,7 @@ static void test_scheduling_while_atomic(void)
 	CHECK_OUT(&c, "went on, left 0, preempt_count 0\n");
 
 	/* Checked without KSYNC_DEBUG too (no held-lock list then). */
-	spawn("schedule_in_spinlock", NULL);
+	RUN_CHILD(&c, "schedule_in_spinlock", NULL, 20000);
 	CHECK_OUT(&c, "BUG: scheduling while atomic: sleeper/");
 	CHECK_OUT(&c, "/0x00000001\n");
 	CHECK_OUT(&c, "Call Trace:\n");
@@ -131,14 +124,14 @@ static void test_scheduling_while_atomic(void)
 
 static void test_scheduling_outside_atomic_is_silent(void)
 {
-	spawn("schedule_ok", debug_env);
+	RUN_CHILD(&c, "schedule_ok", debug_env, 20000);
 	CHECK_OUT(&c, "went on");
 	CHECK_NOT_OUT(&c, "BUG:");
 }
 
 static void test_preempt_enable_underflow(void)
 {
-	spawn("preempt_underflow", debug_env);
+	RUN_CHILD(&c, "preempt_underflow", debug_env, 20000);
 	CHECK_OUT(&c, "------------[ cut here ]------------\n"
 		  "DEBUG_LOCKS_WARN_ON(val > preempt_count())\n");
 	CHECK_OUT(&c, " at test_sched_debug.c:");
@@ -146,14 +139,14 @@ static void test_preempt_enable_underflow(void)
 	CHECK_OUT(&c, "preempt_count 00000000\npreempt_count 00000000\n");
 
 	/* Without the checks the count wraps, as before (and as the kernel). */
-	spawn("preempt_underflow", NULL);
+	RUN_CHILD(&c, "preempt_underflow", NULL, 20000);
 	CHECK_NOT_OUT(&c, "DEBUG_LOCKS_WARN_ON");
 	CHECK_OUT(&c, "preempt_count ffffffff\n");
 }
 
 static void test_preempt_disable_overflow(void)
 {
-	spawn("preempt_nested", debug_env);
+	RUN_CHILD(&c, "preempt_nested", debug_env, 20000);
 	CHECK_OUT(&c, "DEBUG_LOCKS_WARN_ON((preempt_count() & PREEMPT_MASK) >= PREEMPT_MASK - 10)\n");
 	CHECK_OUT(&c, "preempt_count 000000f5: preemption disabled 245 times over");
 	CHECK_OUT(&c, " at test_sched_debug.c:");
@@ -163,7 +156,7 @@ static void test_preempt_disable_overflow(void)
 
 static void test_preempt_enable_inside_bh(void)
 {
-	spawn("preempt_into_bh", debug_env);
+	RUN_CHILD(&c, "preempt_into_bh", debug_env, 20000);
 	CHECK_OUT(&c, "DEBUG_LOCKS_WARN_ON((val < PREEMPT_MASK) && "
 		  "!(preempt_count() & PREEMPT_MASK))\n");
 	CHECK_OUT(&c, "preempt_count 00000200\npreempt_count 00000000\n");
@@ -171,7 +164,7 @@ static void test_preempt_enable_inside_bh(void)
 
 static void test_balanced_use_is_silent(void)
 {
-	spawn("preempt_balanced", debug_env);
+	RUN_CHILD(&c, "preempt_balanced", debug_env, 20000);
 	CHECK_NOT_OUT(&c, "DEBUG_LOCKS_WARN_ON");
 	CHECK_NOT_OUT(&c, "BUG:");
 	CHECK_OUT(&c, "preempt_count 00000000\n");

@@ -523,21 +523,18 @@ static struct ktest_child c;
 
 static void test_might_sleep_reported(void)
 {
-	ktest_run_child(&c, "down_in_atomic", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "down_in_atomic", NULL, 10000);
 	CHECK_OUT(&c, "BUG: sleeping function called from invalid context at test_semaphore.c:");
 	CHECK_OUT(&c, "in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: ");
 	CHECK_OUT(&c, ", name: downer\n");
 	CHECK_OUT(&c, "went on");
-	ktest_run_child(&c, "down_in_atomic", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "down_in_atomic", debug_env, 10000);
 	CHECK_OUT(&c, "(outer_spin), at: test_semaphore.c:");
 }
 
 static void test_overflow_reported(void)
 {
-	ktest_run_child(&c, "up_overflow", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "up_overflow", NULL, 10000);
 	CHECK_OUT(&c, "------------[ cut here ]------------");
 	CHECK_OUT(&c, "up(&s): semaphore count overflow");
 	CHECK_OUT(&c, "WARNING: CPU: ");
@@ -547,8 +544,7 @@ static void test_overflow_reported(void)
 
 static void test_trylock_in_handler_silent(void)
 {
-	ktest_run_child(&c, "trylock_in_handler", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "trylock_in_handler", debug_env, 10000);
 	CHECK_NOT_OUT(&c, "BUG");
 	CHECK_NOT_OUT(&c, "WARNING");
 	CHECK_OUT(&c, "went on");

@@ -148,8 +148,7 @@ static struct ktest_child c;
 
 static void test_preemptible_writer(void)
 {
-	ktest_run_child(&c, "preemptible_writer", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "preemptible_writer", debug_env, 10000);
 	CHECK_OUT(&c, "------------[ cut here ]------------");
 	CHECK_OUT(&c, "write_seqcount_begin(plain_count) with preemption enabled");
 	CHECK_OUT(&c, "WARNING: CPU: ");
@@ -161,8 +160,7 @@ static void test_preemptible_writer(void)
 
 static void test_end_without_begin(void)
 {
-	ktest_run_child(&c, "end_without_begin", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "end_without_begin", debug_env, 10000);
 	CHECK_OUT(&c, "DEBUG_LOCKS_WARN_ON(!(s->sequence & 1))");
 	CHECK_OUT(&c, "write_seqcount_end(plain_count) without write_seqcount_begin()");
 	CHECK_OUT(&c, "sequence 0\n");
@@ -171,8 +169,7 @@ static void test_end_without_begin(void)
 
 static void test_begin_twice(void)
 {
-	ktest_run_child(&c, "begin_twice", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "begin_twice", debug_env, 10000);
 	CHECK_OUT(&c, "DEBUG_LOCKS_WARN_ON(s->sequence & 1)");
 	CHECK_OUT(&c, "write_seqcount_begin(plain_count): another write section is open");
 }
@@ -189,8 +186,7 @@ static void test_reader_interrupts_writer(void)
 
 static void test_exit_in_write_section(void)
 {
-	ktest_run_child(&c, "exit_in_write_section", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "exit_in_write_section", debug_env, 10000);
 	CHECK_OUT(&c, " still has locks held!");
 	CHECK_OUT(&c, "2 locks held by leaver/");
 	CHECK_OUT(&c, "(written), at: test_seqlock_debug.c:");
@@ -198,19 +194,16 @@ static void test_exit_in_write_section(void)
 
 static void test_silent_without_debug(void)
 {
-	ktest_run_child(&c, "preemptible_writer", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "preemptible_writer", NULL, 10000);
 	CHECK_NOT_OUT(&c, "WARNING");
-	ktest_run_child(&c, "end_without_begin", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "end_without_begin", NULL, 10000);
 	CHECK_NOT_OUT(&c, "WARN");
 	CHECK_OUT(&c, "sequence 1\n");	/* unchecked: the count went odd */
 }
 
 static void test_correct_use_is_silent(void)
 {
-	ktest_run_child(&c, "correct_use", debug_env, 20000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "correct_use", debug_env, 20000);
 	CHECK_NOT_OUT(&c, "BUG");
 	CHECK_NOT_OUT(&c, "WARN");
 	CHECK_OUT(&c, "went on");

@@ -180,8 +180,7 @@ static struct ktest_child c;
 
 static void test_bad_magic(void)
 {
-	ktest_run_child(&c, "bad_magic", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "bad_magic", debug_env, 10000);
 	CHECK_OUT(&c, "BUG: spinlock bad magic on CPU#");
 	/* Never initialised, so named by the expression the caller wrote. */
 	CHECK_OUT(&c, " lock: &never_initialised, .magic: 00000000, .owner: <none>/-1, .owner_cpu: 0");
@@ -192,8 +191,7 @@ static void test_bad_magic(void)
 
 static void test_already_unlocked(void)
 {
-	ktest_run_child(&c, "already_unlocked", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "already_unlocked", debug_env, 10000);
 	CHECK_OUT(&c, "BUG: spinlock already unlocked on CPU#");
 	CHECK_OUT(&c, " lock: twice_unlocked, .magic: dead4ead, .owner: <none>/-1");
 	CHECK_OUT(&c, "went on");
@@ -201,8 +199,7 @@ static void test_already_unlocked(void)
 
 static void test_wrong_owner(void)
 {
-	ktest_run_child(&c, "wrong_owner", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "wrong_owner", debug_env, 10000);
 	CHECK_OUT(&c, "BUG: spinlock wrong owner on CPU#");
 	CHECK_OUT(&c, ", intruder/");
 	CHECK_OUT(&c, " lock: owned_by_main, .magic: dead4ead, .owner: rightful/");
@@ -221,8 +218,7 @@ static void test_lockup_suspected(void)
 {
 	static const char *const env[] = { "KSYNC_DEBUG=1", "KSYNC_LOCKUP_MS=100", NULL };
 
-	ktest_run_child(&c, "lockup", env, 20000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "lockup", env, 20000);
 	CHECK_OUT(&c, "BUG: spinlock lockup suspected on CPU#");
 	CHECK_OUT(&c, " lock: held_long, .magic: dead4ead, .owner: slowholder/");
 	CHECK_OUT(&c, "went on");
@@ -230,8 +226,7 @@ static void test_lockup_suspected(void)
 
 static void test_held_lock_freed(void)
 {
-	ktest_run_child(&c, "held_lock_freed", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "held_lock_freed", debug_env, 10000);
 	CHECK_OUT(&c, "=========================\nWARNING: held lock freed!\n");
 	CHECK_OUT(&c, "is freeing memory");
 	CHECK_OUT(&c, "with a lock still held there!");
@@ -240,8 +235,7 @@ static void test_held_lock_freed(void)
 
 static void test_exit_with_lock_held(void)
 {
-	ktest_run_child(&c, "exit_with_lock_held", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "exit_with_lock_held", debug_env, 10000);
 	CHECK_OUT(&c, "WARNING: leaver/");
 	CHECK_OUT(&c, " still has locks held!");
 	CHECK_OUT(&c, "1 lock held by leaver/");
@@ -253,8 +247,7 @@ static void test_exit_with_lock_held(void)
 
 static void test_max_lock_depth(void)
 {
-	ktest_run_child(&c, "max_lock_depth", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "max_lock_depth", debug_env, 10000);
 	CHECK_OUT(&c, "BUG: MAX_LOCK_DEPTH too low!");
 	CHECK_OUT(&c, "depth: 48  max: 48!");
 	CHECK_OUT(&c, "48 locks held by");
@@ -270,18 +263,15 @@ static void test_assert_not_held(void)
 
 static void test_silent_without_debug(void)
 {
-	ktest_run_child(&c, "bad_magic", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "bad_magic", NULL, 10000);
 	CHECK_NOT_OUT(&c, "BUG");
-	ktest_run_child(&c, "already_unlocked", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "already_unlocked", NULL, 10000);
 	CHECK_NOT_OUT(&c, "BUG");
 }
 
 static void test_correct_use_is_silent(void)
 {
-	ktest_run_child(&c, "correct_use", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "correct_use", debug_env, 10000);
 	CHECK_NOT_OUT(&c, "BUG");
 	CHECK_NOT_OUT(&c, "WARNING");
 	CHECK_OUT(&c, "went on");

@@ -661,13 +661,11 @@ static struct ktest_child c;
 
 static void test_might_sleep_reported(void)
 {
-	ktest_run_child(&c, "wait_in_atomic", NULL, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "wait_in_atomic", NULL, 10000);
 	CHECK_OUT(&c, "BUG: sleeping function called from invalid context at test_wait.c:");
 	CHECK_OUT(&c, ", name: waiter\n");
 	CHECK_OUT(&c, "went on");
-	ktest_run_child(&c, "wait_in_atomic", debug_env, 10000);
-	CHECK(ktest_exited(&c, 0));
+	RUN_CHILD(&c, "wait_in_atomic", debug_env, 10000);
 	CHECK_OUT(&c, "(outer_spin), at: test_wait.c:");
 }
 
