@@ -87,9 +87,16 @@ static void idle(struct ktest_waiter *w)
 		ktest_sleep_ms(1);	/* a libc call: TSan delivers signals there */
 }
 
-void ktest_idle_start(struct ktest_waiter *w)
+long ktest_waiter_join_irq_elsewhere(struct ktest_waiter *w, unsigned int irq)
 {
-	ktest_waiter_start(w, idle, NULL, 0);
+	struct ktest_waiter elsewhere;
+	long result;
+
+	ktest_waiter_start(&elsewhere, idle, NULL, 0);
+	CHECK_EQ(ktest_waiter_interrupt(&elsewhere, irq), 0);
+	result = ktest_waiter_join(w);
+	ktest_waiter_release(&elsewhere);
+	return result;
 }
 
 irqreturn_t ktest_nop_handler(int irq, void *dev)

@@ -16,8 +16,7 @@
  *	CHECK_EQ(ktest_waiter_join(&w), -EINTR);
  *
  * A waiter that holds something until told (ktest_waiter_release()) polls
- * ktest_waiter_released(); ktest_idle_start() starts one that only idles,
- * a CPU for an interrupt handler to run on.
+ * ktest_waiter_released().
  */
 #ifndef KSYNC_TEST_KTEST_WAITER_H
 #define KSYNC_TEST_KTEST_WAITER_H
@@ -60,8 +59,12 @@ long ktest_waiter_join(struct ktest_waiter *w);
 long ktest_waiter_release(struct ktest_waiter *w);
 int ktest_waiter_released(struct ktest_waiter *w);
 
-/* A thread that idles until released: a CPU for handlers to run on. */
-void ktest_idle_start(struct ktest_waiter *w);
+/*
+ * Raise irq at a thread of its own that idles meanwhile (so the handler
+ * runs on another CPU than the sleeper's, and wakes it from there), then
+ * join the waiter and return its result.
+ */
+long ktest_waiter_join_irq_elsewhere(struct ktest_waiter *w, unsigned int irq);
 
 /* A handler that does nothing: an interrupt that only interrupts. */
 irqreturn_t ktest_nop_handler(int irq, void *dev);

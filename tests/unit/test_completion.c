@@ -338,8 +338,6 @@ static void test_interruptible_and_killable(void)
 
 static void test_complete_from_handler(void)
 {
-	struct ktest_waiter h;
-
 	CHECK_EQ(request_irq(SIGUSR2, complete_handler, 0, "complete", &sig_done), 0);
 	/* On the sleeping thread itself: success, not an interruption. */
 	start_waiter(HOW_INTERRUPTIBLE);
@@ -350,11 +348,8 @@ static void test_complete_from_handler(void)
 	CHECK_EQ(ktest_waiter_join(&waiter), 0);
 
 	/* On another thread. */
-	ktest_idle_start(&h);
 	start_waiter(HOW_KILL_TIMEOUT);
-	CHECK_EQ(ktest_waiter_interrupt(&h, SIGUSR2), 0);
-	CHECK(ktest_waiter_join(&waiter) >= 1);
-	ktest_waiter_release(&h);
+	CHECK(ktest_waiter_join_irq_elsewhere(&waiter, SIGUSR2) >= 1);
 	CHECK(free_irq(SIGUSR2, &sig_done) != NULL);
 }
 

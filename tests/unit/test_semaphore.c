@@ -327,14 +327,9 @@ static void test_up_from_handler_on_sleeper(void)
 /* The handler runs on another thread and wakes the sleeper from there. */
 static void test_up_from_handler_elsewhere(void)
 {
-	struct ktest_waiter h;
-
 	CHECK_EQ(request_irq(SIGUSR2, up_handler, 0, "sem-up", &sig_sem), 0);
-	ktest_idle_start(&h);
 	start_waiter(HOW_KILLABLE);
-	CHECK_EQ(ktest_waiter_interrupt(&h, SIGUSR2), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), 0);
-	ktest_waiter_release(&h);
+	CHECK_EQ(ktest_waiter_join_irq_elsewhere(&waiter, SIGUSR2), 0);
 	CHECK(free_irq(SIGUSR2, &sig_sem) != NULL);
 }
 

@@ -455,8 +455,6 @@ static void test_interruptible_and_killable(void)
 
 static void test_wake_up_from_handler(void)
 {
-	struct ktest_waiter h;
-
 	CHECK_EQ(request_irq(SIGUSR2, wake_handler, 0, "wake", &ev_wq), 0);
 	/* On the sleeping thread itself: the condition holds, so 0. */
 	start_waiter(HOW_INTERRUPTIBLE);
@@ -466,11 +464,8 @@ static void test_wake_up_from_handler(void)
 	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
 	CHECK_EQ(ktest_waiter_join(&waiter), 0);
 	/* On another thread. */
-	ktest_idle_start(&h);
 	start_waiter(HOW_KILL_TIMEOUT);
-	CHECK_EQ(ktest_waiter_interrupt(&h, SIGUSR2), 0);
-	CHECK(ktest_waiter_join(&waiter) >= 1);
-	ktest_waiter_release(&h);
+	CHECK(ktest_waiter_join_irq_elsewhere(&waiter, SIGUSR2) >= 1);
 	CHECK(free_irq(SIGUSR2, &ev_wq) != NULL);
 }
 
