@@ -70,6 +70,18 @@ long ktest_waiter_join(struct ktest_waiter *w)
 	return load(&w->result);
 }
 
+long ktest_waiter_interrupt_join(struct ktest_waiter *w, unsigned int irq)
+{
+	CHECK_EQ(ktest_waiter_interrupt(w, irq), 0);
+	return ktest_waiter_join(w);
+}
+
+long ktest_waiter_kill_join(struct ktest_waiter *w)
+{
+	CHECK_EQ(ktest_waiter_kill(w), 0);
+	return ktest_waiter_join(w);
+}
+
 long ktest_waiter_release(struct ktest_waiter *w)
 {
 	store(&w->release, 1);

@@ -12,8 +12,7 @@
  *
  *	ktest_waiter_start(&w, down_it, &sem, 0);
  *	KTEST_WAIT_UNTIL(queued(&sem) == 1);		(asleep)
- *	CHECK_EQ(ktest_waiter_interrupt(&w, SIGUSR1), 0);
- *	CHECK_EQ(ktest_waiter_join(&w), -EINTR);
+ *	CHECK_EQ(ktest_waiter_interrupt_join(&w, SIGUSR1), -EINTR);
  *
  * A waiter that holds something until told (ktest_waiter_release()) polls
  * ktest_waiter_released().
@@ -54,6 +53,10 @@ int ktest_waiter_kill(struct ktest_waiter *w);
 
 /* Join the waiter (failing after KTEST_DEADLINE_S) and return its result. */
 long ktest_waiter_join(struct ktest_waiter *w);
+
+/* Interrupt it (or kill it), then join it: what its sleep returned. */
+long ktest_waiter_interrupt_join(struct ktest_waiter *w, unsigned int irq);
+long ktest_waiter_kill_join(struct ktest_waiter *w);
 
 /* Tell the waiter to stop holding (ktest_waiter_released()), then join it. */
 long ktest_waiter_release(struct ktest_waiter *w);

@@ -297,25 +297,21 @@ static void test_interruptible_and_killable(void)
 	CHECK_EQ(request_irq(SIGUSR1, ktest_nop_handler, 0, "completion-test", NULL), 0);
 
 	start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+	CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR1), -EINTR);
 	CHECK_EQ(queued(&sig_done), 0);
 
 	start_waiter(HOW_INTR_TIMEOUT);
-	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+	CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR1), -EINTR);
 
 	/* Killable: an interrupt does not end it, a fatal signal does. */
 	start_waiter(HOW_KILLABLE);
 	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
 	ktest_sleep_ms(30);
 	CHECK_EQ(ktest_waiter_result(&waiter), KTEST_STILL_WAITING);
-	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+	CHECK_EQ(ktest_waiter_kill_join(&waiter), -EINTR);
 
 	start_waiter(HOW_KILL_TIMEOUT);
-	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+	CHECK_EQ(ktest_waiter_kill_join(&waiter), -EINTR);
 
 	/* The plain wait sleeps through both. */
 	start_waiter(HOW_PLAIN);
@@ -328,8 +324,7 @@ static void test_interruptible_and_killable(void)
 
 	/* An interrupted waiter did not consume the event. */
 	start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+	CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR1), -EINTR);
 	complete(&sig_done);
 	CHECK(try_wait_for_completion(&sig_done));
 
@@ -341,11 +336,9 @@ static void test_complete_from_handler(void)
 	CHECK_EQ(request_irq(SIGUSR2, complete_handler, 0, "complete", &sig_done), 0);
 	/* On the sleeping thread itself: success, not an interruption. */
 	start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), 0);
+	CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR2), 0);
 	start_waiter(HOW_PLAIN);
-	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), 0);
+	CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR2), 0);
 
 	/* On another thread. */
 	start_waiter(HOW_KILL_TIMEOUT);

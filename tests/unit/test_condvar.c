@@ -284,11 +284,9 @@ static void test_each_lock_type(void)
 		}
 		/* Signal: -EINTR, with the lock held again (checked inside). */
 		start_waiter(k, HOW_INTR);
-		CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
-		CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+		CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR1), -EINTR);
 		start_waiter(k, HOW_INTR_TIMEOUT);
-		CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
-		CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+		CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR1), -EINTR);
 		/* The uninterruptible ones sleep through it. */
 		start_waiter(k, HOW_TIMEOUT);
 		CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
@@ -328,8 +326,7 @@ static void test_notify_from_handler(void)
 		__atomic_store_n(&handler_flag, 0, __ATOMIC_RELEASE);
 		ktest_waiter_start(&waiter, irq_woken_waiter, NULL, 0);
 		KTEST_WAIT_UNTIL(queued(&cv1) == 1);
-		CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
-		CHECK_EQ(ktest_waiter_join(&waiter), 0);
+		CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR2), 0);
 	}
 	CHECK(free_irq(SIGUSR2, &cv1) != NULL);
 }

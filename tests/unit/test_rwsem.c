@@ -436,8 +436,7 @@ static void test_leaving_waiter_wakes_next(void)
 	helper_start_queued(&r, &sem, read_once);
 	ktest_sleep_ms(QUIET_MS);
 	CHECK_EQ(ktest_waiter_result(&r), KTEST_STILL_WAITING);		/* behind the writer */
-	CHECK_EQ(ktest_waiter_kill(&w), 0);
-	CHECK_EQ(ktest_waiter_join(&w), -EINTR);
+	CHECK_EQ(ktest_waiter_kill_join(&w), -EINTR);
 	WAIT_FOR(ktest_waiter_result(&r) == 0);		/* in beside us */
 	CHECK(!rwsem_is_contended(&sem));
 	ktest_waiter_release(&r);
@@ -448,8 +447,7 @@ static void test_leaving_waiter_wakes_next(void)
 	down_read(&sem);
 	helper_start_queued(&w, &sem, write_killable);
 	helper_start_queued(&r, &sem, write_and_report);
-	CHECK_EQ(ktest_waiter_kill(&w), 0);
-	CHECK_EQ(ktest_waiter_join(&w), -EINTR);
+	CHECK_EQ(ktest_waiter_kill_join(&w), -EINTR);
 	ktest_sleep_ms(QUIET_MS);
 	CHECK_EQ(ktest_waiter_result(&r), KTEST_STILL_WAITING);		/* we still read */
 	CHECK(rwsem_is_contended(&sem));

@@ -249,8 +249,7 @@ static void test_interruptible_and_killable(void)
 	CHECK_EQ(request_irq(SIGUSR1, ktest_nop_handler, 0, "sem-test", NULL), 0);
 
 	start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+	CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR1), -EINTR);
 	CHECK_EQ(queued(&sig_sem), 0);
 	CHECK_EQ(count_of(&sig_sem), 0);
 
@@ -259,14 +258,12 @@ static void test_interruptible_and_killable(void)
 	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
 	ktest_sleep_ms(30);
 	CHECK_EQ(ktest_waiter_result(&waiter), KTEST_STILL_WAITING);
-	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+	CHECK_EQ(ktest_waiter_kill_join(&waiter), -EINTR);
 	CHECK_EQ(queued(&sig_sem), 0);
 
 	/* Interruptible ends on a fatal signal too. */
 	start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+	CHECK_EQ(ktest_waiter_kill_join(&waiter), -EINTR);
 
 	/* down() sleeps through both, and takes the unit when it comes. */
 	start_waiter(HOW_DOWN);
@@ -314,12 +311,10 @@ static void test_up_from_handler_on_sleeper(void)
 {
 	CHECK_EQ(request_irq(SIGUSR2, up_handler, 0, "sem-up", &sig_sem), 0);
 	start_waiter(HOW_DOWN);
-	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), 0);
+	CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR2), 0);
 
 	start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), 0);
+	CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR2), 0);
 	CHECK_EQ(count_of(&sig_sem), 0);
 	CHECK(free_irq(SIGUSR2, &sig_sem) != NULL);
 }

@@ -420,8 +420,7 @@ static void test_interruptible_and_killable(void)
 	CHECK_EQ(request_irq(SIGUSR1, ktest_nop_handler, 0, "wait-test", NULL), 0);
 	for (unsigned int i = 0; i < sizeof(intr) / sizeof(intr[0]); i++) {
 		start_waiter(intr[i]);
-		CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
-		CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+		CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR1), -EINTR);
 		CHECK(!waitqueue_active(&ev_wq));	/* it left the queue */
 	}
 	/* Killable: an interrupt does not end it, a fatal signal does. */
@@ -429,11 +428,9 @@ static void test_interruptible_and_killable(void)
 	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR1), 0);
 	ktest_sleep_ms(30);
 	CHECK_EQ(ktest_waiter_result(&waiter), KTEST_STILL_WAITING);
-	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+	CHECK_EQ(ktest_waiter_kill_join(&waiter), -EINTR);
 	start_waiter(HOW_KILL_TIMEOUT);
-	CHECK_EQ(ktest_waiter_kill(&waiter), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), -EINTR);
+	CHECK_EQ(ktest_waiter_kill_join(&waiter), -EINTR);
 	CHECK(!waitqueue_active(&ev_wq));
 	/* wait_event() sleeps through both. */
 	start_waiter(HOW_PLAIN);
@@ -458,11 +455,9 @@ static void test_wake_up_from_handler(void)
 	CHECK_EQ(request_irq(SIGUSR2, wake_handler, 0, "wake", &ev_wq), 0);
 	/* On the sleeping thread itself: the condition holds, so 0. */
 	start_waiter(HOW_INTERRUPTIBLE);
-	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), 0);
+	CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR2), 0);
 	start_waiter(HOW_PLAIN);
-	CHECK_EQ(ktest_waiter_interrupt(&waiter, SIGUSR2), 0);
-	CHECK_EQ(ktest_waiter_join(&waiter), 0);
+	CHECK_EQ(ktest_waiter_interrupt_join(&waiter, SIGUSR2), 0);
 	/* On another thread. */
 	start_waiter(HOW_KILL_TIMEOUT);
 	CHECK(ktest_waiter_join_irq_elsewhere(&waiter, SIGUSR2) >= 1);
