@@ -37,9 +37,10 @@ static void child_env(char **envp, const char *const *env)
 }
 
 /* Start the child with stdout and stderr on a pipe; return the read end. */
-static int start_child(pid_t *pid, const char *name, const char *const *env)
+static int start_child(pid_t *pid, const char *self, const char *name,
+		       const char *const *env)
 {
-	char *argv[] = { (char *)KTEST_SELF, (char *)"--child", (char *)name, NULL };
+	char *argv[] = { (char *)self, (char *)"--child", (char *)name, NULL };
 	char *envp[256];
 	posix_spawn_file_actions_t fa;
 	int pipefd[2];
@@ -50,7 +51,7 @@ static int start_child(pid_t *pid, const char *name, const char *const *env)
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
 	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-	CHECK(posix_spawn(pid, KTEST_SELF, &fa, NULL, argv, envp) == 0);
+	CHECK(posix_spawn(pid, self, &fa, NULL, argv, envp) == 0);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
 	return pipefd[0];
@@ -92,24 +93,37 @@ static void capture(struct ktest_child *c, int fd, pid_t pid, int timeout_ms,
 	}
 }
 
-void ktest_run_child_watched(struct ktest_child *c, const char *name,
-			     const char *const *env, int timeout_ms,
-			     ktest_watch_fn *watch, void *arg)
+static void run_child(struct ktest_child *c, const char *self, const char *name,
+		      const char *const *env, int timeout_ms,
+		      ktest_watch_fn *watch, void *arg)
 {
 	pid_t pid;
 	int fd;
 
 	memset(c, 0, sizeof(*c));
-	fd = start_child(&pid, name, env);
+	fd = start_child(&pid, self, name, env);
 	capture(c, fd, pid, timeout_ms, watch, arg);
 	close(fd);
 	CHECK(waitpid(pid, &c->status, 0) == pid);
+}
+
+void ktest_run_child_watched(struct ktest_child *c, const char *name,
+			     const char *const *env, int timeout_ms,
+			     ktest_watch_fn *watch, void *arg)
+{
+	run_child(c, KTEST_SELF, name, env, timeout_ms, watch, arg);
 }
 
 void ktest_run_child(struct ktest_child *c, const char *name,
 		     const char *const *env, int timeout_ms)
 {
 	ktest_run_child_watched(c, name, env, timeout_ms, NULL, NULL);
+}
+
+void ktest_spawn(struct ktest_child *c, const char *self, const char *name,
+		 const char *const *env, int timeout_ms)
+{
+	run_child(c, self, name, env, timeout_ms, NULL, NULL);
 }
 
 int ktest_exited(const struct ktest_child *c, int code)

@@ -60,6 +60,13 @@ void ktest_run_child_watched(struct ktest_child *c, const char *name,
 			     const char *const *env, int timeout_ms,
 			     ktest_watch_fn *watch, void *arg);
 
+/*
+ * The older form, which names the program to run (this one, as
+ * "/proc/self/exe" or argv[0]): kept for tests written against it.
+ */
+void ktest_spawn(struct ktest_child *c, const char *self, const char *name,
+		 const char *const *env, int timeout_ms);
+
 /* The child exited normally with this code (not killed, not timed out). */
 int ktest_exited(const struct ktest_child *c, int code);
 
