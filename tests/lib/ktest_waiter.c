@@ -27,7 +27,6 @@ static void *waiter_main(void *arg)
 	store(&w->cpu, smp_processor_id());
 	store(&w->started, 1);
 	w->fn(w);
-	store(&w->done, 1);
 	return NULL;
 }
 

@@ -32,7 +32,7 @@ struct ktest_waiter {
 	int how;		/* which call fn makes, where it has several */
 	pthread_t thread;
 	long cpu;		/* the thread's CPU number, once it runs */
-	long started, done;	/* fn is about to run; fn has returned */
+	long started;		/* fn is about to run */
 	long release;		/* ktest_waiter_release() was called */
 	long result;		/* KTEST_STILL_WAITING until fn stores one */
 };
