@@ -21,19 +21,7 @@
 #include "ktest_deadline.h"
 #include "ktest_waiter.h"
 
-#define WAIT_S		10.0	/* any wait in this test, before it fails */
 #define QUIET_MS	50	/* "nothing happens" is checked for this long */
-
-/* Wait until cond holds, polling; fail loudly after WAIT_S. */
-#define WAIT_FOR(cond)							\
-	do {								\
-		double __deadline = ktest_now() + WAIT_S;		\
-		while (!(cond)) {					\
-			if (ktest_now() > __deadline)			\
-				KTEST_FAIL("timed out waiting for %s", #cond); \
-			ktest_sleep_ms(1);				\
-		}							\
-	} while (0)
 
 static long load(const long *p)
 {
@@ -72,7 +60,7 @@ static void hold_read(struct ktest_waiter *h)
 {
 	down_read(sem_of(h));
 	ktest_waiter_set_result(h, 0);
-	WAIT_FOR(ktest_waiter_released(h));
+	KTEST_WAIT_UNTIL(ktest_waiter_released(h));
 	up_read(sem_of(h));
 }
 
@@ -80,7 +68,7 @@ static void hold_write(struct ktest_waiter *h)
 {
 	down_write(sem_of(h));
 	ktest_waiter_set_result(h, 0);
-	WAIT_FOR(ktest_waiter_released(h));
+	KTEST_WAIT_UNTIL(ktest_waiter_released(h));
 	up_write(sem_of(h));
 }
 
@@ -90,7 +78,7 @@ static void hold_write(struct ktest_waiter *h)
  */
 static void wait_contended(struct rw_semaphore *sem)
 {
-	WAIT_FOR(rwsem_is_contended(sem));
+	KTEST_WAIT_UNTIL(rwsem_is_contended(sem));
 	ktest_sleep_ms(20);
 }
 
@@ -202,7 +190,7 @@ static void test_trylock(void)
 
 	/* Write-locked by another thread: both fail, nothing changes. */
 	helper_start(&h, &sem, hold_write);
-	WAIT_FOR(ktest_waiter_result(&h) == 0);
+	KTEST_WAIT_UNTIL(ktest_waiter_result(&h) == 0);
 	CHECK_EQ(down_read_trylock(&sem), 0);
 	CHECK_EQ(down_write_trylock(&sem), 0);
 	CHECK_EQ(count_of(&sem), RWSEM_WRITER_LOCKED);
@@ -210,7 +198,7 @@ static void test_trylock(void)
 
 	/* Read-locked by another thread: read trylock succeeds, write fails. */
 	helper_start(&h, &sem, hold_read);
-	WAIT_FOR(ktest_waiter_result(&h) == 0);
+	KTEST_WAIT_UNTIL(ktest_waiter_result(&h) == 0);
 	CHECK_EQ(down_write_trylock(&sem), 0);
 	CHECK_EQ(down_read_trylock(&sem), 1);
 	CHECK_EQ(count_of(&sem), 2 * RWSEM_READER_BIAS);
@@ -253,7 +241,7 @@ static void *concurrent_reader(void *arg)
 	down_read(&sem);
 	add(&inside, 1);
 	/* Stay until every reader is inside at once (or fail: no concurrency). */
-	WAIT_FOR(load(&inside) == READERS || load(&all_in));
+	KTEST_WAIT_UNTIL(load(&inside) == READERS || load(&all_in));
 	store(&all_in, 1);
 	if (load(&inside) > load(&max_inside))
 		store(&max_inside, load(&inside));
@@ -277,7 +265,7 @@ static void read_once(struct ktest_waiter *h)
 {
 	down_read(sem_of(h));
 	ktest_waiter_set_result(h, 0);
-	WAIT_FOR(ktest_waiter_released(h));
+	KTEST_WAIT_UNTIL(ktest_waiter_released(h));
 	up_read(sem_of(h));
 }
 
@@ -296,7 +284,7 @@ static void test_writer_excludes_readers(void)
 	up_write(&sem);
 	/* The readers were first in the queue: all of them get in together. */
 	for (int i = 0; i < 3; i++)
-		WAIT_FOR(ktest_waiter_result(&r[i]) == 0);
+		KTEST_WAIT_UNTIL(ktest_waiter_result(&r[i]) == 0);
 	ktest_sleep_ms(QUIET_MS);
 	CHECK_EQ(ktest_waiter_result(&w), KTEST_STILL_WAITING);		/* the writer waits for them */
 	for (int i = 0; i < 3; i++)
@@ -330,7 +318,7 @@ static void test_downgrade(void)
 		CHECK_EQ(ktest_waiter_result(&r[i]), KTEST_STILL_WAITING);
 	downgrade_write(&sem);
 	for (int i = 0; i < 3; i++)
-		WAIT_FOR(ktest_waiter_result(&r[i]) == 0);	/* in, beside us */
+		KTEST_WAIT_UNTIL(ktest_waiter_result(&r[i]) == 0);	/* in, beside us */
 	CHECK(count_of(&sem) >> RWSEM_READER_SHIFT == 4);
 	ktest_sleep_ms(QUIET_MS);
 	CHECK_EQ(ktest_waiter_result(&w), KTEST_STILL_WAITING);		/* the writer stays out */
@@ -437,7 +425,7 @@ static void test_leaving_waiter_wakes_next(void)
 	ktest_sleep_ms(QUIET_MS);
 	CHECK_EQ(ktest_waiter_result(&r), KTEST_STILL_WAITING);		/* behind the writer */
 	CHECK_EQ(ktest_waiter_kill_join(&w), -EINTR);
-	WAIT_FOR(ktest_waiter_result(&r) == 0);		/* in beside us */
+	KTEST_WAIT_UNTIL(ktest_waiter_result(&r) == 0);		/* in beside us */
 	CHECK(!rwsem_is_contended(&sem));
 	ktest_waiter_release(&r);
 	up_read(&sem);
@@ -489,7 +477,7 @@ static void test_guards(void)
 
 	/* Against a writer: the try guards skip their body. */
 	helper_start(&h, &sem, hold_write);
-	WAIT_FOR(ktest_waiter_result(&h) == 0);
+	KTEST_WAIT_UNTIL(ktest_waiter_result(&h) == 0);
 	scoped_guard(rwsem_read_try, &sem)
 		KTEST_FAIL("read_try guard ran while write-locked");
 	scoped_guard(rwsem_write_try, &sem)
@@ -591,10 +579,10 @@ static void test_queued_writers(void)
 	CHECK_EQ(queued_writers(tids, 4), 0);
 	down_read(&listed);
 	helper_start(&w1, &listed, write_with_tid);
-	WAIT_FOR(queued_writers(tids, 4) == 1);
+	KTEST_WAIT_UNTIL(queued_writers(tids, 4) == 1);
 	helper_start_queued(&r, &listed, read_plain);
 	helper_start(&w2, &listed, write_with_tid);
-	WAIT_FOR(queued_writers(tids, 4) == 2);
+	KTEST_WAIT_UNTIL(queued_writers(tids, 4) == 2);
 	CHECK_EQ(tids[0], (pid_t)ktest_waiter_result(&w1));
 	CHECK_EQ(tids[1], (pid_t)ktest_waiter_result(&w2));
 	tids[0] = tids[1] = 0;
