@@ -1,2 +1,0 @@
-# Also through the debug paths: the inner spinlocks checked, locks tracked.
-ksync_add_test(test_completion ENV KSYNC_DEBUG=1)
