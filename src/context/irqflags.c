@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* Model-checked: models/irqflags.pml (docs/models.md); change both together. */
 /*
  * The soft interrupt mask: replaying interrupts that arrived while it was
  * set, and the debug checks around it.
