@@ -105,6 +105,8 @@ if [ $mutants = 0 ]; then
 	run completion completion.pml pass "-E"
 	run completion_two completion.pml pass "-E" -DTWO
 	run mutex mutex.pml pass ""
+	run rwsem rwsem.pml pass ""
+	run rwsem_two_readers rwsem.pml pass "" -DTWO_READERS
 	run qspinlock_nest qspinlock.pml pass "" -DNEST
 	run qspinlock qspinlock.pml pass ""
 else
@@ -118,6 +120,9 @@ else
 	run mutex-no-recheck mutex.pml fail "" -DMUT_NO_RECHECK
 	run mutex-waiters-early mutex.pml fail "" -DMUT_CLEAR_WAITERS_EARLY
 	run mutex-handoff-lost mutex.pml fail "" -DMUT_HANDOFF_DROPS_PICKUP
+	run rwsem-no-woken-recheck rwsem.pml fail "" -DMUT_NO_WOKEN_RECHECK
+	run rwsem-up-read-wake-woken rwsem.pml fail "" -DMUT_UP_READ_WAKE_WOKEN
+	run rwsem-grant-before-bias rwsem.pml fail "" -DTWO_READERS -DMUT_GRANT_BEFORE_BIAS
 	run qspinlock-no-recheck qspinlock.pml fail "" -DMUT_NO_RECHECK
 	run qspinlock-no-node-recheck qspinlock.pml fail "" -DMUT_NO_NODE_RECHECK
 	run qspinlock-kick-no-hash qspinlock.pml fail "" -DMUT_KICK_NO_HASH
