@@ -12,6 +12,13 @@
 # 1: a model failed or a mutant passed; 77: spin or gcc missing (skip).
 set -u
 
+for tool in spin gcc; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		echo "SKIP: $tool not found (Debian: apt-get install spin gcc)"
+		exit 77
+	fi
+done
+
 here=$(cd "$(dirname "$0")" && pwd)
 mutants=0
 only=
@@ -24,13 +31,6 @@ while [ $# -gt 0 ]; do
 done
 work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/ksync-models.XXXXXX")}
 mkdir -p "$work" || exit 1
-
-for tool in spin gcc; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "SKIP: $tool not found (Debian: apt-get install spin gcc)"
-		exit 77
-	fi
-done
 
 # Bounds: search depth 100000 steps, 2^24-slot hash table, 3 GiB at most;
 # exhaustive (no bitstate, no hash compaction), so a finished search
@@ -57,7 +57,7 @@ run() {
 	mkdir -p "$dir"
 	cp "$here/$model" "$dir/" || { failed=1; return; }
 	opt=-O0
-	case $name in qspinlock|qspinlock_nest) opt=-O2 ;; esac
+	case $name in qspinlock|qspinlock_nest|qspinlock_hashfull) opt=-O2 ;; esac
 	start=$(date +%s.%N)
 	if ! (cd "$dir" && spin -a "$@" "$model" >spin.out 2>&1 &&
 	      gcc $opt $CFLAGS -o pan pan.c >gcc.out 2>&1); then
@@ -109,6 +109,7 @@ if [ $mutants = 0 ]; then
 	run rwsem_two_readers rwsem.pml pass "" -DTWO_READERS
 	run qspinlock_nest qspinlock.pml pass "" -DNEST
 	run qspinlock qspinlock.pml pass ""
+	run qspinlock_hashfull qspinlock.pml pass "" -DHASHFULL
 else
 	run irqflags-no-replay irqflags.pml fail "" -DMUT_NO_REPLAY
 	run irqflags-check-then-clear irqflags.pml fail "" -DMUT_CHECK_THEN_CLEAR

@@ -31,6 +31,7 @@
  * without re-reading node->locked), MUT_COUNT_LATE (the nesting count is
  * raised after the node is initialised, NEST), MUT_KICK_NO_HASH
  * (pv_kick_node() marks the next node HASHED but does not register it).
+ * -DHASHFULL adds the hash table's "window full" fallbacks (a third run).
  */
 
 #define NCPU	3
@@ -48,9 +49,6 @@
 #define HALTED	1			/* VCPU_HALTED */
 #define HASHED	2			/* VCPU_HASHED */
 
-#ifndef NOPS1
-#define NOPS1	2
-#endif
 #ifndef SPURIOUS
 #define SPURIOUS 1
 #endif
