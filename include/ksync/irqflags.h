@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Model-checked: models/irqflags.pml (docs/models.md); change both together. */
 /*
  * <ksync/irqflags.h> - masking local interrupts, and the counted
  * local_interrupt_disable()/local_interrupt_enable() proposed for the

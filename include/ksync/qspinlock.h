@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Model-checked: models/qspinlock.pml (docs/models.md); change both together. */
 /*
  * <ksync/qspinlock.h> - the queued spinlock (arch_spinlock_t).
  *

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Model-checked: models/rwsem.pml (docs/models.md); change both together. */
 /*
  * <ksync/rwsem.h> - struct rw_semaphore, the kernel's sleeping
  * reader-writer lock.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* Model-checked: models/qspinlock.pml (docs/models.md); change both together. */
 /*
  * The queued spinlock slow path (kernel/locking/qspinlock.c, in its
  * paravirt form).
@@ -124,6 +125,7 @@ static inline uint32_t xchg_tail(arch_spinlock_t *lock, uint32_t tail)
 }
 
 /* Take the locked byte if nobody holds it and the head is not pending. */
+/* models/qspinlock.pml: the steal rule is its inline steal_lock(). */
 static inline bool steal_lock(arch_spinlock_t *lock, uint32_t val)
 {
 	uint8_t unlocked = 0;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* Model-checked: models/qspinlock.pml (docs/models.md); change both together. */
 /*
  * Sleeping and waking for the queued spinlock (the userspace counterpart
  * of kernel/locking/qspinlock_paravirt.h).

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* Model-checked: models/irqflags.pml (docs/models.md); change both together. */
 /*
  * Interrupts as signals: request_irq(), free_irq(), the dispatcher, and
  * raising an interrupt on a CPU.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* Model-checked: models/irqflags.pml (docs/models.md); change both together. */
 /*
  * The soft interrupt mask: what replaying an interrupt that arrived while
  * it was set means (arch/irq_replay.c loops; here: hardirq context and

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* schedule_until()/wake_cpu() are modelled in models/{mutex,completion}.pml. */
 /*
  * might_sleep() and cant_sleep() reports (kernel/sched/core.c
  * __might_resched), "scheduling while atomic" (__schedule_bug), the

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* Model-checked: models/completion.pml (docs/models.md); change both together. */
 /*
  * Completions (kernel/sched/completion.c and the simple wait queue of
  * kernel/sched/swait.c that they sleep on).

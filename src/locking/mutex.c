@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* Model-checked: models/mutex.pml (docs/models.md); change both together. */
 /*
  * struct mutex (kernel/locking/mutex.c).
  *

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* Model-checked: models/rwsem.pml (docs/models.md); change both together. */
 /*
  * struct rw_semaphore (kernel/locking/rwsem.c, as of 6.1): the slow paths.
  *
