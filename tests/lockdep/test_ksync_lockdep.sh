@@ -177,82 +177,8 @@ run "bad class" 2 -- $lockdep --class nonsense true
 run "bad kinds" 2 -- $lockdep --replace=mutex,semaphore true && has "bad kinds" "not 'mutex,semaphore'"
 
 # Programs nobody here wrote (python3 with sqlite3, Kyoto Cabinet's test
-# tools): test_lockdep_programs.sh, a test each, skipped where not installed.
-
-# redis-server links jemalloc, whose start-up takes pthread mutexes inside
-# malloc() and whose fork handlers lock every arena (see pt_alloc); it must
-# start, answer and save in the background (fork) in every mode.
-if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
-	for mode in "" "--replace" "--class instance" "--replace --class instance" \
-		    "--no-validate" "--replace --no-validate" "--stat"; do
-		sock="$tmp/redis.sock"
-		rm -f "$sock" "$tmp/redis.log" "$tmp/dump.rdb"
-		timeout 60 $lockdep $mode --log "$tmp/redis.log" redis-server --port 0 \
-			--unixsocket "$sock" --save '' --appendonly no --dir "$tmp" \
-			>"$tmp/out" 2>&1 &
-		pid=$!
-		answer=
-		for i in $(seq 100); do
-			answer=$(timeout 5 redis-cli -s "$sock" ping 2>/dev/null) && [ "$answer" = PONG ] && break
-			sleep 0.2
-		done
-		[ "$answer" = PONG ] || fail "redis $mode: no PONG (got '$answer')"
-		timeout 5 redis-cli -s "$sock" set k v >/dev/null 2>&1
-		timeout 5 redis-cli -s "$sock" bgsave >/dev/null 2>&1
-		for i in $(seq 100); do
-			[ -s "$tmp/dump.rdb" ] && break
-			sleep 0.2
-		done
-		[ -s "$tmp/dump.rdb" ] || fail "redis $mode: BGSAVE wrote no dump.rdb"
-		timeout 5 redis-cli -s "$sock" shutdown nosave >/dev/null 2>&1
-		wait $pid
-		got=$?
-		[ "$got" -eq 0 ] || fail "redis $mode: exit status $got"
-		cat "$tmp/redis.log" >>"$tmp/out"
-		[ "$(reports)" -eq 0 ] || fail "redis $mode: a report"
-	done
-else
-	echo "SKIP: redis-server (and redis-cli) not installed"
-fi
-
-# memcached with a class per lock has more locks than lockdep has classes
-# (8192 item locks at -t 8): lockdep says so once and stops, --keep-going
-# or not; it must not go on to judge the locks it no longer tracks.
-if command -v memcached >/dev/null && command -v python3 >/dev/null; then
-	for mode in "" "--keep-going"; do
-		mcdir="$tmp/mc"
-		rm -rf "$mcdir" && mkdir "$mcdir"
-		# -u: as root memcached wants a user to run as; it stays ours.
-		$lockdep --class instance $mode --log "$tmp/mc.log" memcached -u "$(id -un)" \
-			-s "$mcdir/mc.sock" -t 8 -U 0 >"$tmp/out" 2>&1 &
-		pid=$!
-		timeout 60 python3 "$src/memcached_client.py" "$mcdir/mc.sock" 2000 >>"$tmp/out" 2>&1 ||
-			fail "memcached $mode: the client failed"
-		kill $pid
-		wait $pid
-		cat "$tmp/mc.log" >>"$tmp/out"
-		has "memcached $mode" "VALUE k7 0 3"
-		[ "$(grep -c 'BUG: MAX_LOCKDEP_KEYS too low!' "$tmp/out")" -eq 1 ] ||
-			fail "memcached $mode: not one MAX_LOCKDEP_KEYS report"
-		[ "$(reports)" -eq 1 ] || fail "memcached $mode: other reports"
-	done
-else
-	echo "SKIP: memcached (or python3) not installed"
-fi
-
-# stress-ng's pthread stressor: process-shared spinlocks, timed condition
-# waits, thousands of short-lived threads; slower validated (see
-# docs/ksync-lockdep.md, Figures) but right, and without a report.
-if command -v stress-ng >/dev/null; then
-	for mode in "" "--replace" "--no-validate"; do
-		run "stress-ng $mode" 0 -- $lockdep $mode stress-ng --pthread 1 --pthread-max 4 \
-			--pthread-ops 400 --temp-path "$tmp" &&
-			{ has "stress-ng $mode" "successful run completed"
-			  [ "$(reports)" -eq 0 ] || fail "stress-ng $mode: a report"; }
-	done
-else
-	echo "SKIP: stress-ng not installed"
-fi
+# tools, redis-server, memcached, stress-ng): test_lockdep_programs.sh, a
+# test each, skipped where not installed.
 
 [ $failed -eq 0 ] && echo "ksync-lockdep test passed"
 exit $failed
