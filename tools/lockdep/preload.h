@@ -318,4 +318,38 @@ void preload_mutex_wait_end(pthread_mutex_t *m, bool told, uintptr_t ip);
 /* A wait with a mutex this thread does not hold: lockdep reports it. */
 void preload_mutex_wait_unowned(pthread_mutex_t *m, uintptr_t ip);
 
+/*
+ * A lock of this kind is being initialised: whether to make it one of
+ * ksync's.  One made while ksync works for itself (libdw's, during a
+ * report) stays the C library's for good, and is marked so; any other
+ * forgets such a mark left at the address by an earlier lock.
+ */
+static inline bool preload_init_replaces(const void *lock, unsigned int kind)
+{
+	if (!preload_replacing(kind))
+		return false;
+	if (preload_in_ksync()) {
+		preload_set_foreign(lock);
+		return false;
+	}
+	preload_clear_foreign(lock);
+	return true;
+}
+
+/*
+ * A lock is destroyed: the address may hold another lock next.  Freeing
+ * a lock the thread holds is the kernel's "held lock freed"; its shadow
+ * is reclassified if the address is used again.
+ */
+static inline void preload_destroyed(const void *lock)
+{
+	struct shadow *s;
+
+	preload_clear_foreign(lock);
+	if (preload_validating() && (s = shadow_find(lock))) {
+		ksync_debug_check_no_locks_freed(&s->map, sizeof(s->map));
+		s->destroyed = 1;
+	}
+}
+
 #endif /* KSYNC_PRELOAD_H */

@@ -349,13 +349,8 @@ PRELOAD_API int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a
 	int pshared = PTHREAD_PROCESS_PRIVATE;
 	clockid_t clock = CLOCK_REALTIME;
 
-	if (!preload_replacing(REPLACE_COND))
+	if (!preload_init_replaces(c, REPLACE_COND))
 		return realfn()->real_cond_init(c, attr);
-	if (preload_in_ksync()) {
-		preload_set_foreign(c);
-		return realfn()->real_cond_init(c, attr);
-	}
-	preload_clear_foreign(c);
 	if (attr) {
 		pthread_condattr_getpshared(attr, &pshared);
 		pthread_condattr_getclock(attr, &clock);

@@ -277,16 +277,8 @@ PRELOAD_API int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t
 	uintptr_t ip = RET_IP;
 	int ret;
 
-	if (preload_replacing(REPLACE_MUTEX)) {
-		/* Made while ksync works for itself: the C library's for good. */
-		if (preload_in_ksync()) {
-			preload_set_foreign(m);
-		} else {
-			preload_clear_foreign(m);
-			if ((ret = rmutex_init(m, attr, ip)) >= 0)
-				return ret;
-		}
-	}
+	if (preload_init_replaces(m, REPLACE_MUTEX) && (ret = rmutex_init(m, attr, ip)) >= 0)
+		return ret;
 	ret = realfn()->real_mutex_init(m, attr);
 	if (!ret && preload_validating())
 		shadow_init(m, SHADOW_MUTEX, ip);
@@ -295,16 +287,9 @@ PRELOAD_API int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t
 
 PRELOAD_API int pthread_mutex_destroy(pthread_mutex_t *m)
 {
-	struct shadow *s;
-
 	if (preload_mutex_replaced(m))
 		return rmutex_destroy(m);
-	preload_clear_foreign(m);	/* the address may hold another lock next */
-	if (preload_validating() && (s = shadow_find(m))) {
-		/* Destroying a mutex we hold: the kernel's "held lock freed". */
-		ksync_debug_check_no_locks_freed(&s->map, sizeof(s->map));
-		s->destroyed = 1;
-	}
+	preload_destroyed(m);
 	return realfn()->real_mutex_destroy(m);
 }
 

@@ -476,16 +476,8 @@ PRELOAD_API int pthread_rwlock_init(pthread_rwlock_t *rw, const pthread_rwlockat
 	struct shadow *s;
 	int ret;
 
-	if (preload_replacing(REPLACE_RWLOCK)) {
-		/* Made while ksync works for itself: the C library's for good. */
-		if (preload_in_ksync()) {
-			preload_set_foreign(rw);
-		} else {
-			preload_clear_foreign(rw);
-			if ((ret = rrw_init(rw, attr, ip)) >= 0)
-				return ret;
-		}
-	}
+	if (preload_init_replaces(rw, REPLACE_RWLOCK) && (ret = rrw_init(rw, attr, ip)) >= 0)
+		return ret;
 	ret = realfn()->real_rwlock_init(rw, attr);
 	if (!ret && preload_validating() && (s = shadow_init(rw, SHADOW_RWLOCK, ip)))
 		s->read = 0;	/* vrw() reads the kind again */
@@ -494,15 +486,9 @@ PRELOAD_API int pthread_rwlock_init(pthread_rwlock_t *rw, const pthread_rwlockat
 
 PRELOAD_API int pthread_rwlock_destroy(pthread_rwlock_t *rw)
 {
-	struct shadow *s;
-
 	if (replaced(rw))
 		return rrw_destroy(rw);
-	preload_clear_foreign(rw);	/* the address may hold another lock next */
-	if (preload_validating() && (s = shadow_find(rw))) {
-		ksync_debug_check_no_locks_freed(&s->map, sizeof(s->map));
-		s->destroyed = 1;
-	}
+	preload_destroyed(rw);
 	return realfn()->real_rwlock_destroy(rw);
 }
 
