@@ -488,6 +488,12 @@ struct ksync_cpu *ksync_task_or_null(const void *p)
 void ksync_stop_on_garbage_lock(const char *type, const char *name,
 				const void *lock, unsigned long magic)
 {
+	/*
+	 * Another thread may be reporting on the same lock (the first to find
+	 * it turned debug_locks off and prints the report): let it finish
+	 * before the abort ends the process.  Never released: we abort.
+	 */
+	ksync_report_lock();
 	ksync_fatal("%s %s at %p is not a %s: its magic (0x%lx) is neither an "
 		    "initialised %s's nor 0; freed, overwritten or uninitialised "
 		    "memory? Stopping rather than use it\n", type, name, lock,
