@@ -128,6 +128,7 @@ else
 	run qspinlock-no-node-recheck qspinlock.pml fail "" -DMUT_NO_NODE_RECHECK
 	run qspinlock-kick-no-hash qspinlock.pml fail "" -DMUT_KICK_NO_HASH
 	run qspinlock-count-late qspinlock.pml fail "" -DNEST -DMUT_COUNT_LATE
+	run qspinlock-starve-clears-pending qspinlock.pml fail "" -DMUT_STARVE_CLEARS_PENDING
 fi
 t1=$(date +%s)
 echo "total: $total_states states, $((t1 - t0))s"

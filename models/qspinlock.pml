@@ -12,8 +12,11 @@
  *  - a queue node is never used by two contexts at once (node_claim());
  *  - no lost wake-up: every process ends; a thread left asleep on a futex
  *    while the others are done or blocked is an invalid end state;
- *  - the steal bound: the code gives none (docs/models.md), so nothing is
- *    asserted; the steal rule is the one inline steal_lock() below.
+ *  - the steal bound (bounded unfairness, issue 12): once the queue head
+ *    is starving (head for PV_HEAD_STARVE_NS, a choice here) it keeps
+ *    pending set while it sleeps, and no newcomer takes the lock before
+ *    it: asserted in steal_lock() against the ghost starve[L], which the
+ *    head sets when it starts starving and clears when it has the lock.
  *
  * The systems are at the end (init).  The interrupt handler may arrive at
  * any step of its CPU's task (Promela's "provided" clauses stop the task
@@ -30,7 +33,9 @@
  * re-reading the locked byte), MUT_NO_NODE_RECHECK (pv_wait_node() sleeps
  * without re-reading node->locked), MUT_COUNT_LATE (the nesting count is
  * raised after the node is initialised, NEST), MUT_KICK_NO_HASH
- * (pv_kick_node() marks the next node HASHED but does not register it).
+ * (pv_kick_node() marks the next node HASHED but does not register it),
+ * MUT_STARVE_CLEARS_PENDING (a starving head clears pending before it
+ * sleeps, as before issue 12: newcomers steal past it).
  * -DHASHFULL adds the hash table's "window full" fallbacks (a third run).
  */
 
@@ -57,6 +62,8 @@
 byte locked[2];
 bool pending[2];
 byte tail[2];
+/* Ghost: the queue head of lock L is starving (no steal may pass it). */
+bool starve[2];
 
 /* struct ksync_qnode */
 bool nlocked[NNODE];
@@ -104,11 +111,13 @@ inline futex_wake(n)
  * stop polling.  C reads val (relaxed) before the CAS, so it may steal
  * with pending set just after its read; the guard reads both at once
  * (this matters to a steal bound only: the CAS on the locked byte decides
- * ownership).  Issue 12 bounds stealing here.
+ * ownership: a C steal that read val just before a starving head set
+ * pending can still win once, which the guard here does not show).
+ * The bound: no steal while the head is starving.
  */
 inline steal_lock(L)
 {
-	atomic { locked[L] == 0 && !pending[L] -> locked[L] = 1 }
+	atomic { locked[L] == 0 && !pending[L] -> locked[L] = 1; assert(!starve[L]) }
 }
 
 /* trylock_clear_pending(): CAS(locked_pending, 0/1 -> 1/0). */
@@ -319,19 +328,33 @@ inline pv_wait_head_or_lock(L, n, hashed, ok)
 	hashed = (nstate[n] == HASHED);
 	do
 	:: if
-		:: steal_lock(L); ok = 1	/* steal phase */
-		:: ok = 0			/* PV_HEAD_STEAL_SPINS spent */
+		:: starve[L]			/* starving: no steal phase */
+		:: else ->
+			if
+			:: steal_lock(L); ok = 1	/* steal phase */
+			:: ok = 0		/* PV_HEAD_STEAL_NS spent */
+			fi;
+			if :: ok -> break :: else fi;
+			pending[L] = 1		/* set_pending() */
 		fi;
-		if :: ok -> break :: else fi;
-		pending[L] = 1;			/* set_pending() */
 		if
 		:: trylock_clear_pending(L); ok = 1
-		:: ok = 0			/* PV_SPIN_THRESHOLD spent */
+		:: ok = 0			/* PV_SPIN_THRESHOLD_NS spent */
 		fi;
 		if :: ok -> break :: else fi;
-		pending[L] = 0;			/* clear_pending() */
+		/* head for PV_HEAD_STARVE_NS yet?  Time is a choice here. */
+		if
+		:: !starve[L] -> starve[L] = 1
+		:: true
+		fi;
+#ifdef MUT_STARVE_CLEARS_PENDING
+		pending[L] = 0;
+#else
+		if :: !starve[L] -> pending[L] = 0 :: else fi;	/* clear_pending() */
+#endif
 		pv_head_sleep(L, n, hashed, ok)
 	od;
+	starve[L] = 0;				/* the head has the lock */
 	if :: hashed -> pv_head_unhash(L, n, ok) :: else fi
 }
 

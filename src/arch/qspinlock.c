@@ -325,6 +325,7 @@ static uint32_t pv_wait_head_or_lock(arch_spinlock_t *lock,
 				break;
 			cpu_relax();
 		}
+		/* models/qspinlock.pml: starve[L], where the steal bound is asserted. */
 		if (!starving && ksync_spin_now() - head_since >= PV_HEAD_STARVE_NS) {
 			starving = true;
 			lockevent_inc(pv_head_no_steal);
