@@ -489,9 +489,11 @@ void ksync_stop_on_garbage_lock(const char *type, const char *name,
 				const void *lock, unsigned long magic)
 {
 	/*
-	 * Another thread may be reporting on the same lock (the first to find
-	 * it turned debug_locks off and prints the report): let it finish
-	 * before the abort ends the process.  Never released: we abort.
+	 * Callers take the report lock before their report on the garbage
+	 * lock and keep it to here: a second thread that finds the same lock
+	 * (and debug_locks already off) waits in the report lock instead of
+	 * aborting the process before the first one's report is out.  Never
+	 * released: we abort.
 	 */
 	ksync_report_lock();
 	ksync_fatal("%s %s at %p is not a %s: its magic (0x%lx) is neither an "

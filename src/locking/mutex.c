@@ -316,6 +316,7 @@ static void mutex_check_initialised(struct mutex *lock, const struct ksync_site 
 		return;
 	}
 	if (magic != NULL && magic != MUTEX_INITIALISING) {
+		ksync_report_lock();	/* the report and the stop as one */
 		ksync_debug_locks_warn(site, "lock->magic != lock",
 				       "mutex %s at %p: bad magic %p\n",
 				       lock_name(lock, site), (void *)lock, magic);

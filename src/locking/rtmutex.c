@@ -86,6 +86,7 @@ static void rt_check_initialised(struct rt_mutex *lock, const struct ksync_site 
 		return;
 	}
 	if (magic) {
+		ksync_report_lock();	/* the report and the stop as one */
 		ksync_debug_locks_warn(site, "lock->magic != lock",
 				       "rt_mutex %s at %p: bad magic %p\n",
 				       rt_name(lock, site), (void *)lock, magic);

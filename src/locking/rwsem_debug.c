@@ -116,6 +116,7 @@ static void rwsem_stop_if_garbage(struct rw_semaphore *sem, const char *op,
 
 	if (likely(magic == sem || !magic))
 		return;
+	ksync_report_lock();	/* the report and the stop as one */
 	rwsem_warn(sem, site, "sem->magic != sem",
 		   "%s(%s): rw_semaphore corrupted, or copied after initialisation "
 		   "(magic %p)", op, rwsem_name(sem, site), magic);

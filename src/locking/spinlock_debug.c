@@ -123,6 +123,9 @@ void ksync_debug_spin_check_magic(raw_spinlock_t *lock, const struct ksync_site 
 
 	if (likely(magic == SPINLOCK_MAGIC))
 		return;
+	/* Garbage: the report and the stop as one (ksync_stop_on_garbage_lock()). */
+	if (magic != 0)
+		ksync_report_lock();
 	spin_bug(lock, "bad magic", site);
 	if (magic != 0)
 		ksync_stop_on_garbage_lock("spinlock", lock_name(lock, site), lock, magic);
