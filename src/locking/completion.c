@@ -30,9 +30,6 @@
 #include "sched_internal.h"
 #include "zero_init.h"
 
-/* The caller of the exported function this appears in. */
-#define RET_IP	((uintptr_t)__builtin_return_address(0))
-
 /* complete_all() wakes this many waiters per hold of the lock. */
 #define WAKE_BATCH	16
 

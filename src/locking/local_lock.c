@@ -13,8 +13,6 @@
 #include "site.h"
 #include "report.h"
 
-#define RET_IP	((uintptr_t)__builtin_return_address(0))
-
 KSYNC_API void ksync_local_lock_init(local_lock_t *l, const char *name,
 				     struct lock_class_key *key)
 {

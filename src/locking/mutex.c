@@ -40,7 +40,6 @@
 #include "sched_internal.h"
 #include "spin_clock.h"
 
-#define RET_IP			((uintptr_t)__builtin_return_address(0))
 /*
  * Optimistic spinning per slow-path entry, and the longest pause between
  * two looks at the owner word, in time (spin_clock.h): these were 512 and

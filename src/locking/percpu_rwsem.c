@@ -27,7 +27,6 @@
 #include "qspinlock_pv.h"
 #include "report.h"
 
-#define RET_IP		((uintptr_t)__builtin_return_address(0))
 #define COUNTS_SIZE	(KSYNC_NR_CPUS * sizeof(struct ksync_percpu_rw_count))
 
 /* 1 until membarrier(2) is known to work: readers fence themselves. */

@@ -42,7 +42,6 @@
 #include "report.h"
 #include "sched_internal.h"
 
-#define RET_IP			((uintptr_t)__builtin_return_address(0))
 #define RT_MUTEX_DESTROYED	((void *)1)
 /* An interruptible waiter looks for signals this often (ns). */
 #define RT_SLICE_NS		10000000ull

@@ -32,8 +32,6 @@
 #include "kernel_compat.h"
 #include "report.h"
 
-#define RET_IP	((uintptr_t)__builtin_return_address(0))
-
 KSYNC_API void ksync_rwlock_init(rwlock_t *lock, const char *name,
 				 struct lock_class_key *key)
 {

@@ -27,8 +27,6 @@
 #include "report.h"
 #include "rwsem_internal.h"
 
-#define RET_IP	((uintptr_t)__builtin_return_address(0))
-
 /* --- reports ------------------------------------------------------------------ */
 
 static const char *rwsem_name(struct rw_semaphore *sem, const struct ksync_site *site)

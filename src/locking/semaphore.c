@@ -22,9 +22,6 @@
 #include "site.h"
 #include "sched_internal.h"
 
-/* The caller of the exported function this appears in. */
-#define RET_IP	((uintptr_t)__builtin_return_address(0))
-
 struct semaphore_waiter {
 	struct ksync_list_head list;
 	struct ksync_cpu *task;

@@ -24,8 +24,6 @@
 #include "kernel_compat.h"
 #include "report.h"
 
-#define RET_IP	((uintptr_t)__builtin_return_address(0))
-
 /* Polls before yielding; same policy and numbers as src/qrwlock.c. */
 #define SEQ_SPIN_POLLS		64
 #define SEQ_MAX_PAUSES		32

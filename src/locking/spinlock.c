@@ -22,8 +22,6 @@
 #include "report.h"
 #include "spinlock_debug.h"
 
-#define RET_IP	((uintptr_t)__builtin_return_address(0))
-
 KSYNC_API void ksync_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
 					struct lock_class_key *key, short inner)
 {

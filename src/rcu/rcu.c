@@ -26,8 +26,6 @@
 #include "report.h"
 #include "urcu_glue.h"
 
-#define RET_IP	((uintptr_t)__builtin_return_address(0))
-
 static struct lock_class_key rcu_lock_key;
 
 /*

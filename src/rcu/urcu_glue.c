@@ -42,8 +42,6 @@
 #include "report.h"
 #include "urcu_glue.h"
 
-#define RET_IP	((uintptr_t)__builtin_return_address(0))
-
 /*
  * ksync's struct callback_head (<ksync/rcupdate.h>) is handed to liburcu
  * as its struct rcu_head: the same two words, next and func.
