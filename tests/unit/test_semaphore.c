@@ -176,10 +176,14 @@ static void test_fifo_handoff_no_barging(void)
 	CHECK_EQ(queued(&fifo_sem), 0);
 }
 
-/* A waiter that times out leaves; the unit goes to the one behind it. */
+/*
+ * A waiter that times out leaves; the unit goes to the one behind it.  The
+ * timeout (1 s) leaves the second waiter time to queue behind the first
+ * even on a loaded machine under a sanitizer (30 ms did not, at times).
+ */
 static void *timing_out_waiter(void *arg)
 {
-	long r = down_timeout(&fifo_sem, 30);
+	long r = down_timeout(&fifo_sem, 1000);
 
 	return (void *)r;
 }
