@@ -253,10 +253,8 @@ KSYNC_API void ksync_lock_acquire(struct lockdep_map *map, unsigned int subclass
 	struct ksync_cpu *c;
 	unsigned long flags;
 
-	if (!lockdep_tracking())
-		return;
-	c = ksync_this_cpu();
-	if (lockdep_cpu(c)->recursion)
+	c = lockdep_watched_cpu();
+	if (!c)
 		return;
 	/* Read first: the line stays shared once it is set. */
 	if (__ksync_unlikely(!__atomic_load_n(&took_a_lock, __ATOMIC_RELAXED)))
@@ -374,10 +372,8 @@ KSYNC_API void ksync_lock_release(struct lockdep_map *map, unsigned long ip)
 	struct ksync_cpu *c;
 	unsigned long flags;
 
-	if (!lockdep_tracking())
-		return;
-	c = ksync_this_cpu();
-	if (lockdep_cpu(c)->recursion)
+	c = lockdep_watched_cpu();
+	if (!c)
 		return;
 	flags = lockdep_enter(c);
 	__lock_release(c, map, site, caller_ip(site, ip));
@@ -392,10 +388,8 @@ KSYNC_API void ksync_lock_downgrade(struct lockdep_map *map, unsigned long ip)
 	unsigned long flags;
 	int i, depth;
 
-	if (!lockdep_tracking())
-		return;
-	c = ksync_this_cpu();
-	if (lockdep_cpu(c)->recursion)
+	c = lockdep_watched_cpu();
+	if (!c)
 		return;
 	flags = lockdep_enter(c);
 	i = find_held_lock(c, map);
@@ -426,10 +420,7 @@ static void stat_event(struct lockdep_map *map, const struct ksync_site *site,
 	unsigned long flags;
 	int i;
 
-	if (!lock_stat_on() || !lockdep_tracking())
-		return;
-	c = ksync_this_cpu();
-	if (lockdep_cpu(c)->recursion)
+	if (!lock_stat_on() || !(c = lockdep_watched_cpu()))
 		return;
 	flags = lockdep_enter(c);
 	i = find_held_lock(c, map);

@@ -235,6 +235,21 @@ static inline bool lockdep_tracking(void)
 	       !__atomic_load_n(&lockdep_stopped, __ATOMIC_RELAXED);
 }
 
+/*
+ * This thread's block if lockdep looks at the call being made: held locks
+ * are tracked, and the thread is not inside lockdep (nor lockdep_off()).
+ * NULL if it does not look.
+ */
+static inline struct ksync_cpu *lockdep_watched_cpu(void)
+{
+	struct ksync_cpu *c;
+
+	if (!lockdep_tracking())
+		return NULL;
+	c = ksync_this_cpu();
+	return lockdep_cpu(c)->recursion ? NULL : c;
+}
+
 /* Enter lockdep: mask interrupts on this thread, block recursion. */
 static inline unsigned long lockdep_enter(struct ksync_cpu *c)
 {
