@@ -84,6 +84,22 @@ fn rust_and_c_exclude_each_other_under_contention() {
 }
 
 #[test]
+fn contention_without_membarrier() {
+    // Without membarrier(2) the unlock's compiler barrier is not enough:
+    // ksync's sleepers then sleep with a timeout instead.  The same test
+    // in a child so configured.
+    if common::is_child() {
+        return;
+    }
+    let out = common::rerun_self(
+        &["rust_and_c_exclude_each_other_under_contention", "--exact"],
+        &[("KSYNC_NO_MEMBARRIER", "1")],
+    );
+    common::assert_quiet(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
+}
+
+#[test]
 fn nesting_up_to_the_preemption_fields_edge() {
     // With debugging on, lockdep would rightly refuse 250 held locks; the
     // edge of the field is what the fast path hands to C's checks.
