@@ -142,7 +142,7 @@ extern "C" fn lock_in_irq(_irq: c_int, _dev: *mut c_void) -> c_int {
     let lock = unsafe { &*IRQ_LOCK.load(Ordering::Acquire) };
     // SAFETY: a hard interrupt handler runs with interrupts off.
     let token = unsafe { ksync::interrupt::LocalInterruptDisabled::assume_disabled() };
-    let mut g = lock.lock_with(&token);
+    let mut g = lock.lock_with(token);
     *g += 1;
     IN_HANDLER.store(preempt_count(), Ordering::Relaxed);
     drop(g);
