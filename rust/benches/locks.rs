@@ -7,7 +7,8 @@
 //! - contended: M acquisitions/s of ksync's `Mutex<u64>` and
 //!   `std::sync::Mutex<u64>` with T threads hammering one lock.
 //!
-//! Medians of REPEATS runs.  Environment: KSYNC_BENCH_MS (duration of a
+//! Medians of REPEATS rounds (the target ratios: medians of the rounds'
+//! ratios).  Environment: KSYNC_BENCH_MS (duration of a
 //! contended run, default 200), KSYNC_BENCH_REPEATS (default 5).
 
 use std::ffi::c_ulong;
@@ -73,10 +74,10 @@ fn calibrate(body: &mut Body) -> u64 {
     }
 }
 
-/// CPU ns per pair of each row: the median of `repeats` rounds, each
-/// round timing every row once, so that a change in the machine's load
-/// falls on all rows alike.
-fn ns_per_op(repeats: usize, rows: &mut [(&str, Body)]) -> Vec<f64> {
+/// CPU ns per pair of each row in each of `repeats` rounds, each round
+/// timing every row once, so that a change in the machine's load falls on
+/// all rows alike: `[row][round]`.
+fn ns_per_op(repeats: usize, rows: &mut [(&str, Body)]) -> Vec<Vec<f64>> {
     let n: Vec<u64> = rows.iter_mut().map(|(_, body)| calibrate(body)).collect();
     let mut samples = vec![Vec::new(); rows.len()];
     for _ in 0..repeats {
@@ -86,7 +87,14 @@ fn ns_per_op(repeats: usize, rows: &mut [(&str, Body)]) -> Vec<f64> {
             samples[i].push((thread_cpu_ns() - t) as f64 / n[i] as f64);
         }
     }
-    samples.into_iter().map(median).collect()
+    samples
+}
+
+/// The median over the rounds of row `a`'s time over row `b`'s in the
+/// same round: two rows timed back to back meet the same load, which the
+/// ratio of two medians taken rounds apart need not.
+fn paired_ratio(samples: &[Vec<f64>], a: usize, b: usize) -> f64 {
+    median(samples[a].iter().zip(&samples[b]).map(|(x, y)| x / y).collect())
 }
 
 /// M acquisitions/s of `op` with `threads` threads for `dur`.
@@ -183,15 +191,15 @@ fn main() {
             }),
         ),
     ];
-    let ns = ns_per_op(repeats, &mut rows);
+    let samples = ns_per_op(repeats, &mut rows);
+    let ns: Vec<f64> = samples.iter().cloned().map(median).collect();
     println!("== uncontended: one thread, CPU ns per lock+unlock pair (counter++ inside) ==\n");
     println!("{:<52}{:>8}", "lock", "ns/pair");
     for ((name, _), ns) in rows.iter().zip(&ns) {
         println!("{name:<52}{ns:>8.2}");
     }
     drop(rows);
-    let (c_spin, rs_spin, irq_off, with_off, rs_mutex, std_mutex_ns) =
-        (ns[0], ns[1], ns[3], ns[4], ns[5], ns[6]);
+    let (rs_mutex, std_mutex_ns) = (ns[5], ns[6]);
 
     println!("\n== contended: Mutex<u64> against std::sync::Mutex<u64>, M acquisitions/s ==\n");
     let counts = [1usize, 2, 8, 32];
@@ -223,13 +231,13 @@ fn main() {
         rows.push(row);
     }
 
-    println!("\nratios, from this run:");
-    let r = rs_spin / c_spin;
+    println!("\nratios, from this run (medians of the rounds' ratios for the targets):");
+    let r = paired_ratio(&samples, 1, 0);
     println!(
         "  SpinLock::lock() / C spin_lock():                      {r:.2}x (target <= 1.3x) {}",
         verdict(r <= 1.3)
     );
-    let r = with_off / irq_off;
+    let r = paired_ratio(&samples, 4, 3);
     println!(
         "  lock_with() / lock() with interrupts off:              {r:.2}x (target <= 1.0x) {}",
         verdict(r <= 1.0)

@@ -14,3 +14,15 @@ void ksync_rs_bench_c_spin(spinlock_t *lock, unsigned long *counter, unsigned lo
 		spin_unlock(lock);
 	}
 }
+
+/*
+ * For the tests (tests/spinlock_fast.rs): whether C's spin_trylock() gets
+ * the lock, released again at once if it does.
+ */
+int ksync_rs_test_c_trylock(spinlock_t *lock)
+{
+	if (!spin_trylock(lock))
+		return 0;
+	spin_unlock(lock);
+	return 1;
+}

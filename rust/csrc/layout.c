@@ -6,6 +6,7 @@
  * by hand.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdalign.h>
 #include <stdio.h>
 
@@ -33,6 +34,29 @@ int main(void)
 	printf("pub const MAX_SCHEDULE_TIMEOUT: core::ffi::c_long = %ld;\n", (long)MAX_SCHEDULE_TIMEOUT);
 	printf("/// `EINTR`.\n");
 	printf("pub const EINTR: core::ffi::c_long = %d;\n", EINTR);
+	/*
+	 * For the Rust inline fast path of spin_lock()/spin_unlock()
+	 * (src/sync/lock/spinlock_fast.rs): where the lock word sits in a
+	 * spinlock_t and its bytes in the word, checked there against the
+	 * Rust mirror of arch_spinlock_t; the preemption field's mask.
+	 */
+	printf("/// `offsetof(spinlock_t, rlock.raw_lock)`: the qspinlock word.\n");
+	printf("pub const SPINLOCK_RAW_LOCK_OFFSET: usize = %zu;\n",
+	       offsetof(spinlock_t, rlock.raw_lock));
+	printf("/// `sizeof(arch_spinlock_t)`.\n");
+	printf("pub const QSPINLOCK_SIZE: usize = %zu;\n", sizeof(arch_spinlock_t));
+	printf("/// `offsetof(arch_spinlock_t, locked)`.\n");
+	printf("pub const QSPINLOCK_LOCKED_OFFSET: usize = %zu;\n", offsetof(arch_spinlock_t, locked));
+	printf("/// `offsetof(arch_spinlock_t, pending)`.\n");
+	printf("pub const QSPINLOCK_PENDING_OFFSET: usize = %zu;\n", offsetof(arch_spinlock_t, pending));
+	printf("/// `offsetof(arch_spinlock_t, tail)`.\n");
+	printf("pub const QSPINLOCK_TAIL_OFFSET: usize = %zu;\n", offsetof(arch_spinlock_t, tail));
+	printf("/// `_Q_LOCKED_VAL`: the locked byte's value while held.\n");
+	printf("pub const Q_LOCKED_VAL: u8 = %u;\n", (unsigned)_Q_LOCKED_VAL);
+	printf("/// `PREEMPT_MASK`: the preemption field of preempt_count().\n");
+	printf("pub const PREEMPT_MASK: u32 = %#lx;\n", (unsigned long)PREEMPT_MASK);
+	printf("/// `HARDIRQ_MASK`: the interrupt nesting field of preempt_count().\n");
+	printf("pub const HARDIRQ_MASK: u32 = %#lx;\n", (unsigned long)HARDIRQ_MASK);
 	printf("/// `sizeof(struct ksync_site)`, checked against the Rust declaration.\n");
 	printf("pub const KSYNC_SITE_SIZE: usize = %zu;\n", sizeof(struct ksync_site));
 	return 0;

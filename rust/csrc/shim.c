@@ -59,6 +59,25 @@ int ksync_rs_spin_is_locked(spinlock_t *lock)
 	return spin_is_locked(lock);
 }
 
+/*
+ * For the Rust inline fast path (src/sync/lock/spinlock_fast.rs): this
+ * thread's preempt_count() word.  ksync_tls is C thread-local storage,
+ * which stable Rust cannot name; its address is fixed for the thread's
+ * life, so the Rust side asks once per thread and keeps it in a Rust
+ * thread_local.  Only this thread and its signal handlers touch the word,
+ * as in C.
+ */
+unsigned int *ksync_rs_preempt_count_ptr(void)
+{
+	return &ksync_tls.preempt_count;
+}
+
+/* preempt_count(), for tests and assertions. */
+unsigned int ksync_rs_preempt_count(void)
+{
+	return (unsigned int)preempt_count();
+}
+
 /* --- struct mutex: MutexBackend ----------------------------------------- */
 
 void ksync_rs_mutex_init(struct mutex *lock, const char *name,

@@ -4,21 +4,14 @@
  * with KSYNC_NO_DEBUG, so that the inline bodies do not test the debug
  * flags again (the Rust side has just tested them, and they are set once,
  * before main()).  The same bodies as csrc/shim.c otherwise.
+ *
+ * SpinLock's own lock and unlock are not here: the crate inlines them
+ * (src/sync/lock/spinlock_fast.rs).
  */
 #define KSYNC_NO_DEBUG 1
 #include <stdint.h>
 
 #include <ksync/ksync.h>
-
-void ksync_rs_spin_lock_fast(spinlock_t *lock)
-{
-	__ksync_raw_spin_lock(spinlock_check(lock), 0, NULL);
-}
-
-void ksync_rs_spin_unlock_fast(spinlock_t *lock)
-{
-	__ksync_raw_spin_unlock(spinlock_check(lock), NULL);
-}
 
 void ksync_rs_spin_lock_irq_disable_fast(spinlock_t *lock)
 {

@@ -71,8 +71,9 @@ pub mod types;
 /// variables, anything `!Unpin`).  See [`init`].
 pub use ksync_macros::pin_data;
 
-/// For the crate's benchmark (benches/locks.rs): the C loop it compares
-/// the Rust one with.  Not part of the API.
+/// For the crate's benchmark (benches/locks.rs) and tests: the C loop the
+/// benchmark compares the Rust one with, and C's view of a lock.  Not part
+/// of the API.
 #[doc(hidden)]
 pub mod __bench {
     use core::ffi::c_ulong;
@@ -87,6 +88,18 @@ pub mod __bench {
         unsafe {
             crate::bindings::ksync_rs_bench_c_spin(lock.state.get(), lock.data.get(), n as c_ulong)
         }
+    }
+
+    /// Whether C's `spin_trylock()` takes the lock (released at once).
+    pub fn c_trylock<T>(lock: &SpinLock<T>) -> bool {
+        // SAFETY: the lock is initialised; its data is not touched.
+        unsafe { crate::bindings::ksync_rs_test_c_trylock(lock.state.get()) != 0 }
+    }
+
+    /// `preempt_count()` of this thread.
+    pub fn preempt_count() -> u32 {
+        // SAFETY: no preconditions.
+        unsafe { crate::bindings::ksync_rs_preempt_count() }
     }
 }
 

@@ -48,6 +48,7 @@ use crate::types::{NotThreadSafe, Opaque, ScopeGuard};
 
 pub mod mutex;
 pub mod spinlock;
+mod spinlock_fast;
 
 pub use crate::site::Site;
 

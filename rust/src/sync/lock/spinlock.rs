@@ -4,6 +4,7 @@
 
 use core::ffi::c_char;
 
+use super::spinlock_fast;
 use crate::bindings;
 use crate::interrupt::LocalInterruptDisabled;
 use crate::site::{self, Site};
@@ -79,6 +80,10 @@ pub type SpinLockGuard<'a, T> = super::Guard<'a, T, SpinLockBackend>;
 
 /// The [`Backend`](super::Backend) of [`SpinLock`]: `spin_lock()`,
 /// `spin_trylock()`, `spin_unlock()`.  The guard carries the call site.
+///
+/// With no debugging on, the three are inlined into the caller as C
+/// inlines them into a C program (see `spinlock_fast.rs`); with debugging
+/// on they are the C functions, so lockdep and the checks see every call.
 pub struct SpinLockBackend;
 
 // SAFETY: spin_lock() and spin_unlock() give mutual exclusion; relock()
@@ -97,7 +102,7 @@ unsafe impl super::Backend for SpinLockBackend {
     unsafe fn lock(ptr: *mut Self::State) -> Site {
         if !bindings::ksync_debug_active() {
             // SAFETY: initialised, per the caller; no debugging.
-            unsafe { bindings::ksync_rs_spin_lock_fast(ptr) };
+            unsafe { spinlock_fast::spin_lock(ptr) };
             return Site::NONE;
         }
         let site = site::here(c"SpinLock::lock");
@@ -109,6 +114,10 @@ unsafe impl super::Backend for SpinLockBackend {
     #[inline(always)]
     #[track_caller]
     unsafe fn try_lock(ptr: *mut Self::State) -> Option<Site> {
+        if !bindings::ksync_debug_active() {
+            // SAFETY: initialised, per the caller; no debugging.
+            return unsafe { spinlock_fast::spin_trylock(ptr) }.then_some(Site::NONE);
+        }
         let site = site::here(c"SpinLock::try_lock");
         // SAFETY: initialised, per the caller.
         (unsafe { bindings::ksync_rs_spin_trylock(ptr, site.as_ptr()) } != 0).then_some(site)
@@ -121,7 +130,7 @@ unsafe impl super::Backend for SpinLockBackend {
             if bindings::ksync_debug_active() {
                 bindings::ksync_rs_spin_unlock(ptr, site.as_ptr())
             } else {
-                bindings::ksync_rs_spin_unlock_fast(ptr)
+                spinlock_fast::spin_unlock(ptr)
             }
         }
     }
