@@ -89,10 +89,16 @@ static int64_t slot_get(void)
 	uint32_t index;
 
 	while ((uint32_t)head) {
+		struct spin_slot *slot;
+
 		index = (uint32_t)head - 1;
+		/* A slot on the free list was in use: its chunk is mapped. */
+		slot = slot_at(index);
+		if (!slot)
+			return -1;
 		/* May be stale if another thread popped it: the CAS then fails. */
 		next = (head >> 32) + 1;
-		next = next << 32 | __atomic_load_n(&slot_at(index)->next_free, __ATOMIC_RELAXED);
+		next = next << 32 | __atomic_load_n(&slot->next_free, __ATOMIC_RELAXED);
 		if (__atomic_compare_exchange_n(&free_head, &head, next, 1, __ATOMIC_ACQUIRE,
 						__ATOMIC_ACQUIRE))
 			return index;
