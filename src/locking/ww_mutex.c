@@ -214,18 +214,18 @@ static void ww_check_waiters(struct ww_mutex *lock, struct ww_acquire_ctx *ww_ct
  * Back off: -EDEADLK if the ctx holds locks (else it may simply wait,
  * holding nothing anyone could want).  Remember the lock, for the checks.
  */
-static int ww_kill(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
+static int ww_kill(struct ww_mutex *lock, struct ww_acquire_ctx *ww_ctx,
 		   const struct ksync_site *site)
 {
-	if (!ctx->acquired)
+	if (!ww_ctx->acquired)
 		return 0;
 	if (ksync_debug_checks()) {
-		WW_WARN_ON(ctx->contending_lock, site,
+		WW_WARN_ON(ww_ctx->contending_lock, site,
 			   "ww_mutex %s: -EDEADLK again, but the ctx never took the "
 			   "lock that said -EDEADLK before (%p): unlock all, then "
 			   "ww_mutex_lock_slow() it\n", ww_name(lock),
-			   ctx->contending_lock);
-		ctx->contending_lock = lock;
+			   ww_ctx->contending_lock);
+		ww_ctx->contending_lock = lock;
 	}
 	return -EDEADLK;
 }
@@ -322,35 +322,35 @@ static void ww_check_initialised(struct ww_mutex *lock, const struct ksync_site 
 }
 
 /* The kernel's ww_mutex_lock_acquired(): lock is ours now, under ww_ctx. */
-static void ww_lock_acquired(struct ww_mutex *lock, struct ww_acquire_ctx *ww_ctx,
+static void ww_lock_acquired(struct ww_mutex *ww, struct ww_acquire_ctx *ww_ctx,
 			     const struct ksync_site *site)
 {
 	if (ksync_debug_checks()) {
-		WW_WARN_ON(__atomic_load_n(&lock->ctx, __ATOMIC_RELAXED), site,
+		WW_WARN_ON(ww->ctx, site,
 			   "ww_mutex %s: still has a ctx: was it released with "
-			   "mutex_unlock() instead of ww_mutex_unlock()?\n", ww_name(lock));
+			   "mutex_unlock() instead of ww_mutex_unlock()?\n", ww_name(ww));
 		WW_WARN_ON(ww_ctx->done_acquire, site,
 			   "ww_mutex %s locked after ww_acquire_done() (or "
-			   "ww_acquire_fini()) of its ctx\n", ww_name(lock));
+			   "ww_acquire_fini()) of its ctx\n", ww_name(ww));
 		if (ww_ctx->contending_lock) {
-			WW_WARN_ON(ww_ctx->contending_lock != lock, site,
+			WW_WARN_ON(ww_ctx->contending_lock != ww, site,
 				   "ww_mutex %s locked after -EDEADLK from another "
 				   "lock (%p): back off and ww_mutex_lock_slow() that "
-				   "one first\n", ww_name(lock), ww_ctx->contending_lock);
+				   "one first\n", ww_name(ww), ww_ctx->contending_lock);
 			WW_WARN_ON(ww_ctx->acquired > 0, site,
 				   "ww_mutex %s locked after -EDEADLK while the ctx "
 				   "still holds %u other lock(s): unlock them all first\n",
-				   ww_name(lock), ww_ctx->acquired);
+				   ww_name(ww), ww_ctx->acquired);
 			ww_ctx->contending_lock = NULL;
 		}
-		WW_WARN_ON(ww_ctx->ww_class != lock->ww_class, site,
+		WW_WARN_ON(ww_ctx->ww_class != ww->ww_class, site,
 			   "ww_mutex %s (class %s) locked with a ctx of class %s\n",
-			   ww_name(lock), lock->ww_class ? lock->ww_class->mutex_name : "?",
+			   ww_name(ww), ww->ww_class ? ww->ww_class->mutex_name : "?",
 			   ww_ctx->ww_class ? ww_ctx->ww_class->acquire_name : "?");
 	}
 	ww_ctx->acquired++;
 	/* Relaxed: waiters read it under wait_lock, which we hold. */
-	__atomic_store_n(&lock->ctx, ww_ctx, __ATOMIC_RELAXED);
+	__atomic_store_n(&ww->ctx, ww_ctx, __ATOMIC_RELAXED);
 }
 
 /* --- lock -------------------------------------------------------------------------- */
@@ -553,7 +553,7 @@ KSYNC_API void ksync_ww_mutex_unlock_slowpath(struct ww_mutex *lock,
 		return;
 	ctx = __atomic_load_n(&lock->ctx, __ATOMIC_RELAXED);
 	if (ctx) {
-		WW_WARN_ON(!ctx->acquired, site,
+		WW_WARN_ON(!lock->ctx->acquired, site,
 			   "ww_mutex_unlock(%s): its ctx holds no lock by its own "
 			   "count (re-initialised, or finished, while holding it?)\n",
 			   ww_name(lock));
