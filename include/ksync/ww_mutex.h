@@ -203,8 +203,14 @@ __ksync_ww_mutex_unlock(struct ww_mutex *lock, const struct ksync_site *site)
 		}
 		if (__ksync_single_threaded())
 			atomic_long_set(&lock->base.owner, 0);	/* nobody waits */
-		/* Release: the critical section before the next owner's acquire. */
-		else if (!atomic_long_try_cmpxchg_release(&lock->base.owner, &curr, 0))
+		/*
+		 * Release: the critical section before the next owner's
+		 * acquire.  And acquire: a waiter that read our ctx left the
+		 * list before we got here, clearing WAITERS last with a release
+		 * (ww_mutex.c); our ctx may be reused once we return.  On x86
+		 * it is the same instruction.
+		 */
+		else if (!atomic_long_try_cmpxchg(&lock->base.owner, &curr, 0))
 			ksync_ww_mutex_unlock_slowpath(lock, site);
 	}
 	__ksync_tsan_post_unlock(&lock->base, 0);

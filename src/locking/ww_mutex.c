@@ -133,11 +133,17 @@ static void ww_add_waiter(struct ww_mutex *lock, struct ww_waiter *w,
 			  __ATOMIC_SEQ_CST);
 }
 
+/*
+ * The last waiter out clears WAITERS with a release: a holder that then
+ * unlocks without taking wait_lock (its ctx, which waiters read, may be
+ * reused at once) acquires it with its unlock's compare-and-swap.
+ */
 static void ww_remove_waiter(struct ww_mutex *lock, struct ww_waiter *w)
 {
 	list_del(&w->list);
 	if (list_empty(ww_list(lock)))
-		atomic_long_andnot((long)MUTEX_FLAG_WAITERS, &lock->base.owner);
+		__atomic_fetch_and(&lock->base.owner.counter, ~(long)MUTEX_FLAG_WAITERS,
+				   __ATOMIC_RELEASE);
 }
 
 static inline bool ww_waiter_is_first(struct ww_mutex *lock, struct ww_waiter *w)
@@ -561,10 +567,14 @@ KSYNC_API void ksync_ww_mutex_unlock_slowpath(struct ww_mutex *lock,
 			ctx->acquired--;
 		__atomic_store_n(&lock->ctx, NULL, __ATOMIC_RELAXED);
 	}
-	/* Release, keeping WAITERS: pairs with the next owner's acquire. */
+	/*
+	 * Release, keeping WAITERS: pairs with the next owner's acquire.
+	 * Fully ordered: also acquires the last waiter's leaving (see
+	 * ww_remove_waiter()) when we return without taking wait_lock.
+	 */
 	owner = atomic_long_read(&lock->base.owner);
-	while (!atomic_long_try_cmpxchg_release(&lock->base.owner, &owner,
-						owner & (long)MUTEX_FLAG_WAITERS))
+	while (!atomic_long_try_cmpxchg(&lock->base.owner, &owner,
+					owner & (long)MUTEX_FLAG_WAITERS))
 		;
 	if (!(owner & (long)MUTEX_FLAG_WAITERS))
 		return;
