@@ -114,30 +114,73 @@ static inline bool ww_mutex_is_locked(struct ww_mutex *lock)
 	return mutex_is_locked(&lock->base);
 }
 
+/* Non-zero: the fast path fences itself (no membarrier(2) here). */
+extern KSYNC_API int ksync_ww_mutex_fast_fence;
+
 /*
  * Taken with the inline compare-and-swap: say so under ctx.  A thread
  * that queued meanwhile may need to die or to wound us, and it may have
- * looked for lock->ctx before we stored it: each side stores, then loads
- * the other's word (the waiter: WAITERS, then lock->ctx), so both sides'
- * operations are sequentially consistent and at least one sees the other
- * (the kernel's smp_mb() pair).  While the process has one thread nobody
- * can queue (see <ksync/mutex.h>).
+ * looked for lock->ctx before we stored it.  Each side stores, then loads
+ * the other's word (we: lock->ctx, then WAITERS; the waiter: WAITERS, then
+ * lock->ctx): store buffering, which needs a full barrier on both sides
+ * (the kernel's smp_mb() pair) so that at least one sees the other.  As
+ * percpu_rw_semaphore's readers, the fast side pays only a compiler
+ * barrier: the waiter that sets WAITERS issues membarrier(2), which puts
+ * a full barrier into every running thread.  Where membarrier(2) is
+ * missing, both sides are sequentially consistent instead.  While the
+ * process has one thread nobody can queue (see <ksync/mutex.h>).
  */
 static __always_inline void
 __ksync_ww_set_context_fast(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
 {
-	/* Relaxed: other threads read these only under wait_lock, see above. */
+	long owner;
+
+	/* Relaxed: a ctx is wounded only while it holds locks (ww_mutex.c). */
 	if (!ctx->acquired)
 		__atomic_store_n(&ctx->wounded, 0, __ATOMIC_RELAXED);
 	ctx->acquired++;
-	if (__ksync_single_threaded()) {
-		__atomic_store_n(&lock->ctx, ctx, __ATOMIC_RELAXED);
-		return;
+	if (__ksync_unlikely(__atomic_load_n(&ksync_ww_mutex_fast_fence, __ATOMIC_RELAXED))) {
+		(void)__atomic_exchange_n(&lock->ctx, ctx, __ATOMIC_SEQ_CST);
+		owner = __atomic_load_n(&lock->base.owner.counter, __ATOMIC_SEQ_CST);
+	} else {
+		/* Release: the ctx's stamp, which waiters read through it. */
+		__atomic_store_n(&lock->ctx, ctx, __ATOMIC_RELEASE);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		owner = __atomic_load_n(&lock->base.owner.counter, __ATOMIC_RELAXED);
 	}
-	(void)__atomic_exchange_n(&lock->ctx, ctx, __ATOMIC_SEQ_CST);
-	if (__ksync_unlikely(__atomic_load_n(&lock->base.owner.counter, __ATOMIC_SEQ_CST) &
-			     (long)MUTEX_FLAG_WAITERS))
+	if (__ksync_unlikely(owner & (long)MUTEX_FLAG_WAITERS))
 		ksync_ww_mutex_fast_waiters(lock, ctx);
+}
+
+/*
+ * The inline lock: the mutex's (<ksync/mutex.h>), then the ctx.  With one
+ * thread in the process nobody can queue: plain accesses, no barrier.
+ */
+static __always_inline bool
+__ksync_ww_trylock_fast(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
+{
+	long curr = (long)ksync_tls.cpu, unowned = 0;
+
+	if (ksync_debug_active() || !curr)
+		return false;
+	if (__ksync_single_threaded()) {
+		if (atomic_long_read(&lock->base.owner) != 0)
+			return false;
+		atomic_long_set(&lock->base.owner, curr);
+		if (ctx) {
+			if (!ctx->acquired)
+				__atomic_store_n(&ctx->wounded, 0, __ATOMIC_RELAXED);
+			ctx->acquired++;
+			__atomic_store_n(&lock->ctx, ctx, __ATOMIC_RELEASE);
+		}
+		return true;
+	}
+	/* Acquire: pairs with the release in the unlock paths. */
+	if (!atomic_long_try_cmpxchg_acquire(&lock->base.owner, &unowned, curr))
+		return false;
+	if (ctx)
+		__ksync_ww_set_context_fast(lock, ctx);
+	return true;
 }
 
 /*
@@ -153,12 +196,8 @@ __ksync_ww_mutex_lock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 
 	__ksync_might_sleep(site, 0);
 	__ksync_tsan_pre_lock(&lock->base, __KSYNC_TSAN_TRY);
-	if (__ksync_likely(__ksync_mutex_trylock_fast(&lock->base))) {
-		if (ctx)
-			__ksync_ww_set_context_fast(lock, ctx);
-	} else {
+	if (!__ksync_likely(__ksync_ww_trylock_fast(lock, ctx)))
 		ret = ksync_ww_mutex_lock_slowpath(lock, ctx, state, site);
-	}
 	__ksync_tsan_post_lock(&lock->base, __KSYNC_TSAN_TRY, ret == 0);
 	return ret;
 }
@@ -170,11 +209,8 @@ __ksync_ww_mutex_trylock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 	int taken;
 
 	__ksync_tsan_pre_lock(&lock->base, __KSYNC_TSAN_TRY);
-	taken = __ksync_mutex_trylock_fast(&lock->base);
-	if (taken && ctx)
-		__ksync_ww_set_context_fast(lock, ctx);
-	else if (!taken)
-		taken = ksync_ww_mutex_trylock_slowpath(lock, ctx, site);
+	taken = __ksync_ww_trylock_fast(lock, ctx) ||
+		ksync_ww_mutex_trylock_slowpath(lock, ctx, site);
 	__ksync_tsan_post_lock(&lock->base, __KSYNC_TSAN_TRY, taken);
 	return taken;
 }
@@ -193,26 +229,26 @@ __ksync_ww_mutex_unlock(struct ww_mutex *lock, const struct ksync_site *site)
 	if (__ksync_unlikely(ksync_debug_active() || !curr ||
 			     (atomic_long_read(&lock->base.owner) & ~(long)MUTEX_FLAGS) != curr)) {
 		ksync_ww_mutex_unlock_slowpath(lock, site);
-	} else {
-		ctx = lock->ctx;
-		if (ctx) {
-			if (ctx->acquired > 0)
-				ctx->acquired--;
-			/* Relaxed: the release of the owner word orders it. */
-			__atomic_store_n(&lock->ctx, NULL, __ATOMIC_RELAXED);
-		}
-		if (__ksync_single_threaded())
-			atomic_long_set(&lock->base.owner, 0);	/* nobody waits */
-		/*
-		 * Release: the critical section before the next owner's
-		 * acquire.  And acquire: a waiter that read our ctx left the
-		 * list before we got here, clearing WAITERS last with a release
-		 * (ww_mutex.c); our ctx may be reused once we return.  On x86
-		 * it is the same instruction.
-		 */
-		else if (!atomic_long_try_cmpxchg(&lock->base.owner, &curr, 0))
-			ksync_ww_mutex_unlock_slowpath(lock, site);
+		goto out;
 	}
+	ctx = lock->ctx;
+	if (ctx) {
+		if (__ksync_likely(ctx->acquired > 0))
+			ctx->acquired--;
+		/* Relaxed: the release of the owner word orders it. */
+		__atomic_store_n(&lock->ctx, NULL, __ATOMIC_RELAXED);
+	}
+	if (__ksync_single_threaded())
+		atomic_long_set(&lock->base.owner, 0);	/* nobody waits */
+	/*
+	 * Release: the critical section before the next owner's acquire.
+	 * And acquire: a waiter that read our ctx left the list before we
+	 * got here, clearing WAITERS last with a release (ww_mutex.c); our
+	 * ctx may be reused once we return.  On x86 the same instruction.
+	 */
+	else if (!atomic_long_try_cmpxchg(&lock->base.owner, &curr, 0))
+		ksync_ww_mutex_unlock_slowpath(lock, site);
+out:
 	__ksync_tsan_post_unlock(&lock->base, 0);
 }
 

@@ -33,13 +33,26 @@
 #include <ksync/ww_mutex.h>
 #include "cpu.h"
 #include "debug_checks.h"
+#include "init.h"
 #include "list.h"
+#include "qspinlock_pv.h"
 #include "report.h"
 #include "sched_internal.h"
 #include "site.h"
 
 /* mutex.c's magic of a destroyed mutex (struct mutex's contract). */
 #define MUTEX_DESTROYED		((void *)1)
+
+/* 1 until membarrier(2) is known to work: the fast path fences itself. */
+KSYNC_API int ksync_ww_mutex_fast_fence = 1;
+
+__attribute__((constructor)) static void ww_mutex_setup(void)
+{
+	ksync_init_once();
+	/* Relaxed: a fast path that still sees 1 only fences needlessly. */
+	__atomic_store_n(&ksync_ww_mutex_fast_fence, !ksync_pv_untimed_ok(),
+			 __ATOMIC_RELAXED);
+}
 
 struct ww_waiter {
 	struct ksync_list_head list;
@@ -120,17 +133,27 @@ static struct ww_waiter *ww_waiter_prev(struct ww_mutex *lock, struct ww_waiter 
 }
 
 /*
- * Queue w before pos (at the tail if pos is NULL).  The first waiter sets
- * WAITERS with a sequentially consistent RMW: it is also the barrier
- * between that store and our load of lock->ctx (wound-wait), paired with
- * the fast path's exchange of lock->ctx and its load of the owner word.
+ * Queue w before pos (at the tail if pos is NULL).  Setting WAITERS is
+ * our side of the store-buffering pair with the inline fast path's store
+ * of lock->ctx (<ksync/ww_mutex.h>): after it we read lock->ctx (now for
+ * wound-wait, in ww_check_kill() for wait-die), the fast path reads
+ * WAITERS after its store.  A sequentially consistent RMW, and where the
+ * fast path only has a compiler barrier, membarrier(2) from whoever sets
+ * the flag: a waiter that finds it set already came after the one that
+ * set it (wait_lock), and what that one saw or made the holder see holds
+ * for it too.
  */
 static void ww_add_waiter(struct ww_mutex *lock, struct ww_waiter *w,
 			  struct ww_waiter *pos)
 {
+	long old;
+
 	list_add_tail(&w->list, pos ? &pos->list : ww_list(lock));
-	__atomic_fetch_or(&lock->base.owner.counter, (long)MUTEX_FLAG_WAITERS,
-			  __ATOMIC_SEQ_CST);
+	old = __atomic_fetch_or(&lock->base.owner.counter, (long)MUTEX_FLAG_WAITERS,
+				__ATOMIC_SEQ_CST);
+	if (!(old & (long)MUTEX_FLAG_WAITERS) &&
+	    !__atomic_load_n(&ksync_ww_mutex_fast_fence, __ATOMIC_RELAXED))
+		ksync_pv_membarrier();
 }
 
 /*
