@@ -23,9 +23,12 @@
  *    atomics, sequentially consistent against the task state (the kernel's
  *    wake_up_process()/set_current_state() pairing);
  *  - lock->ctx: written by the owner, read by waiters under wait_lock
- *    (atomics; the fast path's store pairs with add_waiter()'s WAITERS).
- * A holder's ctx stays valid while a waiter holds wait_lock with WAITERS
- * set: the holder's unlock must then take wait_lock to wake someone.
+ *    (atomics: the fast path stores it with a release, outside wait_lock;
+ *    its store and a waiter's WAITERS are a pair, see ww_add_waiter()).
+ * A holder's ctx stays valid while a queued waiter reads it: with WAITERS
+ * set the holder's unlock must take wait_lock to wake someone; if the
+ * waiters all left first, the last one cleared WAITERS with a release
+ * that the unlock's compare-and-swap acquires.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,7 +43,7 @@
 #include "sched_internal.h"
 #include "site.h"
 
-/* mutex.c's magic of a destroyed mutex (struct mutex's contract). */
+/* The magic mutex_destroy() leaves (mutex.c's MUTEX_DESTROYED). */
 #define MUTEX_DESTROYED		((void *)1)
 
 /* 1 until membarrier(2) is known to work: the fast path fences itself. */
@@ -151,6 +154,7 @@ static void ww_add_waiter(struct ww_mutex *lock, struct ww_waiter *w,
 	list_add_tail(&w->list, pos ? &pos->list : ww_list(lock));
 	old = __atomic_fetch_or(&lock->base.owner.counter, (long)MUTEX_FLAG_WAITERS,
 				__ATOMIC_SEQ_CST);
+	/* Under wait_lock, but once per 0 -> 1 of WAITERS, on the way to sleep. */
 	if (!(old & (long)MUTEX_FLAG_WAITERS) &&
 	    !__atomic_load_n(&ksync_ww_mutex_fast_fence, __ATOMIC_RELAXED))
 		ksync_pv_membarrier();
