@@ -2,9 +2,11 @@
 /*
  * The "ww_mutex" section: what a wound/wait mutex taken inside an acquire
  * context costs over a plain struct mutex, uncontended.  The inline path
- * is the mutex's compare-and-swap plus the context's bookkeeping and one
- * full barrier (the store of the holder's ctx against a waiter's
- * WAITERS; <ksync/ww_mutex.h>).  The row without a ctx is the mutex.
+ * is the mutex's compare-and-swap plus the context's bookkeeping (and a
+ * full barrier where membarrier(2) is missing; <ksync/ww_mutex.h>).  Run
+ * alone, the section leaves the process single-threaded, where neither
+ * takes a bus lock; after a section with threads, both do.  The row
+ * without a ctx is the mutex.
  */
 #include <ksync/ww_mutex.h>
 
