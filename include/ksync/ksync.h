@@ -36,6 +36,7 @@
 #include <ksync/seqlock.h>
 #include <ksync/jiffies.h>
 #include <ksync/mutex.h>
+#include <ksync/ww_mutex.h>
 #include <ksync/rwsem.h>
 #include <ksync/rtmutex.h>
 #include <ksync/percpu-rwsem.h>

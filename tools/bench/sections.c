@@ -23,6 +23,7 @@
 	S(irq)								\
 	S(mutex)							\
 	S(rtmutex)							\
+	S(ww_mutex)							\
 	S(rwlock)							\
 	S(percpu_rwsem)							\
 	S(wakeup)							\
