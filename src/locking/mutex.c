@@ -92,6 +92,13 @@ static struct ksync_cpu *mutex_trylock_common(struct mutex *lock,
 	for (;;) {
 		unsigned long flags = owner_flags((unsigned long)owner);
 		unsigned long task = (unsigned long)owner & ~MUTEX_FLAGS;
+		/*
+		 * Whether this exchange takes the lock.  Not "task == curr"
+		 * after it: an owner that exited holding the lock left our
+		 * CPU block in the word, and asking it for a handoff is not
+		 * taking the lock.
+		 */
+		bool taking = true;
 
 		if (task) {
 			if (flags & MUTEX_FLAG_PICKUP) {
@@ -102,6 +109,7 @@ static struct ksync_cpu *mutex_trylock_common(struct mutex *lock,
 				if (flags & MUTEX_FLAG_HANDOFF)
 					break;
 				flags |= MUTEX_FLAG_HANDOFF;
+				taking = false;
 			} else {
 				break;
 			}
@@ -110,8 +118,9 @@ static struct ksync_cpu *mutex_trylock_common(struct mutex *lock,
 		}
 		if (atomic_long_try_cmpxchg_acquire(&lock->owner, &owner,
 						    (long)(task | flags))) {
-			if (task == (unsigned long)curr)
+			if (taking)
 				return NULL;
+			owner = (long)(task | flags);
 			break;
 		}
 	}

@@ -81,6 +81,13 @@ static void child_lock(void)
 	CHECK(pthread_create(&t, NULL, lock_it, NULL) == 0);
 	while (!__atomic_load_n(&registered, __ATOMIC_ACQUIRE))
 		ktest_sleep_ms(1);
+	/*
+	 * Let it wait past the mutex's handoff time (1 ms), so that it asks
+	 * the exited owner for a handoff: the owner word then names this
+	 * thread's CPU block with HANDOFF set, which is not the lock handed
+	 * to it (the waiter once took it so: "lock 0").
+	 */
+	ktest_sleep_ms(30);
 	/* Fatal for good: the killable wait ends once it begins. */
 	CHECK_EQ(ksync_send_fatal_signal(exited_cpu), 0);
 	CHECK(pthread_join(t, NULL) == 0);
