@@ -41,6 +41,7 @@
 #include "report.h"
 #include "site.h"
 #include "sched_internal.h"
+#include "spin_clock.h"
 
 /*
  * A first waiter that has waited this long gets the next unit handed to
@@ -162,6 +163,46 @@ static struct ksync_cpu *waiter_leave(struct semaphore *sem,
 }
 
 /*
+ * Before queueing, poll for a unit given back by a running holder: how
+ * long, and the longest pause between two looks at the word (backoff,
+ * so that the holders' up() and down() keep the line).  The same order
+ * as the mutex's spin (docs/design-spinning.md); a futex sleep and
+ * wake-up cost more.
+ */
+#define SPIN_NS			10000ull
+#define SPIN_BACKOFF_MAX_NS	800u
+
+/*
+ * A semaphore has no owner, so whether its holders run is not known.
+ * Spin only while nobody sleeps in the wait list (then the units are
+ * held by threads that took them on the fast path or by spinning, and
+ * likely run), never with HANDOFF set (the next unit is promised), and
+ * never when this thread may run on one CPU only (ksync_spin_pays()).
+ * True if we took a unit.
+ */
+static bool spin_for_unit(struct semaphore *sem, struct ksync_cpu *me)
+{
+	unsigned int step = 1, max = ksync_relax_rounds(SPIN_BACKOFF_MAX_NS);
+	uint64_t deadline;
+	unsigned long long w;
+
+	if (!ksync_spin_pays(me))
+		return false;
+	deadline = ksync_spin_deadline(SPIN_NS);
+	while (!((w = word_read(sem)) & (WAITERS | HANDOFF))) {
+		if ((w & COUNT_MASK) && __ksync_sem_take(sem))
+			return true;
+		if (ksync_spin_expired(deadline))
+			return false;
+		for (unsigned int i = 0; i < step; i++)
+			cpu_relax();
+		if (step < max)
+			step <<= 1;
+	}
+	return false;
+}
+
+/*
  * Sleep until we take a unit, up() hands us one, a signal that state
  * allows arrives, or the timeout runs out.  The task state is set before
  * the signal check: ksync's schedule does not look at signals, so a
@@ -179,6 +220,8 @@ KSYNC_API int ksync_down_slow(struct semaphore *sem, unsigned int state,
 	unsigned long flags;
 	int ret;
 
+	if (spin_for_unit(sem, me))
+		return 0;
 	ksync_wait_begin(me);
 	flags = __ksync_raw_spin_lock_irqsave(&sem->lock, 0, site);
 	list_add_tail(&waiter.list, &sem->wait_list);
