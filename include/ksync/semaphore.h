@@ -124,10 +124,20 @@ static __always_inline int
 __ksync_down(struct semaphore *sem, unsigned int state, long timeout,
 	     const struct ksync_site *site)
 {
+	int ret;
+
 	__ksync_might_sleep(site, 0);
 	if (__ksync_likely(__ksync_sem_take(sem)))
 		return 0;
-	return ksync_down_slow(sem, state, timeout, site);
+	ret = ksync_down_slow(sem, state, timeout, site);
+	/*
+	 * The unit was taken or handed over in the library, which a program
+	 * built with TSan against the plain library does not see: pairs with
+	 * the release in every up() (<ksync/tsan.h>).
+	 */
+	if (!ret)
+		__ksync_tsan_acquire(sem);
+	return ret;
 }
 
 /* 0 if a unit was taken, 1 if none was left; never sleeps. */
@@ -148,6 +158,7 @@ __ksync_up(struct semaphore *sem, const struct ksync_site *site)
 {
 	unsigned long long w = __atomic_load_n(&sem->word, __ATOMIC_RELAXED);
 
+	__ksync_tsan_release(sem);	/* see __ksync_down() */
 	while (__ksync_likely(!(w & ~KSYNC_SEM_COUNT_MASK) &&
 			      (w & KSYNC_SEM_COUNT_MASK) != KSYNC_SEM_COUNT_MASK))
 		if (__atomic_compare_exchange_n(&sem->word, &w, w + 1, 1,
