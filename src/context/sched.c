@@ -425,15 +425,22 @@ static bool spin_for_wakeup(struct ksync_cpu *c, uint64_t deadline_ns)
 	/* Acquire: pairs with the waker's setting of TASK_RUNNING. */
 	while (__atomic_load_n(&x->state, __ATOMIC_ACQUIRE) != TASK_RUNNING) {
 		cpu_relax();
-		if (++i % KSYNC_SPIN_CLOCK_EVERY == 0 && ksync_spin_expired(until)) {
-			if (x->spin_misses < WAKE_SPIN_MAX_SHIFT)
-				x->spin_misses++;
-			x->spin_skip = (uint16_t)(1u << x->spin_misses);
-			return false;
-		}
+		if (++i % KSYNC_SPIN_CLOCK_EVERY == 0 && ksync_spin_expired(until))
+			goto miss;
 	}
+	/*
+	 * Woken, but only after the budget: we were preempted while
+	 * spinning (the waker may have needed our CPU), so it did not pay.
+	 */
+	if (ksync_spin_expired(until))
+		goto miss;
 	x->spin_misses = 0;
 	return true;
+miss:
+	if (x->spin_misses < WAKE_SPIN_MAX_SHIFT)
+		x->spin_misses++;
+	x->spin_skip = (uint16_t)(1u << x->spin_misses);
+	return false;
 }
 
 bool ksync_schedule_spin_until(uint64_t deadline_ns)
