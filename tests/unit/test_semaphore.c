@@ -216,7 +216,7 @@ static void test_up_then_trylock_one_unit(void)
  * a handoff.  From then on a unit given back is the waiter's: a
  * down_trylock() right after up() fails, and the waiter gets it.
  */
-static int handler_stole = -1;
+static int handler_stole;
 
 static irqreturn_t up_and_steal_handler(int irq, void *dev)
 {
@@ -232,13 +232,14 @@ static void test_starving_waiter_gets_handoff(void)
 
 	sema_init(&fifo_sem, 0);
 	got_slot = got_next = 0;
+	__atomic_store_n(&handler_stole, -1, __ATOMIC_RELAXED);
 	CHECK_EQ(request_irq(SIGUSR2, up_and_steal_handler, 0, "sem-steal", &fifo_sem), 0);
 	CHECK(pthread_create(&t, NULL, fifo_waiter, (void *)5) == 0);
 	KTEST_WAIT_UNTIL(queued(&fifo_sem) == 1);
 	ktest_sleep_ms(3);			/* first waiter for over 1 ms */
 	CHECK(pthread_kill(t, SIGUSR2) == 0);
 	KTEST_WAIT_UNTIL(__atomic_load_n(&handler_stole, __ATOMIC_RELAXED) >= 0);
-	CHECK_EQ(handler_stole, 1);		/* the unit was stolen */
+	CHECK_EQ(__atomic_load_n(&handler_stole, __ATOMIC_RELAXED), 1);	/* stolen */
 	/* The waiter woke, found nothing and asked for the next unit. */
 	KTEST_WAIT_UNTIL(__atomic_load_n(&fifo_sem.word, __ATOMIC_RELAXED) &
 			 KSYNC_SEM_HANDOFF);
