@@ -237,6 +237,10 @@ KSYNC_API int ksync_down_slow(struct semaphore *sem, unsigned int state,
 			ret = 0;
 			break;
 		}
+		/*
+		 * Once: HANDOFF then stays set until up() hands us a unit or
+		 * we leave (nobody queues ahead of us, so we stay first).
+		 */
 		if (!asked && sem->wait_list.next == &waiter.list &&
 		    ksync_now_ns() - since >= HANDOFF_NS) {
 			asked = true;
@@ -257,9 +261,6 @@ KSYNC_API int ksync_down_slow(struct semaphore *sem, unsigned int state,
 		__ksync_raw_spin_unlock_irqrestore(&sem->lock, flags, site);
 		timed_out = !ksync_schedule_spin_until(deadline);
 		flags = __ksync_raw_spin_lock_irqsave(&sem->lock, 0, site);
-		/* A later first waiter asks again (the flag went with us). */
-		if (asked && !(word_read(sem) & HANDOFF) && !waiter.up)
-			asked = false;
 	}
 	ksync___set_current_state(TASK_RUNNING);
 	kick = waiter_leave(sem, &waiter);
