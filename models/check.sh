@@ -118,6 +118,7 @@ else
 	run completion-timeout-ignores-done completion.pml fail "-E" -DMUT_TIMEOUT_IGNORES_DONE
 	run completion-state-late completion.pml fail "-E" -DMUT_STATE_LATE
 	run completion-wake-no-dequeue completion.pml fail "-E" -DTWO -DMUT_WAKE_NO_DEQUEUE
+	run completion-kick-early completion.pml fail "-E" -DMUT_KICK_EARLY
 	run mutex-no-recheck mutex.pml fail "" -DMUT_NO_RECHECK
 	run mutex-waiters-early mutex.pml fail "" -DMUT_CLEAR_WAITERS_EARLY
 	run mutex-handoff-lost mutex.pml fail "" -DMUT_HANDOFF_DROPS_PICKUP

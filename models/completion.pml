@@ -25,7 +25,9 @@
  * leaves without taking the event that arrived), MUT_STATE_LATE (the
  * waiter sets its sleeping state after dropping wait.lock),
  * MUT_WAKE_NO_DEQUEUE (complete() wakes the first waiter but leaves it
- * on the list).
+ * on the list), MUT_KICK_EARLY (the waker reads in_futex before it sets
+ * the state, so it may skip the FUTEX_WAKE of a sleeper that just went
+ * in).
  */
 
 #ifdef TWO
@@ -48,6 +50,7 @@ byte qseq[NW];				/* its place in the FIFO */
 byte seq;
 byte state[NW];				/* cpu->state: futex word */
 bool fsleep[NW];
+bool in_futex[NW];			/* cpu->in_futex */
 
 /* Ghosts. */
 byte successes;
@@ -75,24 +78,37 @@ inline futex_wait(w, val)
 
 /*
  * ksync_wake_cpu(): "state = load(SEQ_CST); while (state != RUNNING)
- * if (CAS(state, RUNNING)) { futex_wake; return true }".
+ * if (CAS(state, RUNNING)) { ksync_task_kick(); return true }", and
+ * ksync_task_kick(): "if (load(in_futex, SEQ_CST)) futex_wake".  Every
+ * step here is sequentially consistent, as the seq_cst operations are.
+ * MUT_KICK_EARLY: the waker reads in_futex before it sets the state.
  */
 inline wake_cpu(w, ok)
 {
+#ifdef MUT_KICK_EARLY
+	bool kick = in_futex[w];
+#endif
 	atomic {
 		if
 		:: state[w] != RUNNING -> state[w] = RUNNING; ok = 1
 		:: else -> ok = 0
 		fi
 	}
-	if :: ok -> fsleep[w] = 0 :: else fi;
+#ifdef MUT_KICK_EARLY
+	if :: ok && kick -> fsleep[w] = 0 :: else fi;
+#else
+	if :: ok && in_futex[w] -> fsleep[w] = 0 :: else fi;
+#endif
 	ok = 0
 }
 
 /*
  * ksync_schedule_until(deadline): "while (load(state) != RUNNING) { if
  * (deadline && now >= deadline) { state = RUNNING; return false }
- * futex_wait(&state, state) }".
+ * in_futex = 1; if (load(state) == state) futex_wait(&state, state);
+ * in_futex = 0 }".  The wake-up spin before it
+ * (ksync_schedule_spin_until()) only reads the state: the loop's own
+ * first test stands for it.
  */
 inline schedule_until(w, timed, woken)
 {
@@ -102,7 +118,9 @@ inline schedule_until(w, timed, woken)
 	:: state[w] != RUNNING ->
 		if
 		:: timed -> state[w] = RUNNING; woken = 0; break	/* deadline passed */
-		:: futex_wait(w, SLEEPING)
+		:: in_futex[w] = 1;
+		   if :: state[w] == SLEEPING -> futex_wait(w, SLEEPING) :: else fi;
+		   in_futex[w] = 0
 		fi
 	od
 }

@@ -58,6 +58,7 @@ byte qseq[NT];
 byte seq;
 byte state[NT];			/* cpu->state: futex word */
 bool fsleep[NT];
+bool in_futex[NT];		/* cpu->in_futex */
 
 /* Ghosts. */
 byte incs;
@@ -82,7 +83,10 @@ inline futex_wait(t, val)
 	fi
 }
 
-/* ksync_wake_cpu(): CAS state to RUNNING if it is not; FUTEX_WAKE. */
+/*
+ * ksync_wake_cpu(): CAS state to RUNNING if it is not; then FUTEX_WAKE
+ * if the sleeper says it is in its futex wait (in_futex, read after).
+ */
 inline wake_cpu(t, ok)
 {
 	atomic {
@@ -91,16 +95,22 @@ inline wake_cpu(t, ok)
 		:: else -> ok = 0
 		fi
 	}
-	if :: ok -> fsleep[t] = 0 :: else fi;
+	if :: ok && in_futex[t] -> fsleep[t] = 0 :: else fi;
 	ok = 0
 }
 
-/* ksync_schedule_until(0): "while (load(state) != RUNNING) futex_wait(&state, state)". */
+/*
+ * ksync_schedule_until(0): "while (load(state) != RUNNING) { in_futex =
+ * 1; if (load(state) == state) futex_wait(&state, state); in_futex = 0 }".
+ */
 inline schedule(t)
 {
 	do
 	:: state[t] == RUNNING -> break
-	:: else -> futex_wait(t, SLEEPING)
+	:: else ->
+		in_futex[t] = 1;
+		if :: state[t] == SLEEPING -> futex_wait(t, SLEEPING) :: else fi;
+		in_futex[t] = 0
 	od
 }
 

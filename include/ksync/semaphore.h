@@ -15,12 +15,17 @@
  *					first waiter
  *   guard(semaphore)(&sem), scoped_guard(semaphore_try, &sem) { }
  *
- * The algorithm is the kernel's (kernel/locking/semaphore.c): a count and
- * a FIFO list of waiters under a raw spinlock, taken with interrupts
- * saved and masked so that up() and down_trylock() work in interrupt
- * handlers.  up() with waiters does not raise the count: it hands the unit
- * straight to the first waiter, so a thread that comes later cannot barge
- * in ahead of one that waits.
+ * The count lives in one 64-bit word with two flags (WAITERS: someone
+ * sleeps in wait_list; HANDOFF: the first waiter has waited too long),
+ * so that the uncontended down() and up() are one compare-and-swap, as
+ * sem_t's, and up() and down_trylock() work in interrupt handlers.  The
+ * wait list is the kernel's, under a raw spinlock taken with interrupts
+ * saved and masked.  Unlike the kernel, up() with waiters raises the
+ * count and wakes the first waiter, which competes for the unit with
+ * threads that are running (they may take it first, as with sem_t and
+ * ksync's mutex); a first waiter that has waited 1 ms asks for a
+ * handoff, and the next up() gives the unit to it directly, so no waiter
+ * starves (docs/semaphore.md says why).
  *
  * A semaphore has no owner: any thread (or handler) may up() what another
  * took, and lockdep does not track semaphores, as in the kernel.  down()
@@ -39,16 +44,36 @@
 #include <ksync/spinlock.h>
 #include <ksync/tsan.h>
 
+/*
+ * count is the low half of word (the free units); the high half holds
+ * the flags (src/locking/semaphore.c).  Only the library and its inline
+ * paths below change them, atomically.
+ */
+#define KSYNC_SEM_COUNT_MASK	0xffffffffull
+#define KSYNC_SEM_WAITERS	(1ull << 32)	/* wait_list is not empty */
+#define KSYNC_SEM_HANDOFF	(1ull << 33)	/* the next unit is the first waiter's */
+
 struct semaphore {
-	raw_spinlock_t lock;		/* protects count and wait_list */
-	unsigned int count;
+	raw_spinlock_t lock;		/* protects wait_list; flags change under it */
+	union {
+		unsigned long long word;	/* count | flags << 32 */
+		struct {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			unsigned int count;
+			unsigned int __flags;
+#else
+			unsigned int __flags;
+			unsigned int count;
+#endif
+		};
+	};
 	struct ksync_list_head wait_list;
 };
 
 #define __SEMAPHORE_INITIALIZER(name, n)				\
 	{								\
 		.lock = __RAW_SPIN_LOCK_INITIALIZER((name).lock),	\
-		.count = (n),						\
+		.word = (unsigned int)(n),				\
 		.wait_list = KSYNC_LIST_HEAD_INIT((name).wait_list),	\
 	}
 
@@ -63,13 +88,11 @@ struct semaphore {
 
 KSYNC_API void ksync_sema_init(struct semaphore *sem, int val,
 			       struct lock_class_key *key);
-/* Called with sem->lock held, interrupts masked, the count at 0. */
-KSYNC_API int ksync_down_slowpath(struct semaphore *sem, unsigned int state,
-				  long timeout);
-/* Called with sem->lock held and waiters queued: returns whom to wake. */
-KSYNC_API struct task_struct *ksync_up_slowpath(struct semaphore *sem);
-KSYNC_API void ksync_up_overflow(struct semaphore *sem,
-				 const struct ksync_site *site);
+/* down() when no unit could be taken at once: queues and sleeps. */
+KSYNC_API int ksync_down_slow(struct semaphore *sem, unsigned int state,
+			      long timeout, const struct ksync_site *site);
+/* up() when someone waits (or the count is full). */
+KSYNC_API void ksync_up_slow(struct semaphore *sem, const struct ksync_site *site);
 
 /* One lock class for the inner spinlock per place that initialises. */
 #define sema_init(sem, val)						\
@@ -80,30 +103,40 @@ KSYNC_API void ksync_up_overflow(struct semaphore *sem,
 
 /*
  * The paths below are inline: in the common case a down() or an up() is
- * the spinlock's own fast path and a change of the count.
+ * one compare-and-swap on the word.
+ *
+ * Take a unit if there is one and no waiter was promised the next
+ * (HANDOFF; the count is then 0 anyway).  Acquire: what the thread that
+ * gave the unit back did before its up() (release) is seen by us.
  */
+static __always_inline bool __ksync_sem_take(struct semaphore *sem)
+{
+	unsigned long long w = __atomic_load_n(&sem->word, __ATOMIC_RELAXED);
+
+	while ((w & KSYNC_SEM_COUNT_MASK) && !(w & KSYNC_SEM_HANDOFF))
+		if (__atomic_compare_exchange_n(&sem->word, &w, w - 1, 1,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 static __always_inline int
 __ksync_down(struct semaphore *sem, unsigned int state, long timeout,
 	     const struct ksync_site *site)
 {
-	unsigned long flags;
-	int ret = 0;
+	int ret;
 
 	__ksync_might_sleep(site, 0);
-	flags = __ksync_raw_spin_lock_irqsave(&sem->lock, 0, site);
-	if (__ksync_likely(sem->count > 0)) {
-		sem->count--;
-	} else {
-		/*
-		 * The wait drops sem->lock and retakes it in the library:
-		 * tell ThreadSanitizer, while it is held (<ksync/tsan.h>), so
-		 * that it sees the up() that handed us the unit.
-		 */
-		__ksync_tsan_unlocking(&sem->lock, 0);
-		ret = ksync_down_slowpath(sem, state, timeout);
-		__ksync_tsan_locked(&sem->lock, 0);
-	}
-	__ksync_raw_spin_unlock_irqrestore(&sem->lock, flags, site);
+	if (__ksync_likely(__ksync_sem_take(sem)))
+		return 0;
+	ret = ksync_down_slow(sem, state, timeout, site);
+	/*
+	 * The unit was taken or handed over in the library, which a program
+	 * built with TSan against the plain library does not see: pairs with
+	 * the release in every up() (<ksync/tsan.h>).
+	 */
+	if (!ret)
+		__ksync_tsan_acquire(sem);
 	return ret;
 }
 
@@ -111,38 +144,27 @@ __ksync_down(struct semaphore *sem, unsigned int state, long timeout,
 static __always_inline int
 __ksync_down_trylock(struct semaphore *sem, const struct ksync_site *site)
 {
-	unsigned long flags;
-	int busy = 1;
-
-	flags = __ksync_raw_spin_lock_irqsave(&sem->lock, 0, site);
-	if (__ksync_likely(sem->count > 0)) {
-		sem->count--;
-		busy = 0;
-	}
-	__ksync_raw_spin_unlock_irqrestore(&sem->lock, flags, site);
-	return busy;
+	(void)site;
+	return !__ksync_sem_take(sem);
 }
 
+/*
+ * Release: what we did before up() is seen by whoever takes the unit.
+ * With waiters, or a full count (the kernel lets it wrap; ksync says
+ * so), the library's path.
+ */
 static __always_inline void
 __ksync_up(struct semaphore *sem, const struct ksync_site *site)
 {
-	struct task_struct *wake = NULL;
-	unsigned long flags;
+	unsigned long long w = __atomic_load_n(&sem->word, __ATOMIC_RELAXED);
 
-	flags = __ksync_raw_spin_lock_irqsave(&sem->lock, 0, site);
-	if (__ksync_likely(sem->wait_list.next == &sem->wait_list)) {
-		/* The kernel lets the count wrap; ksync says so instead. */
-		if (__ksync_unlikely(sem->count == UINT_MAX))
-			ksync_up_overflow(sem, site);
-		else
-			sem->count++;
-	} else {
-		wake = ksync_up_slowpath(sem);
-	}
-	__ksync_raw_spin_unlock_irqrestore(&sem->lock, flags, site);
-	/* Woken after the unlock, so that it does not wait for our lock. */
-	if (wake)
-		ksync_wake_up_process(wake);
+	__ksync_tsan_release(sem);	/* see __ksync_down() */
+	while (__ksync_likely(!(w & ~KSYNC_SEM_COUNT_MASK) &&
+			      (w & KSYNC_SEM_COUNT_MASK) != KSYNC_SEM_COUNT_MASK))
+		if (__atomic_compare_exchange_n(&sem->word, &w, w + 1, 1,
+						__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			return;
+	ksync_up_slow(sem, site);
 }
 
 /*

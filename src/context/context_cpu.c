@@ -41,6 +41,8 @@ static void context_cpu_reset(struct ksync_cpu *c)
 	x->wait_deadline = 0;
 	/* Atomic: a stale waker may still look at the old state word. */
 	__atomic_store_n(&x->state, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&x->in_futex, 0, __ATOMIC_RELAXED);
+	x->spin_misses = x->spin_skip = 0;
 	__atomic_store_n(&x->sigpending, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&x->fatal, 0, __ATOMIC_RELAXED);
 	task_fill(c);

@@ -23,6 +23,17 @@ struct ksync_context_cpu {
 		uint32_t state;
 		struct task_struct task;
 	};
+	/*
+	 * 1 while the thread is in (or about to enter) its futex wait on
+	 * state: a waker that finds 0 after making it runnable skips the
+	 * FUTEX_WAKE (sched.c says why that cannot lose a wake-up).
+	 */
+	uint32_t in_futex;
+	/*
+	 * The wake-up spin's record (sched.c), this thread's own: spins
+	 * that ran out in a row, and sleeps still to make without one.
+	 */
+	uint16_t spin_misses, spin_skip;
 	/* An interrupt arrived during an interruptible sleep. */
 	uint32_t sigpending;
 	/* ksync_send_fatal_signal() was called for this thread. */

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 #include <ksync/sched.h>
 #include "cpu.h"
 #include "futex.h"
@@ -18,7 +19,9 @@
 #include "site.h"
 #include "report.h"
 #include "sched_internal.h"
+#include "spin_clock.h"
 #include <ksync/jiffies.h>
+#include <ksync/barrier.h>
 
 /*
  * Once a second at most, as the kernel's prev_jiffy check; the second
@@ -340,26 +343,132 @@ bool ksync_schedule_until(uint64_t deadline_ns)
 		}
 		if (sleep_sliced() && left > SLEEP_SLICE_NS)
 			left = SLEEP_SLICE_NS;
-		if (left == UINT64_MAX) {
-			ksync_futex_wait(&context_cpu(c)->state, state, NULL);
-		} else {
-			ts = ksync_ns_to_timespec(left);
-			ksync_futex_wait(&context_cpu(c)->state, state, &ts);
+		/*
+		 * Say that we sleep in the futex, then look at the state
+		 * again (both seq_cst): a waker stores TASK_RUNNING, then
+		 * reads in_futex (ksync_task_kick()).  Either it sees 1 and
+		 * makes the FUTEX_WAKE, or our load below sees its
+		 * TASK_RUNNING and we do not sleep; the futex wait itself
+		 * rechecks the word in the kernel, so a wake-up that comes
+		 * between the load and the wait is not lost either.
+		 */
+		__atomic_store_n(&context_cpu(c)->in_futex, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&context_cpu(c)->state, __ATOMIC_SEQ_CST) == state) {
+			if (left == UINT64_MAX) {
+				ksync_futex_wait(&context_cpu(c)->state, state, NULL);
+			} else {
+				ts = ksync_ns_to_timespec(left);
+				ksync_futex_wait(&context_cpu(c)->state, state, &ts);
+			}
 		}
+		__atomic_store_n(&context_cpu(c)->in_futex, 0, __ATOMIC_RELAXED);
 	}
 	return true;
 }
 
+/*
+ * Before a futex sleep, wait this long on a running CPU for the wake-up
+ * (docs/design-spinning.md): a sleep and its wake-up cost 5-50 us here
+ * (two system calls, two context switches, an idle CPU's exit), a
+ * partner on another CPU often answers within a few.  Spinning on our
+ * own state word costs the waker nothing: it finds us running and
+ * makes no FUTEX_WAKE.
+ */
+#define WAKE_SPIN_NS	20000ull
+
+/* After this many misses in a row, a spin is tried once per 2^n sleeps. */
+#define WAKE_SPIN_MAX_SHIFT	10
+
+/* Hardware CPUs online (0: not counted yet). */
+static int online_cpus;
+
+static bool one_cpu_machine(void)
+{
+	int n = __atomic_load_n(&online_cpus, __ATOMIC_RELAXED);
+
+	if (__ksync_unlikely(!n)) {
+		long v = sysconf(_SC_NPROCESSORS_ONLN);
+
+		n = v > 0 ? (int)v : 1;
+		/* Relaxed: a plain cached number; racing callers agree. */
+		__atomic_store_n(&online_cpus, n, __ATOMIC_RELAXED);
+	}
+	return n == 1;
+}
+
+/*
+ * Spin while our state is not TASK_RUNNING, for WAKE_SPIN_NS at most;
+ * true if a wake-up came.  A sleeper cannot know who will wake it (a
+ * semaphore or a completion has no owner), so whether spinning can pay
+ * is learnt: never on a one-CPU machine; elsewhere, a spin that ran out
+ * (the waker was slow, or could not run because it shares our CPU:
+ * threads pinned to one CPU, more threads than CPUs) makes the next
+ * 1, 2, 4 ... 1024 sleeps go without one, and one that was answered
+ * starts again.  So a thread that spins in vain wastes at most
+ * WAKE_SPIN_NS per 1025 sleeps, about 20 ns a sleep.
+ */
+static bool spin_for_wakeup(struct ksync_cpu *c, uint64_t deadline_ns)
+{
+	struct ksync_context_cpu *x = context_cpu(c);
+	uint64_t until;
+	unsigned int i = 0;
+
+	if (one_cpu_machine())
+		return false;
+	if (x->spin_skip) {
+		x->spin_skip--;
+		return false;
+	}
+	until = ksync_spin_deadline(WAKE_SPIN_NS);
+	if (deadline_ns && deadline_ns < ksync_now_ns() + WAKE_SPIN_NS)
+		return false;		/* a short timed wait: just sleep */
+	/* Acquire: pairs with the waker's setting of TASK_RUNNING. */
+	while (__atomic_load_n(&x->state, __ATOMIC_ACQUIRE) != TASK_RUNNING) {
+		cpu_relax();
+		if (++i % KSYNC_SPIN_CLOCK_EVERY == 0 && ksync_spin_expired(until))
+			goto miss;
+	}
+	/*
+	 * Woken, but only after the budget: we were preempted while
+	 * spinning (the waker may have needed our CPU), so it did not pay.
+	 */
+	if (ksync_spin_expired(until))
+		goto miss;
+	x->spin_misses = 0;
+	return true;
+miss:
+	if (x->spin_misses < WAKE_SPIN_MAX_SHIFT)
+		x->spin_misses++;
+	x->spin_skip = (uint16_t)(1u << x->spin_misses);
+	return false;
+}
+
+bool ksync_schedule_spin_until(uint64_t deadline_ns)
+{
+	struct ksync_cpu *c = ksync_this_cpu();
+
+	/*
+	 * The sleep's own checks (scheduling while atomic) are made by
+	 * ksync_schedule_until(), which a wake-up during the spin still
+	 * goes through: it then returns at once.
+	 */
+	if (!preempt_count() && !(__atomic_load_n(&context_cpu(c)->state,
+						  __ATOMIC_RELAXED) & KSYNC_TASK_DEADLINE))
+		spin_for_wakeup(c, deadline_ns);
+	return ksync_schedule_until(deadline_ns);
+}
+
+/* The wait queues' sleep (wait_event*(), hand-written loops): spins first. */
 KSYNC_API void ksync_schedule(void)
 {
-	ksync_schedule_until(0);
+	ksync_schedule_spin_until(0);
 }
 
 KSYNC_API long ksync_schedule_timeout(long timeout)
 {
 	uint64_t deadline = ksync_jiffies_deadline(timeout);
 
-	if (!ksync_schedule_until(deadline))
+	if (!ksync_schedule_spin_until(deadline))
 		return 0;
 	return deadline ? ksync_jiffies_left(deadline) : MAX_SCHEDULE_TIMEOUT;
 }
@@ -384,10 +493,18 @@ bool ksync_task_set_running(struct ksync_cpu *p, unsigned int mode)
 	return false;
 }
 
-/* Wake p's futex sleep on its state word; spurious if it is not asleep. */
+/*
+ * Wake p's futex sleep on its state word, after p was made runnable
+ * (seq_cst, in ksync_task_set_running() or ksync_wake_cpu()).  Only if
+ * p is in or entering the futex wait: a sleeper that is still spinning,
+ * or that never got that far, sees TASK_RUNNING itself (the seq_cst
+ * pair in ksync_schedule_until()), so the system call would be wasted.
+ * A 1 left from a later sleep of p only makes a spurious FUTEX_WAKE.
+ */
 void ksync_task_kick(struct ksync_cpu *p)
 {
-	ksync_futex_wake(&context_cpu(p)->state, 1);
+	if (__atomic_load_n(&context_cpu(p)->in_futex, __ATOMIC_SEQ_CST))
+		ksync_futex_wake(&context_cpu(p)->state, 1);
 }
 
 int ksync_try_to_wake_up(struct ksync_cpu *p, unsigned int mode)
@@ -405,7 +522,7 @@ bool ksync_wake_cpu(struct ksync_cpu *c)
 	while (state != TASK_RUNNING) {
 		if (__atomic_compare_exchange_n(&context_cpu(c)->state, &state, TASK_RUNNING, 0,
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-			ksync_futex_wake(&context_cpu(c)->state, 1);
+			ksync_task_kick(c);
 			return true;
 		}
 	}

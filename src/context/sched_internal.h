@@ -40,6 +40,13 @@ static inline struct ksync_cpu *task_cpu_block(struct task_struct *p)
  * in which case the state is set back to TASK_RUNNING.
  */
 bool ksync_schedule_until(uint64_t deadline_ns);
+/*
+ * The same, after waiting for the wake-up on a running CPU for a few
+ * microseconds where that can pay (sched.c): for the sleeps of
+ * semaphores, completions, wait queues and condition variables, whose
+ * waker is often about to come.
+ */
+bool ksync_schedule_spin_until(uint64_t deadline_ns);
 
 /* Deadline for a timeout in jiffies (MAX_SCHEDULE_TIMEOUT: none, 0). */
 uint64_t ksync_jiffies_deadline(long timeout);

@@ -143,7 +143,7 @@ static long sleep_once(struct completion *x, uint64_t deadline,
 	bool woken;
 
 	__ksync_raw_spin_unlock_irq(&x->wait.lock, site);
-	woken = ksync_schedule_until(deadline);
+	woken = ksync_schedule_spin_until(deadline);
 	__ksync_raw_spin_lock_irq(&x->wait.lock, site);
 	if (!woken)
 		return 0;

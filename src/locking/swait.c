@@ -141,11 +141,21 @@ KSYNC_API void ksync_swake_up_one(struct swait_queue_head *q,
 				  const struct ksync_site *site)
 {
 	raw_spinlock_t *lock = sw_lock(q, site);
+	struct ksync_cpu *task;
 	unsigned long flags;
+	bool woke;
 
+	/*
+	 * Made runnable under the lock, kicked out of its futex after the
+	 * unlock (as wait.c's wake_q): woken under the lock, it could run at
+	 * once on our CPU, find the lock held and wait for us.
+	 */
 	flags = __ksync_raw_spin_lock_irqsave(lock, 0, site);
-	ksync_swake_up_locked(q);
+	task = dequeue_first(q);
+	woke = task && ksync_task_set_running(task, ~0u);
 	__ksync_raw_spin_unlock_irqrestore(lock, flags, site);
+	if (woke)
+		ksync_task_kick(task);
 }
 
 /*

@@ -497,7 +497,7 @@ KSYNC_API long ksync_wait_schedule_timeout(uint64_t *deadline, long timeout)
 	}
 	if (!*deadline)
 		*deadline = ksync_jiffies_deadline(timeout);	/* 0: none */
-	if (!ksync_schedule_until(*deadline))
+	if (!ksync_schedule_spin_until(*deadline))
 		return 0;
 	return ksync_jiffies_left(*deadline);
 }

@@ -374,7 +374,7 @@ static void test_semaphore(void)
 	t = start(sem_worker);
 	wait_until(sem_waiting);
 	sem_data++;
-	up(&sem);		/* hands the unit to the waiter */
+	up(&sem);		/* wakes the waiter, which takes the unit */
 	join(t);
 	CHECK(sem_data == 2);
 }

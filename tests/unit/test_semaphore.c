@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * struct semaphore: every call; the count; FIFO hand-off with no barging;
+ * struct semaphore: every call; the count; waiters woken in order, lock
+ * stealing and the handoff that bounds it;
  * down_timeout() in time; interruptible and killable waits; up() from an
  * interrupt handler; guards; exact-count stress with more threads than
  * cores, as a lock and as a counting semaphore; and, in children, the
@@ -34,15 +35,11 @@ static int queued(struct semaphore *sem)
 	return n;
 }
 
+/* The free units: changed by compare-and-swap, outside the lock too. */
 static unsigned int count_of(struct semaphore *sem)
 {
-	unsigned long flags;
-	unsigned int n;
-
-	raw_spin_lock_irqsave(&sem->lock, flags);
-	n = sem->count;
-	raw_spin_unlock_irqrestore(&sem->lock, flags);
-	return n;
+	return (unsigned int)(__atomic_load_n(&sem->word, __ATOMIC_RELAXED) &
+			      KSYNC_SEM_COUNT_MASK);
 }
 
 /* --- the calls ------------------------------------------------------------- */
@@ -153,7 +150,11 @@ static int got_count(void)
 	return __atomic_load_n(&got_next, __ATOMIC_ACQUIRE);
 }
 
-static void test_fifo_handoff_no_barging(void)
+/*
+ * Waiters are woken in the order they queued: up() raises the count and
+ * wakes the first one only, and nobody else runs to take the unit.
+ */
+static void test_waiters_served_in_order(void)
 {
 	pthread_t t[3];
 
@@ -165,15 +166,159 @@ static void test_fifo_handoff_no_barging(void)
 	}
 	for (int i = 0; i < 3; i++) {
 		up(&fifo_sem);
-		/* Handed to the first waiter: no unit left for a newcomer. */
-		CHECK_EQ(down_trylock(&fifo_sem), 1);
-		CHECK_EQ(count_of(&fifo_sem), 0);
 		KTEST_WAIT_UNTIL(got_count() == i + 1);
 		CHECK_EQ(got_order[i], i);
+		CHECK_EQ(count_of(&fifo_sem), 0);
+		CHECK_EQ(queued(&fifo_sem), 2 - i);
 	}
 	for (int i = 0; i < 3; i++)
 		ktest_join_or_fail(t[i]);
 	CHECK_EQ(queued(&fifo_sem), 0);
+}
+
+/*
+ * up() with a waiter raises the count: a running thread may take the
+ * unit before the woken waiter does (lock stealing, docs/semaphore.md).
+ * Whichever way the race goes, exactly one of them has the unit; if we
+ * took it, the waiter went back to sleep and gets the next one.
+ */
+static void test_up_then_trylock_one_unit(void)
+{
+	for (int round = 0; round < 20; round++) {
+		pthread_t t;
+		int stole;
+
+		sema_init(&fifo_sem, 0);
+		got_slot = got_next = 0;
+		CHECK(pthread_create(&t, NULL, fifo_waiter, (void *)7) == 0);
+		KTEST_WAIT_UNTIL(queued(&fifo_sem) == 1);
+		up(&fifo_sem);
+		stole = !down_trylock(&fifo_sem);
+		if (stole) {
+			CHECK_EQ(count_of(&fifo_sem), 0);
+			CHECK_EQ(got_count(), 0);	/* it has no unit to go with */
+			CHECK_EQ(queued(&fifo_sem), 1);	/* still waiting, or back */
+			up(&fifo_sem);
+		}
+		KTEST_WAIT_UNTIL(got_count() == 1);
+		ktest_join_or_fail(t);
+		CHECK_EQ(count_of(&fifo_sem), 0);
+		CHECK_EQ(queued(&fifo_sem), 0);
+		CHECK_EQ(down_trylock(&fifo_sem), 1);
+	}
+}
+
+/*
+ * The bound on stealing, deterministically.  An interrupt handler on the
+ * sleeping waiter's own thread gives a unit back and steals it at once
+ * (the waiter cannot run meanwhile): the waiter is woken, finds the
+ * count at 0 and, having waited over 1 ms as the first waiter, asks for
+ * a handoff.  From then on a unit given back is the waiter's: a
+ * down_trylock() right after up() fails, and the waiter gets it.
+ */
+static int handler_stole;
+
+static irqreturn_t up_and_steal_handler(int irq, void *dev)
+{
+	(void)irq;
+	up(dev);				/* wakes the waiter: this thread */
+	__atomic_store_n(&handler_stole, !down_trylock(dev), __ATOMIC_RELAXED);
+	return IRQ_HANDLED;
+}
+
+static void test_starving_waiter_gets_handoff(void)
+{
+	pthread_t t;
+
+	sema_init(&fifo_sem, 0);
+	got_slot = got_next = 0;
+	__atomic_store_n(&handler_stole, -1, __ATOMIC_RELAXED);
+	CHECK_EQ(request_irq(SIGUSR2, up_and_steal_handler, 0, "sem-steal", &fifo_sem), 0);
+	CHECK(pthread_create(&t, NULL, fifo_waiter, (void *)5) == 0);
+	KTEST_WAIT_UNTIL(queued(&fifo_sem) == 1);
+	ktest_sleep_ms(3);			/* first waiter for over 1 ms */
+	CHECK(pthread_kill(t, SIGUSR2) == 0);
+	KTEST_WAIT_UNTIL(__atomic_load_n(&handler_stole, __ATOMIC_RELAXED) >= 0);
+	CHECK_EQ(__atomic_load_n(&handler_stole, __ATOMIC_RELAXED), 1);	/* stolen */
+	/* The waiter woke, found nothing and asked for the next unit. */
+	KTEST_WAIT_UNTIL(__atomic_load_n(&fifo_sem.word, __ATOMIC_RELAXED) &
+			 KSYNC_SEM_HANDOFF);
+	CHECK_EQ(got_count(), 0);
+	CHECK_EQ(down_trylock(&fifo_sem), 1);	/* nothing for newcomers */
+	up(&fifo_sem);				/* the stolen unit, back */
+	CHECK_EQ(down_trylock(&fifo_sem), 1);	/* handed over, not counted */
+	CHECK_EQ(count_of(&fifo_sem), 0);
+	KTEST_WAIT_UNTIL(got_count() == 1);
+	CHECK_EQ(got_order[0], 5);
+	ktest_join_or_fail(t);
+	CHECK_EQ(queued(&fifo_sem), 0);
+	CHECK_EQ(__atomic_load_n(&fifo_sem.word, __ATOMIC_RELAXED), 0);	/* no flags left */
+	CHECK(free_irq(SIGUSR2, &fifo_sem) != NULL);
+}
+
+/*
+ * A stealing storm: threads that keep taking the unit with
+ * down_trylock(), hold it a while and give it back, so that a unit is
+ * almost never free when a woken waiter looks.  A sleeping waiter must
+ * still get its units: after HANDOFF_NS (1 ms) as the first waiter it
+ * asks for the next one, and up() hands it over.  Without that bound
+ * the waiter starves and the test fails at its deadline.
+ */
+#define STORM_STEALERS	3
+#define STORM_ROUNDS	30
+
+static struct semaphore storm_sem;
+static int storm_stop;
+static long storm_stolen[STORM_STEALERS];
+
+static void *storm_stealer(void *arg)
+{
+	long i = (long)arg;
+
+	while (!__atomic_load_n(&storm_stop, __ATOMIC_RELAXED)) {
+		if (down_trylock(&storm_sem))
+			continue;
+		for (int k = 0; k < 2000; k++)	/* hold it: the others fail */
+			cpu_relax();
+		__atomic_fetch_add(&storm_stolen[i], 1, __ATOMIC_RELAXED);
+		up(&storm_sem);
+	}
+	return NULL;
+}
+
+static long storm_total(void)
+{
+	long sum = 0;
+
+	for (int i = 0; i < STORM_STEALERS; i++)
+		sum += __atomic_load_n(&storm_stolen[i], __ATOMIC_RELAXED);
+	return sum;
+}
+
+static void test_waiter_not_starved_by_stealers(void)
+{
+	pthread_t t[STORM_STEALERS];
+	long sum = 0;
+
+	sema_init(&storm_sem, 1);
+	storm_stop = 0;
+	for (long i = 0; i < STORM_STEALERS; i++) {
+		storm_stolen[i] = 0;
+		CHECK(pthread_create(&t[i], NULL, storm_stealer, (void *)i) == 0);
+	}
+	KTEST_WAIT_UNTIL(storm_total() > 0);	/* the storm is on */
+	for (int r = 0; r < STORM_ROUNDS; r++) {
+		if (down_timeout(&storm_sem, (long)(KTEST_DEADLINE_S * HZ)))
+			KTEST_FAIL("the waiter starved: no unit in %.0f s", KTEST_DEADLINE_S);
+		up(&storm_sem);
+	}
+	__atomic_store_n(&storm_stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < STORM_STEALERS; i++)
+		ktest_join_or_fail(t[i]);
+	sum = storm_total();
+	CHECK(sum > 0);			/* the storm did take units */
+	CHECK_EQ(count_of(&storm_sem), 1);
+	CHECK_EQ(queued(&storm_sem), 0);
 }
 
 /*
@@ -382,8 +527,9 @@ static void take(long i, long round)
 		break;
 	default:
 		/*
-		 * up() hands units to queued waiters first, so a trylock can
-		 * lose for long while others queue: give up after a while.
+		 * A trylock can lose for long while others queue (a first
+		 * waiter that asked for a handoff gets the next unit): give
+		 * up after a while.
 		 */
 		for (int tries = 0; down_trylock(&stress_sem); tries++) {
 			if (tries == 100) {
@@ -554,7 +700,10 @@ int main(int argc, char **argv)
 	RUN(test_down_up_counts);
 	RUN(test_down_timeout_in_time);
 	RUN(test_guards);
-	RUN(test_fifo_handoff_no_barging);
+	RUN(test_waiters_served_in_order);
+	RUN(test_up_then_trylock_one_unit);
+	RUN(test_starving_waiter_gets_handoff);
+	RUN(test_waiter_not_starved_by_stealers);
 	RUN(test_timed_out_waiter_leaves_queue);
 	RUN(test_interruptible_and_killable);
 	RUN(test_earlier_interrupt_does_not_count);
