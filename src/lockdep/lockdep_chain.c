@@ -78,6 +78,19 @@ bool lookup_chain_cache_add(struct ksync_cpu *c, uint64_t key)
 	return true;
 }
 
+/*
+ * A chain key hashes class indexes, and a freed class's index is reused:
+ * an old chain would pass a new sequence unvalidated.  Lookups that race
+ * with this miss and validate again under the graph lock, which we hold.
+ */
+void lockdep_flush_chains(void)
+{
+	for (size_t i = 0; i < CHAINHASH_SIZE; i++)
+		if (__atomic_load_n(&chainhash[i], __ATOMIC_RELAXED))
+			__atomic_store_n(&chainhash[i], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&nr_chains, 0, __ATOMIC_RELAXED);
+}
+
 unsigned long lockdep_nr_chains(void)
 {
 	return __atomic_load_n(&nr_chains, __ATOMIC_RELAXED);
