@@ -49,7 +49,7 @@ KSYNC_API void ksync_lockdep_init_map(struct lockdep_map *map, const char *name,
 	map->cpu = raw_smp_processor_id();
 	map->last_where = 0;
 	if (key && lockdep_validating())
-		lockdep_check_key_at_init(key);
+		lockdep_check_key_at_init(key, (uintptr_t)__builtin_return_address(0));
 }
 
 /* --- acquire --------------------------------------------------------------------- */

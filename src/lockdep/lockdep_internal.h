@@ -329,7 +329,7 @@ void lockdep_warn(const struct ksync_site *site, uintptr_t ip, const char *fmt, 
 
 /* lockdep_keys.c */
 /* lockdep_init_map() with a key: static or registered, else say so. */
-void lockdep_check_key_at_init(const struct lock_class_key *key);
+void lockdep_check_key_at_init(const struct lock_class_key *key, uintptr_t ip);
 /* A class is made for key: static or registered, else report; false then. */
 bool lockdep_key_valid_for_class(const struct lockdep_map *map);
 /* A slot lockdep_unregister_key() freed, to reuse (graph lock held); NULL if none. */

@@ -184,14 +184,22 @@ static bool key_known(const void *key)
 
 /* --- checks where a key is given and where it makes a class ---------------------- */
 
-void lockdep_check_key_at_init(const struct lock_class_key *key)
+void lockdep_check_key_at_init(const struct lock_class_key *key, uintptr_t ip)
 {
+	uintptr_t caller = __atomic_load_n(&ksync_tls.caller_ip, __ATOMIC_RELAXED);
+	bool place = !caller && ip && !ksync_code_is_ours(ip);
+
 	if (key_known(key) || !__atomic_load_n(&ksync_debug_locks, __ATOMIC_RELAXED))
 		return;
 	ksync_printk("BUG: key %p has not been registered!\n", (const void *)key);
+	/* The WARN names the init call when the program made it directly. */
+	if (place)
+		__atomic_store_n(&ksync_tls.caller_ip, ip, __ATOMIC_RELAXED);
 	ksync_debug_locks_warn(NULL, "1",
 			       "a lock was given a lock_class_key that is neither static nor "
 			       "registered with lockdep_register_key()\n");
+	if (place)
+		__atomic_store_n(&ksync_tls.caller_ip, 0, __ATOMIC_RELAXED);
 }
 
 bool lockdep_key_valid_for_class(const struct lockdep_map *map)
