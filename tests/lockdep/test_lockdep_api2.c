@@ -531,15 +531,19 @@ struct object {
  */
 static struct object *arena;
 
-static struct object *object_new(const char *name)
+static struct object *object_new_at(struct object *o, const char *name)
 {
-	struct object *o = arena;
 
 	memset(o, 0, sizeof(*o));
 	lockdep_register_key(&o->key);
 	spin_lock_init(&o->lock);
 	lockdep_set_class_and_name(&o->lock, &o->key, name);
 	return o;
+}
+
+static struct object *object_new(const char *name)
+{
+	return object_new_at(arena, name);
 }
 
 static void object_free(struct object *o, bool unregister)
@@ -593,11 +597,15 @@ static void key_reuse_not_unregistered(void)
  * entries) over time, never many at once: freed classes, entries and
  * chains are reused.
  */
+/* More than MAX_LOCKDEP_KEYS (8192) and than dependencies fit (16384). */
+#define CYCLES	17000
+
 static void key_cycles(void)
 {
-	arena = malloc(sizeof(*arena));
-	for (int i = 0; i < 9000; i++) {
-		struct object *o = object_new("cycled");
+	/* A key at a new address each time: a new class each time. */
+	arena = calloc(CYCLES, sizeof(*arena));
+	for (int i = 0; i < CYCLES; i++) {
+		struct object *o = object_new_at(&arena[i], "cycled");
 
 		spin_lock(&o->lock);
 		spin_lock(&lock_b);
@@ -830,6 +838,7 @@ static void test_keys(void)
 	CHECK_OUT(&c, circular);
 	CHECK_OUT(&c, "lockdep_register_key(&o->key): WARN_ON_ONCE(k == key)\n");
 	run_quiet("key_cycles", lockdep_env);
+	CHECK_NOT_OUT(&c, "MAX_STACK_TRACE_ENTRIES");
 	run_ok("key_unregistered", lockdep_env);
 	CHECK_OUT(&c, "BUG: key ");
 	CHECK_OUT(&c, " has not been registered!\n------------[ cut here ]------------\n"
