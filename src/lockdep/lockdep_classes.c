@@ -5,11 +5,11 @@
  * A class is named by a key address: the static struct lock_class_key an
  * init macro declares at its call site, or, for a lock set up by a static
  * initialiser, the lock's own address.  Subclass n of a key is the address
- * key + n.  Classes are never freed, so a class pointer cached in a lock's
- * map stays valid for ever.
+ * key + n.  Classes are freed only when their key is unregistered
+ * (lockdep_keys.c); a class pointer cached in a lock's map is checked
+ * against the map's key before use (class_cache_valid()).
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <string.h>
 
 #include "debug_checks.h"
@@ -161,9 +161,7 @@ struct lock_class *look_up_lock_class(const struct lockdep_map *map,
  */
 static bool static_obj(const void *addr)
 {
-	Dl_info info;
-
-	return lockdep_permanent_obj(addr) || dladdr(addr, &info) != 0;
+	return lockdep_static_obj(addr);
 }
 
 static void print_non_static_key(const struct lockdep_map *map)

@@ -344,6 +344,8 @@ static inline bool class_free(const struct lock_class *class)
 }
 /* Memory the program declared permanent (ksync_lockdep_permanent_memory()). */
 bool lockdep_permanent_obj(const void *addr);
+/* In a loaded object's data or bss, or permanent: the kernel's static_obj(). */
+bool lockdep_static_obj(const void *addr);
 
 /* lockdep_held.c */
 bool lockdep_held_by(struct ksync_cpu *c, const struct lockdep_map *map, int read);

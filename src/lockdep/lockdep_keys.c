@@ -25,7 +25,6 @@
  * tombstone, which a later insert on the same probe path reuses.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <link.h>
 #include <string.h>
 
@@ -96,12 +95,37 @@ static bool static_key_fast(const void *key)
 	return lockdep_permanent_obj(key);
 }
 
-/* The slow last word (the loader's lock): only before a report or a WARN. */
+static int in_segment(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t addr = *(const uintptr_t *)arg;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && addr >= start && addr < start + ph->p_memsz)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The slow last word: every loaded object's segments (the loader's lock
+ * in a dynamic program, so only where the fast test said no: before a
+ * report, or in a static program, where _dl_find_object() knows nothing
+ * and dladdr() finds no object either).
+ */
+bool lockdep_static_obj(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr;
+
+	return static_key_fast(addr) || dl_iterate_phdr(in_segment, &a) != 0;
+}
+
 static bool static_key(const void *key)
 {
-	Dl_info info;
-
-	return static_key_fast(key) || dladdr(key, &info) != 0;
+	return lockdep_static_obj(key);
 }
 
 /* --- the registered keys ---------------------------------------------------------- */
