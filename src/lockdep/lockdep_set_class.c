@@ -60,28 +60,60 @@ KSYNC_API void ksync_lock_set_class(struct lockdep_map *map, const char *name,
 }
 
 /*
+ * Another thread's held stack, which only it writes, with plain stores:
+ * read the kernel's way, racily (the kernel's lockdep_print_held_locks()
+ * reads another task's held_locks unlocked), so not instrumented for
+ * ThreadSanitizer.  Byte by byte through volatile, so that no memcpy()
+ * is made of it.  The depth before and after must agree, else -1.
+ */
+__attribute__((no_sanitize_thread))
+static int snapshot_held(const struct ksync_held_locks *h, struct ksync_held_lock *out)
+{
+	const volatile int *vdepth = &h->depth;
+	const volatile unsigned char *from = (const volatile unsigned char *)h->stack;
+	unsigned char *to = (unsigned char *)out;
+	int depth = *vdepth;
+
+	if (depth < 0 || depth > MAX_LOCK_DEPTH)
+		return -1;
+	for (size_t i = 0; i < (size_t)depth * sizeof(*out); i++)
+		to[i] = from[i];
+	return *vdepth == depth ? depth : -1;
+}
+
+/* An entry of a snapshot that may be torn: print it only if it can be. */
+static void print_snapshot_entry(int i, const struct ksync_held_lock *hl)
+{
+	ksync_printk(" #%d: ", i);
+	if (hl->class_idx && hl->class_idx < MAX_LOCKDEP_KEYS)
+		lockdep_print_lock(hl);
+	else
+		ksync_printk("%p (changing), at: ?\n", (void *)hl->instance);
+}
+
+/*
  * Another thread's stack, as the kernel prints another task's: the count,
  * and the locks only if it sleeps (a running thread changes its stack
- * under us).  Acquire on the state pairs with set_current_state()'s
- * barrier, after which the sleeper's stack stays as it was.
+ * under us).
  */
 static void print_task_held_locks(const struct task_struct *task, struct ksync_cpu *c)
 {
-	int depth = c ? __atomic_load_n(&lockdep_cpu(c)->held.depth, __ATOMIC_RELAXED) : 0;
+	static struct ksync_held_lock copy[MAX_LOCK_DEPTH];	/* under the report lock */
+	int depth = -1;
 
-	if (depth < 0 || depth > MAX_LOCK_DEPTH)
+	for (int tries = 0; c && depth < 0 && tries < 100; tries++)
+		depth = snapshot_held(&lockdep_cpu(c)->held, copy);
+	if (depth < 0)
 		depth = 0;
 	if (!depth)
 		ksync_printk("no locks held by %s/%d.\n", task->comm, task->pid);
 	else
 		ksync_printk("%d lock%s held by %s/%d:\n", depth, depth > 1 ? "s" : "",
 			     task->comm, task->pid);
-	if (__atomic_load_n(&task->__state, __ATOMIC_ACQUIRE) == TASK_RUNNING)
+	if (__atomic_load_n(&task->__state, __ATOMIC_RELAXED) == TASK_RUNNING)
 		return;
-	for (int i = 0; i < depth; i++) {
-		ksync_printk(" #%d: ", i);
-		lockdep_print_lock(&lockdep_cpu(c)->held.stack[i]);
-	}
+	for (int i = 0; i < depth; i++)
+		print_snapshot_entry(i, &copy[i]);
 }
 
 KSYNC_API void ksync_debug_show_held_locks(struct task_struct *task)

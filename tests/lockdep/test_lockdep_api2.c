@@ -13,7 +13,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ksync/completion.h>
 #include <ksync/lockdep.h>
 #include <ksync/mutex.h>
 #include <ksync/rwsem.h>
@@ -450,14 +449,20 @@ static void home_stat(void)
 /* --- debug_show_held_locks(task) -------------------------------------------------------- */
 
 static struct task_struct *other;
-static DECLARE_COMPLETION(other_go);
-static int other_stop;
+static int other_go, other_stop;
 
+/* Asleep holding mutex_m, with nothing taken or dropped around the sleep. */
 static void *sleeper(void *arg)
 {
 	mutex_lock(&mutex_m);
 	__atomic_store_n(&other, current, __ATOMIC_RELEASE);
-	wait_for_completion(&other_go);		/* asleep, holding mutex_m */
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		if (__atomic_load_n(&other_go, __ATOMIC_ACQUIRE))
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
 	mutex_unlock(&mutex_m);
 	return arg;
 }
@@ -497,7 +502,8 @@ static void show_held(void)
 		ktest_sleep_ms(1);
 	printf("-- sleeper %d\n", t->pid);
 	debug_show_held_locks(t);
-	complete(&other_go);
+	__atomic_store_n(&other_go, 1, __ATOMIC_RELEASE);
+	wake_up_process(t);
 	pthread_join(th, NULL);
 
 	__atomic_store_n(&other, NULL, __ATOMIC_RELAXED);
