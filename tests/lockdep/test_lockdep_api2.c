@@ -623,6 +623,59 @@ static void key_cycles(void)
 	printf("went on\n");
 }
 
+/*
+ * Keys come and go on one thread (classes freed and reused, the chain
+ * cache emptied) while others take static locks in orders the cache and
+ * the graph already know, and a spinlock of their own class: lock-free
+ * lookups meet freed and reused slots.  Nothing to report.
+ */
+#define CHURN	2000
+
+static void *churner(void *arg)
+{
+	struct object *objs = calloc(16, sizeof(*objs));
+
+	for (int i = 0; i < CHURN; i++) {
+		struct object *o = object_new_at(&objs[i % 16], "churned");
+
+		spin_lock(&o->lock);
+		spin_lock(&lock_b);
+		spin_unlock(&lock_b);
+		spin_unlock(&o->lock);
+		object_free(o, true);
+	}
+	free(objs);
+	return arg;
+}
+
+static void *static_user(void *arg)
+{
+	spinlock_t mine;
+
+	spin_lock_init(&mine);
+	for (int i = 0; i < CHURN; i++) {
+		spin_lock(&lock_a);
+		spin_lock(&mine);
+		spin_lock(&lock_b);
+		spin_unlock(&lock_b);
+		spin_unlock(&mine);
+		spin_unlock(&lock_a);
+	}
+	return arg;
+}
+
+static void key_churn_threads(void)
+{
+	pthread_t t[3];
+
+	pthread_create(&t[0], NULL, churner, NULL);
+	pthread_create(&t[1], NULL, static_user, NULL);
+	pthread_create(&t[2], NULL, static_user, NULL);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	printf("went on\n");
+}
+
 /* A heap key nobody registered, given to a lock: the kernel's report. */
 static void key_unregistered(void)
 {
@@ -697,6 +750,7 @@ static const struct ktest_scenario scenarios[] = {
 	{ "key_reuse", key_reuse },
 	{ "key_reuse_not_unregistered", key_reuse_not_unregistered },
 	{ "key_cycles", key_cycles },
+	{ "key_churn_threads", key_churn_threads },
 	{ "key_unregistered", key_unregistered },
 	{ "key_used_after_unregister", key_used_after_unregister },
 	{ "key_misuse", key_misuse },
@@ -845,6 +899,7 @@ static void test_keys(void)
 	CHECK_OUT(&c, "lockdep_register_key(&o->key): WARN_ON_ONCE(k == key)\n");
 	run_quiet("key_cycles", lockdep_env);
 	CHECK_NOT_OUT(&c, "MAX_STACK_TRACE_ENTRIES");
+	run_quiet("key_churn_threads", lockdep_env);
 	run_ok("key_unregistered", lockdep_env);
 	CHECK_OUT(&c, "BUG: key ");
 	CHECK_OUT(&c, " has not been registered!\n");
