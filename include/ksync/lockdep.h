@@ -21,6 +21,7 @@
 #define _KSYNC_LOCKDEP_H
 
 #include <stddef.h>
+#include <ksync/bug.h>
 #include <ksync/compiler.h>
 #include <ksync/irqflags.h>
 #include <ksync/lockdep_types.h>
@@ -69,9 +70,19 @@ KSYNC_API void ksync_debug_check_no_locks_held(void);
 /* Print the calling thread's held locks. */
 KSYNC_API void ksync_lockdep_print_held_locks(void);
 
+struct task_struct;
+/*
+ * The kernel's debug_show_held_locks(task): the locks task holds (current,
+ * or another thread's task_struct, <ksync/sched.h>).  As the kernel, a
+ * task other than the caller that is running gets only the count line
+ * (its stack may change under the reader); "INFO: lockdep is turned off."
+ * when held locks are not tracked.
+ */
+KSYNC_API void ksync_debug_show_held_locks(struct task_struct *task);
+
 #define debug_check_no_locks_freed(mem, len)	ksync_debug_check_no_locks_freed((mem), (len))
 #define debug_check_no_locks_held()		ksync_debug_check_no_locks_held()
-#define debug_show_held_locks()			ksync_lockdep_print_held_locks()
+#define debug_show_held_locks(task)		ksync_debug_show_held_locks(task)
 
 /* --- is it held? ------------------------------------------------------------- */
 
@@ -86,7 +97,11 @@ KSYNC_API void ksync_lockdep_print_held_locks(void);
  * report), so that assertions then pass, as in the kernel.
  */
 KSYNC_API int ksync_lock_is_held_type(const struct lockdep_map *map, int read);
+/* Held locks are tracked now (the kernel's debug_locks, at run time). */
+KSYNC_API int ksync_lockdep_tracking(void);
 
+#define lock_is_held_type(map, r)	ksync_lock_is_held_type((map), (r))
+#define lock_is_held(map)		ksync_lock_is_held_type((map), -1)
 #define lockdep_is_held(lock)		ksync_lock_is_held_type(&(lock)->dep_map, -1)
 #define lockdep_is_held_type(lock, r)	ksync_lock_is_held_type(&(lock)->dep_map, (r))
 
@@ -99,6 +114,17 @@ KSYNC_API void ksync_lockdep_assert_failed(const struct ksync_site *site,
 		if (__ksync_unlikely(!(cond)))				\
 			ksync_lockdep_assert_failed(KSYNC_SITE(what), (why)); \
 	} while (0)
+
+/*
+ * The kernel's lockdep_assert(cond): WARN_ON(!cond) while lockdep tracks
+ * held locks (KSYNC_DEBUG or KSYNC_LOCKDEP, and no report turned it
+ * off), and cond is then evaluated; otherwise nothing, cond not evaluated.
+ * lockdep_assert_once() is WARN_ON_ONCE (once per call site).
+ */
+#define lockdep_assert(cond)						\
+	do { WARN_ON(ksync_lockdep_tracking() && !(cond)); } while (0)
+#define lockdep_assert_once(cond)					\
+	do { WARN_ON_ONCE(ksync_lockdep_tracking() && !(cond)); } while (0)
 
 #define lockdep_assert_held(l)						\
 	__ksync_lockdep_assert(lockdep_is_held(l) != LOCK_STATE_NOT_HELD, \
@@ -116,8 +142,6 @@ KSYNC_API void ksync_lockdep_assert_failed(const struct ksync_site *site,
 			       "lockdep_assert_held_read(" #l ")")
 #define lockdep_assert_held_once(l)	lockdep_assert_held(l)
 
-/* Interrupt and preemption state (always checked while tracking is on). */
-KSYNC_API int ksync_lockdep_tracking(void);
 
 #define lockdep_assert_irqs_disabled()					\
 	__ksync_lockdep_assert(!ksync_lockdep_tracking() || irqs_disabled(), \
@@ -166,6 +190,48 @@ KSYNC_API int ksync_lockdep_tracking(void);
 			       (lock)->dep_map.key, (sub),		\
 			       (lock)->dep_map.wait_type_inner,		\
 			       (lock)->dep_map.kind)
+/*
+ * Keys in memory that is not static (a heap object's, the kernel's
+ * lockdep_register_key()): register the key before a lock uses it, and
+ * unregister it before its memory is freed.  Unregistering forgets every
+ * class of the key - its dependencies, cached chains, lock_stat counts -
+ * so the memory may be reused for another key without the old key's
+ * dependencies showing up.  No lock of the key may be held then, and a
+ * lock still set to the key must be set to another before it is taken
+ * again (taking it is reported: "BUG: key ... has not been registered!").
+ * A static key needs neither (each WARNs, as the kernel).
+ */
+KSYNC_API void ksync_lockdep_register_key(struct lock_class_key *key,
+					  const struct ksync_site *site);
+KSYNC_API void ksync_lockdep_unregister_key(struct lock_class_key *key,
+					    const struct ksync_site *site);
+#define lockdep_register_key(key)					\
+	ksync_lockdep_register_key((key), KSYNC_SITE("lockdep_register_key(" #key ")"))
+#define lockdep_unregister_key(key)					\
+	ksync_lockdep_unregister_key((key), KSYNC_SITE("lockdep_unregister_key(" #key ")"))
+
+/*
+ * ksync: [start, start + len) is never freed or reused (an arena of
+ * a library's own), so keys in it, and locks keyed by their own address
+ * in it, count as static, as the program's data and bss do.
+ */
+KSYNC_API void ksync_lockdep_permanent_memory(const void *start, size_t len);
+
+/*
+ * Give a held lock another class (the kernel's lock_set_class()): the map
+ * takes name, key and subclass as lockdep_init_map() gives them, and the
+ * held-lock stack is rebuilt from that lock up, so later dependencies are
+ * the new class's.  lock_set_subclass() keeps name and key.  Not holding
+ * the lock is "bad unlock balance"; holding none, DEBUG_LOCKS_WARN_ON.
+ */
+KSYNC_API void ksync_lock_set_class(struct lockdep_map *map, const char *name,
+				    struct lock_class_key *key, unsigned int subclass,
+				    unsigned long ip);
+#define lock_set_class(map, name, key, sub, ip)				\
+	ksync_lock_set_class((map), (name), (key), (sub), (ip))
+#define lock_set_subclass(map, sub, ip)					\
+	ksync_lock_set_class((map), (map)->name, (map)->key, (sub), (ip))
+
 /* Never validated (the kernel's __lockdep_no_validate__). */
 extern KSYNC_API struct lock_class_key __lockdep_no_validate__;
 #define lockdep_set_novalidate_class(lock)				\
@@ -256,6 +322,56 @@ static inline int ksync_read_lock_is_recursive(void)
 #define lock_map_acquire_tryread(map)					\
 	lock_acquire_shared_recursive((map), 0, 1, NULL, __ksync_map_site(map))
 #define lock_map_release(map)		lock_release((map), __ksync_map_site(map))
+
+/*
+ * The dependencies taking the lock would make, recorded without taking
+ * it (the kernel's might_lock(): an acquire and a release of its map).
+ * As in the kernel, might_lock_nested() is a read acquisition.
+ */
+#define __ksync_might_lock(lock, sub, r, what)				\
+	do {								\
+		struct lockdep_map *__ml_map = &(lock)->dep_map;	\
+		unsigned long __ml_ip = KSYNC_SITE_IP(KSYNC_SITE(what), _THIS_IP_); \
+		lock_acquire(__ml_map, (sub), 0, (r), 1, NULL, __ml_ip);	\
+		lock_release(__ml_map, __ml_ip);			\
+	} while (0)
+#define might_lock(lock)	__ksync_might_lock(lock, 0, 0, "might_lock(" #lock ")")
+#define might_lock_read(lock)	__ksync_might_lock(lock, 0, 1, "might_lock_read(" #lock ")")
+#define might_lock_nested(lock, sub)					\
+	__ksync_might_lock(lock, sub, 1, "might_lock_nested(" #lock ")")
+
+/*
+ * Pinning (the kernel's lockdep_pin_lock()): code that must not have a
+ * held lock released under it - by a callee that drops and retakes it -
+ * pins it and gets a cookie; releasing a pinned lock WARNs ("releasing a
+ * pinned lock"), and unpinning needs the same cookie ("pin count
+ * corrupted" if it is not).  The cookie is NIL_COOKIE (val 0) when held
+ * locks are not tracked.
+ */
+struct pin_cookie { unsigned int val; };
+#define NIL_COOKIE	(struct pin_cookie){ .val = 0U, }
+
+KSYNC_API struct pin_cookie ksync_lock_pin_lock(struct lockdep_map *map, unsigned long ip);
+KSYNC_API void ksync_lock_repin_lock(struct lockdep_map *map, struct pin_cookie cookie,
+				     unsigned long ip);
+KSYNC_API void ksync_lock_unpin_lock(struct lockdep_map *map, struct pin_cookie cookie,
+				     unsigned long ip);
+
+#define lock_pin_lock(map)						\
+	ksync_lock_pin_lock((map), __ksync_map_site(map))
+#define lock_repin_lock(map, c)						\
+	ksync_lock_repin_lock((map), (c), __ksync_map_site(map))
+#define lock_unpin_lock(map, c)						\
+	ksync_lock_unpin_lock((map), (c), __ksync_map_site(map))
+#define lockdep_pin_lock(l)						\
+	ksync_lock_pin_lock(&(l)->dep_map,				\
+			    KSYNC_SITE_IP(KSYNC_SITE("lockdep_pin_lock(" #l ")"), 0))
+#define lockdep_repin_lock(l, c)					\
+	ksync_lock_repin_lock(&(l)->dep_map, (c),			\
+			      KSYNC_SITE_IP(KSYNC_SITE("lockdep_repin_lock(" #l ")"), 0))
+#define lockdep_unpin_lock(l, c)					\
+	ksync_lock_unpin_lock(&(l)->dep_map, (c),			\
+			      KSYNC_SITE_IP(KSYNC_SITE("lockdep_unpin_lock(" #l ")"), 0))
 
 /*
  * Try the lock; if that fails, tell lock_stat the lock was contended and

@@ -22,9 +22,9 @@ pub use crate::{new_condvar, new_mutex, new_spinlock, new_spinlock_irq, static_l
 ///
 /// As in C, a key must live for as long as the program: the locks' C
 /// initialisers record its address.  [`static_lock_class!`] makes one per
-/// call site, which is what the `new_*!` macros use.  (ksync has no
-/// `lockdep_register_key()`, so the kernel's `LockClassKey::new_dynamic()`
-/// is not offered.)
+/// call site, which is what the `new_*!` macros use.  (The kernel's
+/// `LockClassKey::new_dynamic()`, over C's `lockdep_register_key()`, is
+/// not offered by this crate yet.)
 #[repr(transparent)]
 pub struct LockClassKey(Opaque<bindings::lock_class_key>);
 

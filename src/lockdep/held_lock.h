@@ -22,6 +22,7 @@ struct ksync_held_lock {
 	uint64_t acquire_ns;		/* lock_stat: when the hold began */
 	uint64_t wait_ns;		/* lock_stat: when a wait began */
 	unsigned int class_idx;		/* lockdep class, 0 if none */
+	unsigned int pin_count;		/* lockdep_pin_lock() cookies added */
 	unsigned short references;	/* nest_lock merged acquisitions */
 	unsigned char subclass;
 	unsigned char read;		/* 0 write, 1 read, 2 recursive read */

@@ -309,6 +309,8 @@ static void put_class(int fd, const struct lock_class *class)
 	char name[40];
 	int namelen;
 
+	if (class_free(class))
+		return;		/* its key was unregistered */
 	lockdep_class_name(class, name, sizeof(name));
 	namelen = (int)strlen(name);
 	if (w)

@@ -48,6 +48,8 @@ KSYNC_API void ksync_lockdep_init_map(struct lockdep_map *map, const char *name,
 	map->subclass = (unsigned char)subclass;
 	map->cpu = raw_smp_processor_id();
 	map->last_where = 0;
+	if (key && lockdep_validating())
+		lockdep_check_key_at_init(key, (uintptr_t)__builtin_return_address(0));
 }
 
 /* --- acquire --------------------------------------------------------------------- */
@@ -82,7 +84,8 @@ static struct lock_class *map_class(struct lockdep_map *map, unsigned int subcla
 	/* Acquire: pairs with the release that cached a complete class. */
 	if (subclass < NR_LOCKDEP_CACHING_CLASSES)
 		class = __atomic_load_n(&map->class_cache[subclass], __ATOMIC_ACQUIRE);
-	if (__ksync_unlikely(!class))
+	/* Not cached, or its key was unregistered since (lockdep_keys.c). */
+	if (__ksync_unlikely(!class || !class_cache_valid(map, subclass, class)))
 		class = register_lock_class(map, subclass);
 	return class;
 }
@@ -135,6 +138,7 @@ struct acquire_args {
 	uintptr_t ip;
 	unsigned int subclass;
 	int trylock, read, check, hardirqs_off, references;
+	unsigned int pin_count;
 };
 
 /*
@@ -206,6 +210,7 @@ static __always_inline int __lock_acquire(struct ksync_cpu *c,
 	hl->hardirqs_off = (unsigned char)a->hardirqs_off;
 	hl->irq_context = (unsigned char)task_irq_context();
 	hl->references = (unsigned short)a->references;
+	hl->pin_count = a->pin_count;
 	hl->prev_chain_key = chain_key;
 	if (class && lock_stat_on())
 		lock_stat_begin(hl);
@@ -279,13 +284,13 @@ bool lockdep_match_held_lock(const struct ksync_held_lock *hl,
 	if (!hl->references || !hl->class_idx)
 		return false;
 	class = __atomic_load_n(&map->class_cache[0], __ATOMIC_ACQUIRE);
-	if (!class)
+	if (!class || !class_cache_valid(map, 0, class))
 		class = look_up_lock_class(map, 0);
 	return class && hl->class_idx == (unsigned int)(class - lock_classes);
 }
 
 /* The entry for map, searching down from the top within one context. */
-static int find_held_lock(const struct ksync_cpu *c, const struct lockdep_map *map)
+int find_held_lock(const struct ksync_cpu *c, const struct lockdep_map *map)
 {
 	const struct ksync_held_lock *stack = lockdep_cpu(c)->held.stack;
 
@@ -302,8 +307,8 @@ static int find_held_lock(const struct ksync_cpu *c, const struct lockdep_map *m
  * Take entries [from, depth) off and push them again, so chain keys and
  * dependencies describe the stack as it is now.  Stat stamps survive.
  */
-static void reacquire_held_locks(struct ksync_cpu *c, int from, int depth,
-				 struct ksync_held_lock *saved)
+void reacquire_held_locks(struct ksync_cpu *c, int from, int depth,
+			  struct ksync_held_lock *saved)
 {
 	for (int i = from; i < depth; i++) {
 		const struct ksync_held_lock *old = &saved[i - from];
@@ -312,6 +317,7 @@ static void reacquire_held_locks(struct ksync_cpu *c, int from, int depth,
 			.site = old->site, .ip = old->ip, .subclass = old->subclass,
 			.trylock = old->trylock, .read = old->read, .check = old->check,
 			.hardirqs_off = old->hardirqs_off, .references = old->references,
+			.pin_count = old->pin_count,
 		};
 		int ret = __lock_acquire(c, &a);
 
@@ -361,6 +367,8 @@ static void __lock_release(struct ksync_cpu *c, struct lockdep_map *map,
 	hl = &lockdep_cpu(c)->held.stack[i];
 	if (hl->instance == map && hl->class_idx && lock_stat_on())
 		lock_stat_release(hl);
+	if (hl->pin_count)
+		lockdep_warn(site, ip, "releasing a pinned lock\n");
 	if (hl->references && --hl->references)
 		return;		/* more nest_lock'ed acquisitions remain */
 	remove_held_lock(c, i);
@@ -396,6 +404,8 @@ KSYNC_API void ksync_lock_downgrade(struct lockdep_map *map, unsigned long ip)
 	if (i < 0) {
 		if (lockdep_validating())
 			print_unlock_imbalance_bug(c, map, site, ip);
+	} else if (lockdep_cpu(c)->held.stack[i].read) {
+		lockdep_warn(site, ip, "downgrading a read lock\n");
 	} else if (!lockdep_validating()) {
 		lockdep_cpu(c)->held.stack[i].read = 1;
 	} else {

@@ -19,6 +19,8 @@
 
 static uint64_t chainhash[CHAINHASH_SIZE];
 static unsigned long nr_chains;
+/* Where each chain went, so a flush clears only the slots in use. */
+static unsigned int chain_slots[MAX_LOCKDEP_CHAINS];
 
 /*
  * Relaxed would do - a key publishes nothing but itself, and the graph it
@@ -44,6 +46,7 @@ static void chain_insert(uint64_t key)
 	while (chainhash[i])
 		i = (i + 1) & CHAINHASH_MASK;
 	__atomic_store_n(&chainhash[i], key, __ATOMIC_RELEASE);
+	chain_slots[nr_chains] = (unsigned int)i;
 	__atomic_store_n(&nr_chains, nr_chains + 1, __ATOMIC_RELAXED);
 }
 
@@ -76,6 +79,18 @@ bool lookup_chain_cache_add(struct ksync_cpu *c, uint64_t key)
 	/* In before validation: a report is made once per chain. */
 	chain_insert(key);
 	return true;
+}
+
+/*
+ * A chain key hashes class indexes, and a freed class's index is reused:
+ * an old chain would pass a new sequence unvalidated.  Lookups that race
+ * with this miss and validate again under the graph lock, which we hold.
+ */
+void lockdep_flush_chains(void)
+{
+	for (unsigned long n = 0; n < nr_chains; n++)
+		__atomic_store_n(&chainhash[chain_slots[n]], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&nr_chains, 0, __ATOMIC_RELAXED);
 }
 
 unsigned long lockdep_nr_chains(void)

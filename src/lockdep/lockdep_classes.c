@@ -5,11 +5,11 @@
  * A class is named by a key address: the static struct lock_class_key an
  * init macro declares at its call site, or, for a lock set up by a static
  * initialiser, the lock's own address.  Subclass n of a key is the address
- * key + n.  Classes are never freed, so a class pointer cached in a lock's
- * map stays valid for ever.
+ * key + n.  Classes are freed only when their key is unregistered
+ * (lockdep_keys.c); a class pointer cached in a lock's map is checked
+ * against the map's key before use (class_cache_valid()).
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <string.h>
 
 #include "debug_checks.h"
@@ -106,10 +106,28 @@ static struct lock_class *find_class(const void *key)
 	struct lock_class *class;
 
 	class = __atomic_load_n(&classhash[key_hash(key)], __ATOMIC_ACQUIRE);
+	/* Acquire on key too: a slot lockdep_unregister_key() freed is reused. */
 	for (; class; class = __atomic_load_n(&class->hash_next, __ATOMIC_ACQUIRE))
-		if (class->key == key)
+		if (__atomic_load_n(&class->key, __ATOMIC_ACQUIRE) == key)
 			return class;
 	return NULL;
+}
+
+/*
+ * Take a class out of its bucket (graph lock held; the class's key is
+ * already cleared).  Its own hash_next is left alone: a lock-free reader
+ * standing on it goes on down the chain.
+ */
+void lockdep_unhash_class(struct lock_class *class, const void *key)
+{
+	struct lock_class **pp = &classhash[key_hash(key)];
+
+	for (; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == class) {
+			__atomic_store_n(pp, class->hash_next, __ATOMIC_RELEASE);
+			return;
+		}
+	}
 }
 
 static bool subclass_valid(unsigned int subclass)
@@ -143,9 +161,7 @@ struct lock_class *look_up_lock_class(const struct lockdep_map *map,
  */
 static bool static_obj(const void *addr)
 {
-	Dl_info info;
-
-	return dladdr(addr, &info) != 0;
+	return lockdep_static_obj(addr);
 }
 
 static void print_non_static_key(const struct lockdep_map *map)
@@ -164,7 +180,7 @@ static void print_non_static_key(const struct lockdep_map *map)
 }
 
 /* The kernel's count_matching_names(): other keys with the same name. */
-static int name_version(const struct lock_class *new_class)
+static int name_version(const struct lock_class *new_class, const void *key)
 {
 	int count = 0;
 
@@ -173,7 +189,9 @@ static int name_version(const struct lock_class *new_class)
 	for (unsigned int i = 1; i <= nr_lock_classes; i++) {
 		const struct lock_class *class = &lock_classes[i];
 
-		if ((const char *)new_class->key - new_class->subclass ==
+		if (class == new_class || class_free(class))
+			continue;
+		if ((const char *)key - new_class->subclass ==
 		    (const char *)class->key - class->subclass)
 			return class->name_version;
 		if (class->name && !strcmp(class->name, new_class->name) &&
@@ -189,23 +207,30 @@ static struct lock_class *new_class(const struct lockdep_map *map,
 	struct lock_class *class;
 	unsigned int h = key_hash(key);
 
-	if (nr_lock_classes + 1 >= MAX_LOCKDEP_KEYS) {
+	class = lockdep_reuse_class();
+	if (!class && nr_lock_classes + 1 >= MAX_LOCKDEP_KEYS) {
 		print_lockdep_off("BUG: MAX_LOCKDEP_KEYS too low!");
 		return NULL;
 	}
-	class = &lock_classes[nr_lock_classes + 1];
-	class->key = key;
+	if (!class) {
+		class = &lock_classes[nr_lock_classes + 1];
+		__atomic_store_n(&nr_lock_classes, nr_lock_classes + 1, __ATOMIC_RELEASE);
+	}
 	class->name = map->name;
 	class->subclass = subclass;
 	class->wait_type_inner = map->wait_type_inner;
 	class->wait_type_outer = map->wait_type_outer;
 	class->kind = map->kind;
 	class->no_validate = map->key == &__lockdep_no_validate__;
-	class->name_version = name_version(class);
+	class->name_version = name_version(class, key);
 	class->hash_next = classhash[h];
-	/* Complete before it can be found: release pairs with find_class(). */
+	/*
+	 * Complete before it can be found: release pairs with find_class()
+	 * and class_cache_valid(), which a stale map cache of a reused slot
+	 * goes through.
+	 */
+	__atomic_store_n(&class->key, key, __ATOMIC_RELEASE);
 	__atomic_store_n(&classhash[h], class, __ATOMIC_RELEASE);
-	__atomic_store_n(&nr_lock_classes, nr_lock_classes + 1, __ATOMIC_RELEASE);
 	return class;
 }
 
@@ -228,6 +253,8 @@ struct lock_class *register_lock_class(struct lockdep_map *map, unsigned int req
 			print_non_static_key(map);
 			return NULL;
 		}
+		if (map->key && !lockdep_key_valid_for_class(map))
+			return NULL;
 		graph_lock();
 		class = find_class(key);	/* again: we may have raced */
 		if (!class)

@@ -161,10 +161,26 @@ static bool check_noncircular(struct ksync_cpu *c, struct ksync_held_lock *prev,
 	return false;
 }
 
+/* Pairs lockdep_unregister_key() freed, linked through their first's next. */
+static struct lock_list *free_pairs;
+
+void lockdep_free_dependency(struct lock_list *e)
+{
+	struct lock_list *pair = e->forward ? e : e->twin;
+
+	pair->next = free_pairs;
+	free_pairs = pair;
+	__atomic_store_n(&nr_dependencies, nr_dependencies - 1, __ATOMIC_RELAXED);
+}
+
 static struct lock_list *alloc_list_entries(void)
 {
-	struct lock_list *e;
+	struct lock_list *e = free_pairs;
 
+	if (e) {
+		free_pairs = e->next;
+		return e;
+	}
 	if (nr_list_entries + 2 > MAX_LOCKDEP_ENTRIES) {
 		print_lockdep_off("BUG: MAX_LOCKDEP_ENTRIES too low!");
 		return NULL;

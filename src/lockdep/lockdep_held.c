@@ -166,7 +166,8 @@ void lockdep_thread_exit(struct ksync_cpu *c)
 KSYNC_API void ksync_lockdep_get_stats(struct ksync_lockdep_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->classes = __atomic_load_n(&nr_lock_classes, __ATOMIC_RELAXED);
+	st->classes = __atomic_load_n(&nr_lock_classes, __ATOMIC_RELAXED) -
+		      lockdep_nr_free_classes();
 	st->dependencies = __atomic_load_n(&nr_dependencies, __ATOMIC_RELAXED);
 	st->chains = lockdep_nr_chains();
 	lockdep_chain_stats(&st->chain_lookups, &st->chain_hits);

@@ -286,6 +286,67 @@ static inline const struct ksync_site *lockdep_ip_site(unsigned long *ip)
 extern unsigned long max_lockdep_depth;
 extern int took_a_lock;
 
+/*
+ * The class key a map's class_cache[requested] stands for: the map's key
+ * (or the map itself) plus the subclass; slot 0 holds the map's default.
+ */
+static inline const void *map_class_key(const struct lockdep_map *map,
+					unsigned int requested)
+{
+	const char *base = map->key ? (const char *)map->key : (const char *)map;
+
+	return base + (requested ? requested : map->subclass);
+}
+
+/*
+ * A class cached in a map is still that map's: lockdep_unregister_key()
+ * frees the classes of a key (their slots are reused), and the maps that
+ * cached one cannot all be found, so every use checks.  Acquire pairs
+ * with the release store that makes a reused slot's key final.
+ */
+static inline bool class_cache_valid(const struct lockdep_map *map,
+				     unsigned int requested,
+				     const struct lock_class *class)
+{
+	return __atomic_load_n(&class->key, __ATOMIC_ACQUIRE) ==
+	       map_class_key(map, requested);
+}
+
+/* lockdep.c */
+/* The index of map's entry in c's held stack (within one context), or -1. */
+int find_held_lock(const struct ksync_cpu *c, const struct lockdep_map *map);
+/* Push saved[0 .. depth - from) again as entries from .. depth - 1. */
+void reacquire_held_locks(struct ksync_cpu *c, int from, int depth,
+			  struct ksync_held_lock *saved);
+
+/* lockdep_pin.c */
+/*
+ * The kernel's WARN(1, fmt) from inside lockdep: placed at the lock
+ * call's site, or at ip (a return address) when there is none.
+ */
+void lockdep_warn(const struct ksync_site *site, uintptr_t ip, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* lockdep_keys.c */
+/* lockdep_init_map() with a key: static or registered, else say so. */
+void lockdep_check_key_at_init(const struct lock_class_key *key, uintptr_t ip);
+/* A class is made for key: static or registered, else report; false then. */
+bool lockdep_key_valid_for_class(const struct lockdep_map *map);
+/* A slot lockdep_unregister_key() freed, to reuse (graph lock held); NULL if none. */
+struct lock_class *lockdep_reuse_class(void);
+unsigned int lockdep_nr_free_classes(void);
+/* lockdep_classes.c: out of the class hash (graph lock held). */
+void lockdep_unhash_class(struct lock_class *class, const void *key);
+/* The class slot holds no class (freed and not reused). */
+static inline bool class_free(const struct lock_class *class)
+{
+	return !__atomic_load_n(&class->key, __ATOMIC_ACQUIRE);
+}
+/* Memory the program declared permanent (ksync_lockdep_permanent_memory()). */
+bool lockdep_permanent_obj(const void *addr);
+/* In a loaded object's data or bss, or permanent: the kernel's static_obj(). */
+bool lockdep_static_obj(const void *addr);
+
 /* lockdep_held.c */
 bool lockdep_held_by(struct ksync_cpu *c, const struct lockdep_map *map, int read);
 void lockdep_thread_exit(struct ksync_cpu *c);
@@ -337,6 +398,11 @@ enum bfs_result lockdep_bfs(const struct ksync_held_lock *hl, bool forwards,
 			    bool (*match)(const struct bfs_node *n, void *data),
 			    void *data, const struct bfs_node **target);
 int bfs_depth(const struct bfs_node *n);
+/*
+ * Give back the entry pair of the dependency e is half of, once both
+ * halves are out of their lists (lockdep_unregister_key()).
+ */
+void lockdep_free_dependency(struct lock_list *e);
 /* check_deadlock() and check_prevs_add(), for a new chain. */
 bool check_deadlock_and_prevs(struct ksync_cpu *c, struct ksync_held_lock *next,
 			      bool chain_head);
@@ -392,6 +458,8 @@ static inline uint64_t iterate_chain_key(uint64_t key, uint32_t id)
 /* true: a new chain, to validate (with the graph lock held). */
 bool lookup_chain_cache_add(struct ksync_cpu *c, uint64_t key);
 unsigned long lockdep_nr_chains(void);
+/* Forget every chain (graph lock held): a class they name was freed. */
+void lockdep_flush_chains(void);
 void lockdep_chain_stats(unsigned long *lookups, unsigned long *hits);
 
 /* lockdep_report.c (printing, with the report lock held) */

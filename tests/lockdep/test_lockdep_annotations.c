@@ -94,7 +94,7 @@ static void unlock_unheld(void)
 /* Two of one class under a nest lock: the kernel's mutex_acquire_nest. */
 static void nested_under_big(void)
 {
-	struct lock_class_key key;
+	static struct lock_class_key key;	/* a key must be static */
 	struct lockdep_map m1, m2;
 
 	init_locks();

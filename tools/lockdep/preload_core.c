@@ -182,6 +182,8 @@ void *preload_alloc(size_t size)
 		}
 		chunk_next = c;
 		chunk_end = c + len;
+		/* Never unmapped: class keys in it are as good as static ones. */
+		ksync_lockdep_permanent_memory(c, len);
 	}
 	p = chunk_next;
 	chunk_next += size;
