@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+/*
+ * "Blocked since" records (blocked.h): stamped by a thread going to sleep
+ * in ksync, pinned by whoever prints it (the hung-task detector,
+ * debug_show_all_locks()).
+ *
+ * Why a backtrace is saved when the thread goes to sleep: the kernel's
+ * detector prints a blocked task's stack by walking it from the outside
+ * (sched_show_task()); a user-space thread's stack cannot be walked by
+ * another thread.  So a sleep that the detector watches saves its own
+ * backtrace first, with libgcc's unwinder (no allocation, no dynamic
+ * loader lock: the sleep may be in a lock the program's allocator
+ * takes), and the detector symbolises it when it reports.  Only sleeps
+ * pay for it, and only with KSYNC_HUNG_TASK_SECS set: an unwind costs a
+ * few microseconds, about what going to sleep costs anyway.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+#include <unwind.h>
+
+#include "blocked.h"
+#include "cpu.h"
+#include "env.h"
+#include "futex.h"
+#include "layer_hooks.h"
+#include "report.h"
+#include "version.h"
+
+KSYNC_DEFINE_CPU_PART(struct ksync_blocked, ksync_blocked_part);
+
+static void (*detector_start)(void);
+/* 1 once the detector's thread was asked for in this process. */
+static int detector_started;
+
+struct ksync_blocked *ksync_blocked_of(struct ksync_cpu *c)
+{
+	return ksync_cpu_part(c, ksync_blocked_part);
+}
+
+void ksync_blocked_set_starter(void (*start)(void))
+{
+	__atomic_store_n(&detector_start, start, __ATOMIC_RELEASE);
+}
+
+struct walk {
+	uintptr_t ip[64];
+	int n;
+};
+
+static _Unwind_Reason_Code walk_frame(struct _Unwind_Context *ctx, void *arg)
+{
+	struct walk *w = arg;
+	uintptr_t ip = _Unwind_GetIP(ctx);
+
+	if (!ip || w->n >= (int)(sizeof(w->ip) / sizeof(w->ip[0])))
+		return _URC_END_OF_STACK;
+	w->ip[w->n++] = ip;
+	return _URC_NO_REASON;
+}
+
+/* The sleep's backtrace, from the first frame outside ksync. */
+static void save_frames(struct ksync_blocked *b)
+{
+	struct walk w = { .n = 0 };
+	int i = 1, n = 0;	/* frame 0 is this function */
+
+	_Unwind_Backtrace(walk_frame, &w);
+	while (i < w.n - 1 && ksync_code_is_ours(w.ip[i]))
+		i++;
+	for (; i < w.n && n < KSYNC_BLOCKED_FRAMES; i++)
+		b->frames[n++] = w.ip[i];
+	b->nframes = n;
+}
+
+void ksync_blocked_start_detector(void)
+{
+	void (*start)(void) = __atomic_load_n(&detector_start, __ATOMIC_ACQUIRE);
+	int no = 0;
+
+	if (!start || __atomic_load_n(&detector_started, __ATOMIC_RELAXED))
+		return;
+	/* One thread starts it; relaxed: start() orders what it needs itself. */
+	if (__atomic_compare_exchange_n(&detector_started, &no, 1, 0,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		start();
+}
+
+void ksync_blocked_begin(struct ksync_cpu *c, bool hung_check)
+{
+	struct ksync_blocked *b = ksync_blocked_of(c);
+	bool watched = hung_check && ksync_settings.hung_task_secs > 0;
+
+	b->hung_check = watched;
+	b->reported = false;
+	b->nframes = 0;
+	if (watched)
+		save_frames(b);
+	b->since_ns = ksync_now_ns();
+	/* Release: an inspector that pins us sees all of the above. */
+	__atomic_store_n(&b->state, KSYNC_BLOCKED_ASLEEP, __ATOMIC_RELEASE);
+	if (watched || ksync_settings.show_locks_signal)
+		ksync_blocked_start_detector();
+}
+
+/* ASLEEP -> RUNNING, waiting out an inspector's pin.  Async-signal-safe. */
+static void leave(struct ksync_blocked *b)
+{
+	uint32_t v = KSYNC_BLOCKED_ASLEEP;
+
+	/* Acquire: what the inspector wrote (reported) before unpinning. */
+	while (!__atomic_compare_exchange_n(&b->state, &v, KSYNC_BLOCKED_RUNNING, 0,
+					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		if (v == KSYNC_BLOCKED_PINNED)
+			ksync_futex_wait(&b->state, KSYNC_BLOCKED_PINNED, NULL);
+		v = KSYNC_BLOCKED_ASLEEP;
+	}
+}
+
+void ksync_blocked_end(struct ksync_cpu *c)
+{
+	leave(ksync_blocked_of(c));
+}
+
+bool ksync_blocked_irq_suspend(struct ksync_cpu *c)
+{
+	struct ksync_blocked *b;
+
+	if (!c)
+		return false;
+	b = ksync_blocked_of(c);
+	/* Only this thread moves its record out of RUNNING: relaxed. */
+	if (__atomic_load_n(&b->state, __ATOMIC_RELAXED) == KSYNC_BLOCKED_RUNNING)
+		return false;
+	leave(b);
+	return true;
+}
+
+void ksync_blocked_irq_resume(struct ksync_cpu *c)
+{
+	/* Release: the handler's changes to our held locks before a pin. */
+	__atomic_store_n(&ksync_blocked_of(c)->state, KSYNC_BLOCKED_ASLEEP,
+			 __ATOMIC_RELEASE);
+}
+
+bool ksync_blocked_pin(struct ksync_cpu *c)
+{
+	struct ksync_blocked *b = ksync_blocked_of(c);
+	uint32_t v = KSYNC_BLOCKED_ASLEEP;
+
+	/* Acquire: pairs with the sleeper's release when it blocked. */
+	return __atomic_compare_exchange_n(&b->state, &v, KSYNC_BLOCKED_PINNED, 0,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+void ksync_blocked_unpin(struct ksync_cpu *c)
+{
+	struct ksync_blocked *b = ksync_blocked_of(c);
+
+	/* Release: pairs with the sleeper's acquire in leave(). */
+	__atomic_store_n(&b->state, KSYNC_BLOCKED_ASLEEP, __ATOMIC_RELEASE);
+	ksync_futex_wake(&b->state, 1);
+}
+
+/*
+ * A new thread on block c is not asleep.  In a fork child every other
+ * thread's block is reset: their sleeps did not survive the fork.
+ */
+static void blocked_cpu_reset(struct ksync_cpu *c)
+{
+	struct ksync_blocked *b = ksync_blocked_of(c);
+
+	__atomic_store_n(&b->state, KSYNC_BLOCKED_RUNNING, __ATOMIC_RELAXED);
+	b->hung_check = false;
+	b->reported = false;
+	b->nframes = 0;
+	b->since_ns = 0;
+}
+
+/* The detector's thread is not in the child: start it again there. */
+static void blocked_fork_child(void)
+{
+	__atomic_store_n(&detector_started, 0, __ATOMIC_RELAXED);
+}
+
+KSYNC_HOOKS(blocked_hooks) = {
+	.layer = KSYNC_LAYER_BASE,
+	.cpu_reset = blocked_cpu_reset,
+	.fork_child = blocked_fork_child,
+};
+
+/*
+ * The kernel's check_hung_task() lines and sched_show_task(), for a
+ * pinned record: the stack is the one saved when the thread went to
+ * sleep.
+ */
+void ksync_blocked_print_hung(struct ksync_cpu *c, pid_t tid, uint64_t secs)
+{
+	struct ksync_blocked *b = ksync_blocked_of(c);
+	char comm[KSYNC_COMM_LEN], sym[512];
+
+	ksync_comm_of(tid, comm);
+	ksync_printk("INFO: task %s:%d blocked for more than %llu seconds.\n",
+		     comm, (int)tid, (unsigned long long)secs);
+	ksync_printk("      %s\n", KSYNC_TAINT_LINE);
+	ksync_printk("\"KSYNC_HUNG_TASK_SECS=0\" disables this message.\n");
+	ksync_printk("task:%-15.15s state:D pid:%-5d cpu:%d\n", comm, (int)tid, c->cpu);
+	ksync_printk("Call Trace:\n <TASK>\n");
+	for (int i = 0; i < b->nframes; i++) {
+		/* Return addresses point after the call: name the call. */
+		ksync_symbolize_return(b->frames[i], sym, sizeof(sym));
+		ksync_printk(" %s\n", sym);
+	}
+	ksync_printk(" </TASK>\n");
+}
