@@ -4,20 +4,25 @@
  * in ksync, pinned by whoever prints it (the hung-task detector,
  * debug_show_all_locks()).
  *
- * Why a backtrace is saved when the thread goes to sleep: the kernel's
- * detector prints a blocked task's stack by walking it from the outside
+ * Why the sleeper saves its own backtrace: the kernel's detector prints
+ * a blocked task's stack by walking it from the outside
  * (sched_show_task()); a user-space thread's stack cannot be walked by
- * another thread.  So a sleep that the detector watches saves its own
- * backtrace first, with libgcc's unwinder (no allocation, no dynamic
- * loader lock: the sleep may be in a lock the program's allocator
- * takes), and the detector symbolises it when it reports.  Only sleeps
- * pay for it, and only with KSYNC_HUNG_TASK_SECS set: an unwind costs a
- * few microseconds, about what going to sleep costs anyway.
+ * another thread.  So a watched sleep saves its backtrace itself, with
+ * libgcc's unwinder (no allocation, no dynamic loader lock: the sleep may
+ * be in a lock the program's allocator takes), and the detector
+ * symbolises it when it reports.  An unwind costs microseconds, as much
+ * as a short sleep (a contended mutex with 4 threads ran 1.4x slower
+ * unwinding at every sleep), so it is done late: a watched sleep wakes
+ * itself once, a quarter of KSYNC_HUNG_TASK_SECS in, saves its backtrace
+ * if it is still asleep, and sleeps on (ksync_blocked_frames_due()).  A
+ * sleep the detector reports (N seconds old, checked every N/2) has
+ * saved it long before; short sleeps never pay.
  */
 #define _GNU_SOURCE
 #include <string.h>
 #include <unwind.h>
 
+#include <ksync/interpose.h>
 #include "blocked.h"
 #include "cpu.h"
 #include "env.h"
@@ -92,9 +97,8 @@ void ksync_blocked_begin(struct ksync_cpu *c, bool hung_check)
 
 	b->hung_check = watched;
 	b->reported = false;
+	b->frames_saved = false;
 	b->nframes = 0;
-	if (watched)
-		save_frames(b);
 	b->since_ns = ksync_now_ns();
 	/* Release: an inspector that pins us sees all of the above. */
 	__atomic_store_n(&b->state, KSYNC_BLOCKED_ASLEEP, __ATOMIC_RELEASE);
@@ -119,6 +123,27 @@ static void leave(struct ksync_blocked *b)
 void ksync_blocked_end(struct ksync_cpu *c)
 {
 	leave(ksync_blocked_of(c));
+}
+
+uint64_t ksync_blocked_frames_due(struct ksync_cpu *c)
+{
+	struct ksync_blocked *b = ksync_blocked_of(c);
+
+	/* Our own fields: an inspector only reads them (and writes reported). */
+	if (!b->hung_check || b->frames_saved)
+		return UINT64_MAX;
+	return b->since_ns + (uint64_t)ksync_settings.hung_task_secs * 250000000ull;
+}
+
+void ksync_blocked_save_frames(struct ksync_cpu *c)
+{
+	struct ksync_blocked *b = ksync_blocked_of(c);
+
+	leave(b);
+	save_frames(b);
+	b->frames_saved = true;
+	/* Release: an inspector that pins us sees the frames. */
+	__atomic_store_n(&b->state, KSYNC_BLOCKED_ASLEEP, __ATOMIC_RELEASE);
 }
 
 bool ksync_blocked_irq_suspend(struct ksync_cpu *c)
@@ -161,6 +186,30 @@ void ksync_blocked_unpin(struct ksync_cpu *c)
 	ksync_futex_wake(&b->state, 1);
 }
 
+KSYNC_API bool ksync_interposer_sleep_begin(struct timespec *save_at)
+{
+	struct ksync_cpu *c = ksync_this_cpu();
+	uint64_t due, now;
+
+	ksync_blocked_begin(c, true);
+	due = ksync_blocked_frames_due(c);
+	if (due == UINT64_MAX)
+		return false;
+	now = ksync_now_ns();
+	*save_at = ksync_ns_to_timespec(due > now ? due : now);
+	return true;
+}
+
+KSYNC_API void ksync_interposer_sleep_long(void)
+{
+	ksync_blocked_save_frames(ksync_this_cpu());
+}
+
+KSYNC_API void ksync_interposer_sleep_end(void)
+{
+	ksync_blocked_end(ksync_this_cpu());
+}
+
 /*
  * A new thread on block c is not asleep.  In a fork child every other
  * thread's block is reset: their sleeps did not survive the fork.
@@ -172,6 +221,7 @@ static void blocked_cpu_reset(struct ksync_cpu *c)
 	__atomic_store_n(&b->state, KSYNC_BLOCKED_RUNNING, __ATOMIC_RELAXED);
 	b->hung_check = false;
 	b->reported = false;
+	b->frames_saved = false;
 	b->nframes = 0;
 	b->since_ns = 0;
 }
@@ -205,6 +255,8 @@ void ksync_blocked_print_hung(struct ksync_cpu *c, pid_t tid, uint64_t secs)
 	ksync_printk("\"KSYNC_HUNG_TASK_SECS=0\" disables this message.\n");
 	ksync_printk("task:%-15.15s state:D pid:%-5d cpu:%d\n", comm, (int)tid, c->cpu);
 	ksync_printk("Call Trace:\n <TASK>\n");
+	if (!b->frames_saved)
+		ksync_printk(" (not saved: the thread has not run since it went to sleep)\n");
 	for (int i = 0; i < b->nframes; i++) {
 		/* Return addresses point after the call: name the call. */
 		ksync_symbolize_return(b->frames[i], sym, sizeof(sym));

@@ -49,6 +49,7 @@ struct ksync_blocked {
 	/* All below: written by the sleeper before it blocks. */
 	bool hung_check;		/* an uninterruptible sleep: watched */
 	bool reported;			/* the detector reported this sleep */
+	bool frames_saved;		/* frames[] hold this sleep's backtrace */
 	int nframes;
 	uint64_t since_ns;		/* CLOCK_MONOTONIC, when it blocked */
 	uintptr_t frames[KSYNC_BLOCKED_FRAMES];	/* return addresses */
@@ -58,13 +59,19 @@ struct ksync_blocked *ksync_blocked_of(struct ksync_cpu *c);
 
 /*
  * The sleeper: about to sleep (hung_check: an uninterruptible sleep,
- * which the hung-task detector watches), and back.  With the detector
- * on, begin saves the backtrace of the sleep (libgcc's unwinder: no
- * allocation, no lock).  The first watched sleep starts the detector's
- * thread (ksync_blocked_set_starter()).
+ * which the hung-task detector watches, when it is on), and back.  The
+ * first watched sleep starts the detector's thread
+ * (ksync_blocked_set_starter()).
  */
 void ksync_blocked_begin(struct ksync_cpu *c, bool hung_check);
 void ksync_blocked_end(struct ksync_cpu *c);
+/*
+ * A watched sleep's backtrace is saved late (blocked.c says why): the
+ * CLOCK_MONOTONIC time (ns) at which the sleeper, if still asleep, should
+ * wake and call ksync_blocked_save_frames(); UINT64_MAX if never.
+ */
+uint64_t ksync_blocked_frames_due(struct ksync_cpu *c);
+void ksync_blocked_save_frames(struct ksync_cpu *c);
 
 /*
  * An interrupt handler about to run on c (async-signal-safe): if c was

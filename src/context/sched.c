@@ -323,6 +323,23 @@ static bool hung_task_watches(uint32_t state)
 
 static bool schedule_sleep(struct ksync_cpu *c, uint64_t deadline_ns);
 
+/*
+ * A watched sleep wakes once, a while in, to save its backtrace for the
+ * detector (base/blocked.c says why not at once): the sleep's length.
+ */
+static uint64_t frames_due_in(struct ksync_cpu *c, uint64_t now, uint64_t left)
+{
+	uint64_t due = ksync_blocked_frames_due(c);
+
+	if (due == UINT64_MAX)
+		return left;
+	if (now >= due) {
+		ksync_blocked_save_frames(c);
+		return left;
+	}
+	return due - now < left ? due - now : left;
+}
+
 bool ksync_schedule_until(uint64_t deadline_ns)
 {
 	struct ksync_cpu *c = ksync_this_cpu();
@@ -367,6 +384,7 @@ static bool schedule_sleep(struct ksync_cpu *c, uint64_t deadline_ns)
 		}
 		if (sleep_sliced() && left > SLEEP_SLICE_NS)
 			left = SLEEP_SLICE_NS;
+		left = frames_due_in(c, now, left);
 		if (left == UINT64_MAX) {
 			ksync_futex_wait(&context_cpu(c)->state, state, NULL);
 		} else {

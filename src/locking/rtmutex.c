@@ -175,6 +175,9 @@ static int rt_mutex_wait(struct rt_mutex *lock, struct ksync_cpu *c,
 		}
 		/* "Blocked since", for the hung-task detector (blocked.h). */
 		ksync_blocked_begin(c, state == TASK_UNINTERRUPTIBLE);
+		/* FUTEX_LOCK_PI sleeps in one call: the backtrace now. */
+		if (ksync_blocked_frames_due(c) != UINT64_MAX)
+			ksync_blocked_save_frames(c);
 		r = futex_pi(word, FUTEX_LOCK_PI, sliced ? &abs : NULL);
 		ksync_blocked_end(c);
 		if (sliced)
