@@ -33,18 +33,9 @@
 
 KSYNC_DEFINE_CPU_PART(struct ksync_blocked, ksync_blocked_part);
 
-static void (*detector_start)(void);
-/* 1 once the detector's thread was asked for in this process. */
-static int detector_started;
-
 struct ksync_blocked *ksync_blocked_of(struct ksync_cpu *c)
 {
 	return ksync_cpu_part(c, ksync_blocked_part);
-}
-
-void ksync_blocked_set_starter(void (*start)(void))
-{
-	__atomic_store_n(&detector_start, start, __ATOMIC_RELEASE);
 }
 
 struct walk {
@@ -77,19 +68,6 @@ static void save_frames(struct ksync_blocked *b)
 	b->nframes = n;
 }
 
-void ksync_blocked_start_detector(void)
-{
-	void (*start)(void) = __atomic_load_n(&detector_start, __ATOMIC_ACQUIRE);
-	int no = 0;
-
-	if (!start || __atomic_load_n(&detector_started, __ATOMIC_RELAXED))
-		return;
-	/* One thread starts it; relaxed: start() orders what it needs itself. */
-	if (__atomic_compare_exchange_n(&detector_started, &no, 1, 0,
-					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		start();
-}
-
 void ksync_blocked_begin(struct ksync_cpu *c, bool hung_check)
 {
 	struct ksync_blocked *b = ksync_blocked_of(c);
@@ -102,8 +80,6 @@ void ksync_blocked_begin(struct ksync_cpu *c, bool hung_check)
 	b->since_ns = ksync_now_ns();
 	/* Release: an inspector that pins us sees all of the above. */
 	__atomic_store_n(&b->state, KSYNC_BLOCKED_ASLEEP, __ATOMIC_RELEASE);
-	if (watched || ksync_settings.show_locks_signal)
-		ksync_blocked_start_detector();
 }
 
 /* ASLEEP -> RUNNING, waiting out an inspector's pin.  Async-signal-safe. */
@@ -226,16 +202,9 @@ static void blocked_cpu_reset(struct ksync_cpu *c)
 	b->since_ns = 0;
 }
 
-/* The detector's thread is not in the child: start it again there. */
-static void blocked_fork_child(void)
-{
-	__atomic_store_n(&detector_started, 0, __ATOMIC_RELAXED);
-}
-
 KSYNC_HOOKS(blocked_hooks) = {
 	.layer = KSYNC_LAYER_BASE,
 	.cpu_reset = blocked_cpu_reset,
-	.fork_child = blocked_fork_child,
 };
 
 /*

@@ -59,9 +59,7 @@ struct ksync_blocked *ksync_blocked_of(struct ksync_cpu *c);
 
 /*
  * The sleeper: about to sleep (hung_check: an uninterruptible sleep,
- * which the hung-task detector watches, when it is on), and back.  The
- * first watched sleep starts the detector's thread
- * (ksync_blocked_set_starter()).
+ * which the hung-task detector watches, when it is on), and back.
  */
 void ksync_blocked_begin(struct ksync_cpu *c, bool hung_check);
 void ksync_blocked_end(struct ksync_cpu *c);
@@ -91,13 +89,5 @@ void ksync_blocked_unpin(struct ksync_cpu *c);
  */
 void ksync_blocked_print_hung(struct ksync_cpu *c, pid_t tid, uint64_t secs);
 
-/*
- * The layer that owns the detector registers how to start it; base calls
- * it once, from the first watched sleep (again in a fork child, whose
- * detector thread did not survive the fork).
- */
-void ksync_blocked_set_starter(void (*start)(void));
-/* Start it now if it was not started in this process (KSYNC_SHOW_LOCKS_SIGNAL). */
-void ksync_blocked_start_detector(void);
 
 #endif /* _KSYNC_SRC_BLOCKED_H */

@@ -3,8 +3,8 @@
  * The hung-task detector (the kernel's kernel/hung_task.c, khungtaskd)
  * and debug_show_all_locks() on a signal.
  *
- * With KSYNC_HUNG_TASK_SECS=N (N > 0), a thread of ours, started at the
- * first uninterruptible sleep in ksync, looks every N/2 seconds at every
+ * With KSYNC_HUNG_TASK_SECS=N (N > 0), a thread of ours, khungtaskd,
+ * looks every N/2 seconds at every
  * thread's "blocked since" record (base/blocked.h): a thread asleep
  * uninterruptibly in a ksync lock or wait for N seconds or more is
  * reported as the kernel reports it ("INFO: task comm:pid blocked for
@@ -16,11 +16,20 @@
  * stays blocked, each sleep is reported once: a deadlock's report is not
  * repeated until the budget is gone.
  *
- * With KSYNC_SHOW_LOCKS_SIGNAL=SIG the same thread is started at
- * start-up, and SIG (which the program must not use for itself: only a
- * signal the user names is taken) makes it print debug_show_all_locks().
- * The handler only counts and wakes the thread; printing in a signal
- * handler could not symbolise, and could deadlock on the report lock.
+ * With KSYNC_SHOW_LOCKS_SIGNAL=SIG, SIG (which the program must not use
+ * for itself: only a signal the user names is taken) makes the same
+ * thread print debug_show_all_locks().  The handler only counts and
+ * wakes the thread; printing in a signal handler could not symbolise,
+ * and could deadlock on the report lock.
+ *
+ * The thread starts when libksync is loaded (a constructor), as the
+ * kernel starts khungtaskd at boot, and only when one of the two is set.
+ * Not at the first sleep: a lock call may come from inside the program's
+ * memory allocator holding its own lock (ksync-lockdep validating
+ * jemalloc's mutexes, tests/lockdep/pt_alloc.c), and pthread_create()
+ * allocates.  A fork() child has no detector (threads do not survive a
+ * fork, and starting one in the child's fork handler could meet the
+ * allocator's locks still held); a program it execs starts its own.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -31,7 +40,7 @@
 #include "blocked.h"
 #include "env.h"
 #include "futex.h"
-#include "layer_hooks.h"
+#include "init.h"
 #include "lockdep_internal.h"
 #include "report.h"
 
@@ -122,13 +131,11 @@ static void start_khungtaskd(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-static void hung_task_init(void)
+/* At start-up (lockdep's init hook): the signal's handler. */
+void lockdep_hung_task_init(void)
 {
 	struct sigaction sa;
 
-	if (ksync_settings.hung_task_secs <= 0 && !ksync_settings.show_locks_signal)
-		return;
-	ksync_blocked_set_starter(start_khungtaskd);
 	if (!ksync_settings.show_locks_signal)
 		return;
 	memset(&sa, 0, sizeof(sa));
@@ -136,11 +143,11 @@ static void hung_task_init(void)
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(ksync_settings.show_locks_signal, &sa, NULL);
-	/* A signal may come before any sleep: the thread must be there. */
-	ksync_blocked_start_detector();
 }
 
-KSYNC_HOOKS(hung_task_hooks) = {
-	.layer = KSYNC_LAYER_LOCKDEP,
-	.init = hung_task_init,
-};
+__attribute__((constructor)) static void khungtaskd_at_load(void)
+{
+	ksync_init_once();
+	if (ksync_settings.hung_task_secs > 0 || ksync_settings.show_locks_signal)
+		start_khungtaskd();
+}

@@ -140,6 +140,7 @@ static void lockdep_cpu_reset(struct ksync_cpu *c)
 
 KSYNC_HOOKS(lockdep_hooks) = {
 	.layer = KSYNC_LAYER_LOCKDEP,
+	.init = lockdep_hung_task_init,
 	.cpu_reset = lockdep_cpu_reset,
 	.thread_exit = lockdep_thread_exit,
 	.fork_prepare = lockdep_fork_prepare,
