@@ -49,4 +49,17 @@ extern KSYNC_API int ksync_debug_locks;
 KSYNC_API int ksync_debug_locks_off(void);
 #define debug_locks_off()	ksync_debug_locks_off()
 
+/*
+ * The kernel's debug_show_all_locks(): "Showing all locks held in the
+ * system:" and, for every thread holding locks, "N locks held by
+ * comm/pid:" with the locks of a thread asleep in ksync (or the caller's
+ * own); a thread that is running gets its count line only, as in the
+ * kernel.  "INFO: lockdep is turned off." without held-lock tracking
+ * (KSYNC_DEBUG or KSYNC_LOCKDEP) or after lockdep stopped.  The
+ * hung-task detector (KSYNC_HUNG_TASK_SECS) prints it after its report,
+ * and KSYNC_SHOW_LOCKS_SIGNAL names a signal that prints it.
+ */
+KSYNC_API void ksync_debug_show_all_locks(void);
+#define debug_show_all_locks()	ksync_debug_show_all_locks()
+
 #endif /* _KSYNC_DEBUG_LOCKS_H */

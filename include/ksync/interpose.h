@@ -25,10 +25,25 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <ksync/compiler.h>
 #include <ksync/percpu.h>
 
 KSYNC_API int ksync_interposer_register(const void *code);
+
+/*
+ * The calling thread is about to wait in a lock ksync does not implement
+ * (the C library's, which an interposer validates): for the hung-task
+ * detector (KSYNC_HUNG_TASK_SECS) and debug_show_all_locks(), it is asleep
+ * uninterruptibly, as in one of ksync's locks, until the end call.  The
+ * thread must not change its held locks in between.  When begin returns
+ * true, the caller waits until *save_at (CLOCK_MONOTONIC) at first and,
+ * if the lock is still not had then, calls ksync_interposer_sleep_long()
+ * (which saves the thread's backtrace for the detector) and waits on.
+ */
+KSYNC_API bool ksync_interposer_sleep_begin(struct timespec *save_at);
+KSYNC_API void ksync_interposer_sleep_long(void);
+KSYNC_API void ksync_interposer_sleep_end(void);
 
 static inline void ksync_caller_set(uintptr_t ip)
 {

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,6 +62,62 @@ static void read_lockup_ms(void)
 		       ksync_settings.lockup_ms);
 }
 
+#define HUNG_TASK_SECS_MAX	86400		/* a day */
+
+/* Whole seconds, 0 (off) to a day; else off, said. */
+static void read_hung_task_secs(void)
+{
+	const char *v = env_string("KSYNC_HUNG_TASK_SECS");
+	char *end;
+	long secs;
+
+	if (!v)
+		return;
+	errno = 0;
+	secs = strtol(v, &end, 10);
+	if (!*end && !errno && secs >= 0 && secs <= HUNG_TASK_SECS_MAX) {
+		ksync_settings.hung_task_secs = (int)secs;
+		return;
+	}
+	ksync_env_warn("KSYNC_HUNG_TASK_SECS=%s: expected a whole number of seconds "
+		       "from 0 (off) to %d; taken as 0 (off)\n", v, HUNG_TASK_SECS_MAX);
+}
+
+static const struct { const char *name; int sig; } show_signals[] = {
+	{ "SIGUSR1", SIGUSR1 }, { "SIGUSR2", SIGUSR2 },
+	{ "SIGQUIT", SIGQUIT }, { "SIGHUP", SIGHUP },
+};
+
+/*
+ * The signal that prints every thread's held locks: only one the user
+ * names (a program may use any signal for itself), by name, or a real-time
+ * one by number.
+ */
+static void read_show_locks_signal(void)
+{
+	const char *v = env_string("KSYNC_SHOW_LOCKS_SIGNAL");
+	char *end;
+	long n;
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < sizeof(show_signals) / sizeof(show_signals[0]); i++) {
+		if (!strcmp(v, show_signals[i].name) || !strcmp(v, show_signals[i].name + 3)) {
+			ksync_settings.show_locks_signal = show_signals[i].sig;
+			return;
+		}
+	}
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (!*end && !errno && n >= SIGRTMIN && n <= SIGRTMAX) {
+		ksync_settings.show_locks_signal = (int)n;
+		return;
+	}
+	ksync_env_warn("KSYNC_SHOW_LOCKS_SIGNAL=%s: expected SIGUSR1, SIGUSR2, SIGQUIT, "
+		       "SIGHUP or a real-time signal's number (%d-%d); no signal is taken\n",
+		       v, SIGRTMIN, SIGRTMAX);
+}
+
 /* Reports to a file, appended; if it cannot be opened, say so: stderr. */
 static void open_log(void)
 {
@@ -102,6 +159,8 @@ void ksync_env_read(void)
 	s->keep_going = env_switch("KSYNC_KEEP_GOING");
 	s->no_membarrier = env_switch("KSYNC_NO_MEMBARRIER");
 	read_lockup_ms();
+	read_hung_task_secs();
+	read_show_locks_signal();
 	open_log();
 	__atomic_store_n(&ksync_debug_flags, flags, __ATOMIC_RELAXED);
 }

@@ -13,6 +13,8 @@ struct ksync_settings {
 	const char *lock_stat_file;	/* KSYNC_LOCK_STAT_FILE, or NULL */
 	const char *lockdep_dot;	/* KSYNC_LOCKDEP_DOT, or NULL */
 	const char *output_pid;		/* KSYNC_OUTPUT_PID, or NULL */
+	int hung_task_secs;		/* KSYNC_HUNG_TASK_SECS, 0 (off) by default */
+	int show_locks_signal;		/* KSYNC_SHOW_LOCKS_SIGNAL, 0 if none */
 };
 
 /* Written once by ksync_env_read() before the start-up hooks run. */

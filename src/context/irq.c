@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 
 #include <ksync/interrupt.h>
+#include "blocked.h"
 #include "cpu.h"
 #include "futex_lock.h"
 #include "init.h"
@@ -126,6 +127,9 @@ void ksync_irq_run_held(void)
 static void handle_irq(int irq)
 {
 	const struct ksync_site *guard_site = ksync_tls.guard_site;
+	struct ksync_cpu *c = ksync_this_cpu_or_null();
+	/* A sleeper's record is not read while the handler takes locks. */
+	bool was_asleep = ksync_blocked_irq_suspend(c);
 
 	arch_local_irq_disable();
 	ksync_irq_enter();
@@ -135,6 +139,8 @@ static void handle_irq(int irq)
 	/* A guard() interrupted between its two halves keeps its site. */
 	ksync_tls.guard_site = guard_site;
 	arch_local_irq_enable();
+	if (was_asleep)
+		ksync_blocked_irq_resume(c);
 }
 
 /*

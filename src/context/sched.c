@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 #include <ksync/sched.h>
+#include "blocked.h"
 #include "cpu.h"
 #include "futex.h"
 #include "irq_internal.h"
@@ -313,9 +314,52 @@ extern void __tsan_init(void) __attribute__((weak));
 #define sleep_sliced()	(__tsan_init != NULL)
 #endif
 
+/*
+ * The hung-task detector watches an uninterruptible sleep only, as the
+ * kernel's ("==": not killable, not TASK_IDLE); a deadline does not
+ * change what the sleep is.
+ */
+static bool hung_task_watches(uint32_t state)
+{
+	return (state & ~(uint32_t)KSYNC_TASK_DEADLINE) == TASK_UNINTERRUPTIBLE;
+}
+
+static bool schedule_sleep(struct ksync_cpu *c, uint64_t deadline_ns);
+
+/*
+ * A watched sleep wakes once, a while in, to save its backtrace for the
+ * detector (base/blocked.c says why not at once): the sleep's length.
+ */
+static uint64_t frames_due_in(struct ksync_cpu *c, uint64_t now, uint64_t left)
+{
+	uint64_t due = ksync_blocked_frames_due(c);
+
+	if (due == UINT64_MAX)
+		return left;
+	if (now >= due) {
+		ksync_blocked_save_frames(c);
+		return left;
+	}
+	return due - now < left ? due - now : left;
+}
+
 bool ksync_schedule_until(uint64_t deadline_ns)
 {
 	struct ksync_cpu *c = ksync_this_cpu();
+	uint32_t state = __atomic_load_n(&context_cpu(c)->state, __ATOMIC_RELAXED);
+	bool woken;
+
+	if (state == TASK_RUNNING)
+		return schedule_sleep(c, deadline_ns);
+	/* "Blocked since", for the hung-task detector (base/blocked.h). */
+	ksync_blocked_begin(c, hung_task_watches(state));
+	woken = schedule_sleep(c, deadline_ns);
+	ksync_blocked_end(c);
+	return woken;
+}
+
+static bool schedule_sleep(struct ksync_cpu *c, uint64_t deadline_ns)
+{
 	uint32_t state;
 
 	if (__ksync_unlikely(preempt_count()))
@@ -343,6 +387,7 @@ bool ksync_schedule_until(uint64_t deadline_ns)
 		}
 		if (sleep_sliced() && left > SLEEP_SLICE_NS)
 			left = SLEEP_SLICE_NS;
+		left = frames_due_in(c, now, left);
 		/*
 		 * Say that we sleep in the futex, then look at the state
 		 * again (both seq_cst): a waker stores TASK_RUNNING, then

@@ -234,7 +234,8 @@ push:
 	h->chain_key = chain_key;
 	/* A handler on this thread sees the entry only once it is complete. */
 	barrier();
-	h->depth = depth + 1;
+	/* Atomic: debug_show_all_locks() reads other threads' depths. */
+	__atomic_store_n(&h->depth, depth + 1, __ATOMIC_RELAXED);
 	if ((unsigned long)h->depth > __atomic_load_n(&max_lockdep_depth, __ATOMIC_RELAXED))
 		__atomic_store_n(&max_lockdep_depth, (unsigned long)h->depth, __ATOMIC_RELAXED);
 	return 1;
@@ -341,14 +342,14 @@ static void remove_held_lock(struct ksync_cpu *c, int i)
 
 	if (above > 0)
 		memcpy(saved, &h->stack[i + 1], (size_t)above * sizeof(saved[0]));
-	h->depth = i;
+	__atomic_store_n(&h->depth, i, __ATOMIC_RELAXED);
 	h->chain_key = h->stack[i].prev_chain_key;
 	if (above > 0 && lockdep_validating()) {
 		reacquire_held_locks(c, i + 1, depth, saved);
 	} else if (above > 0) {
 		memcpy(&h->stack[i], saved, (size_t)above * sizeof(saved[0]));
 		barrier();
-		h->depth = depth - 1;
+		__atomic_store_n(&h->depth, depth - 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -414,7 +415,7 @@ KSYNC_API void ksync_lock_downgrade(struct lockdep_map *map, unsigned long ip)
 		saved[0].read = 1;
 		saved[0].site = site;
 		saved[0].ip = caller_ip(site, ip);
-		lockdep_cpu(c)->held.depth = i;
+		__atomic_store_n(&lockdep_cpu(c)->held.depth, i, __ATOMIC_RELAXED);
 		lockdep_cpu(c)->held.chain_key = saved[0].prev_chain_key;
 		reacquire_held_locks(c, i, depth, saved);
 	}

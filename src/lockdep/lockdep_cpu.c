@@ -131,7 +131,7 @@ static void lockdep_cpu_reset(struct ksync_cpu *c)
 {
 	struct ksync_lockdep_cpu *l = lockdep_cpu(c);
 
-	l->held.depth = 0;
+	__atomic_store_n(&l->held.depth, 0, __ATOMIC_RELAXED);
 	l->held.chain_key = 0;
 	memset(&l->irqtrace, 0, sizeof(l->irqtrace));
 	l->recursion = 0;
@@ -140,6 +140,7 @@ static void lockdep_cpu_reset(struct ksync_cpu *c)
 
 KSYNC_HOOKS(lockdep_hooks) = {
 	.layer = KSYNC_LAYER_LOCKDEP,
+	.init = lockdep_hung_task_init,
 	.cpu_reset = lockdep_cpu_reset,
 	.thread_exit = lockdep_thread_exit,
 	.fork_prepare = lockdep_fork_prepare,

@@ -158,7 +158,7 @@ void lockdep_thread_exit(struct ksync_cpu *c)
 	if (lock_stat_on())
 		lock_stat_thread_exit(c);
 	/* The next thread with this CPU number starts clean. */
-	lockdep_cpu(c)->held.depth = 0;
+	__atomic_store_n(&lockdep_cpu(c)->held.depth, 0, __ATOMIC_RELAXED);
 	lockdep_cpu(c)->held.chain_key = 0;
 	lockdep_cpu(c)->recursion = 0;
 }

@@ -466,6 +466,8 @@ void lockdep_chain_stats(unsigned long *lookups, unsigned long *hits);
 void lockdep_print_lock_name(const struct lock_class *class);
 void lockdep_print_short_name(const struct lock_class *class);
 void lockdep_print_lock(const struct ksync_held_lock *hl);
+/* hung_task.c: KSYNC_SHOW_LOCKS_SIGNAL's handler, at start-up. */
+void lockdep_hung_task_init(void);
 void lockdep_print_held_locks(const struct ksync_cpu *c);
 void lockdep_print_ctx(const struct ksync_cpu *c, const char *what);
 void print_deadlock_bug(struct ksync_cpu *c, struct ksync_held_lock *prev,

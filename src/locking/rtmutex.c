@@ -35,6 +35,7 @@
 
 #include <ksync/lockdep.h>
 #include <ksync/rtmutex.h>
+#include "blocked.h"
 #include "cpu.h"
 #include "futex.h"
 #include "debug_checks.h"
@@ -172,7 +173,13 @@ static int rt_mutex_wait(struct rt_mutex *lock, struct ksync_cpu *c,
 			/* So that an interrupt marks a signal pending. */
 			ksync_set_current_state(state);
 		}
+		/* "Blocked since", for the hung-task detector (blocked.h). */
+		ksync_blocked_begin(c, state == TASK_UNINTERRUPTIBLE);
+		/* FUTEX_LOCK_PI sleeps in one call: the backtrace now. */
+		if (ksync_blocked_frames_due(c) != UINT64_MAX)
+			ksync_blocked_save_frames(c);
 		r = futex_pi(word, FUTEX_LOCK_PI, sliced ? &abs : NULL);
+		ksync_blocked_end(c);
 		if (sliced)
 			ksync___set_current_state(TASK_RUNNING);
 		if (r == 0) {

@@ -175,6 +175,23 @@ run "bad option" 2 -- $lockdep --no-such-option true && has "bad option" "unknow
 run "no program" 2 -- $lockdep && has "no program" "no program to run"
 run "bad class" 2 -- $lockdep --class nonsense true
 run "bad kinds" 2 -- $lockdep --replace=mutex,semaphore true && has "bad kinds" "not 'mutex,semaphore'"
+run "bad hung secs" 2 -- $lockdep --hung-task-secs=2m true &&
+	has "bad hung secs" "--hung-task-secs takes whole seconds from 0 (off) to 86400, not '2m'"
+
+# --- a real deadlock: the hung-task detector names both threads and their locks -------
+for mode in "" "--replace"; do
+	rm -f "$tmp/hung.log"
+	run "deadlock $mode" 0 -- $lockdep $mode --keep-going --hung-task-secs=1 \
+		--log "$tmp/hung.log" "$progs/pt_hung" && {
+		cat "$tmp/hung.log" >>"$tmp/out"
+		has "deadlock $mode" "reported"
+		[ "$(grep -c '^INFO: task pt_hung:[0-9]* blocked for more than [0-9]* seconds.$' "$tmp/out")" -eq 2 ] ||
+			fail "deadlock $mode: not two INFO lines"
+		grep -q '^2 locks held by pt_hung/' "$tmp/out" ||
+			fail "deadlock $mode: the threads' locks are not shown"
+		has "deadlock $mode" "deadlock_ab+"
+		has "deadlock $mode" "deadlock_ba+"; }
+done
 
 # Programs nobody here wrote (python3 with sqlite3, Kyoto Cabinet's test
 # tools, redis-server, memcached, stress-ng): test_lockdep_programs.sh, a

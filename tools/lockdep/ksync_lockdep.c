@@ -48,6 +48,8 @@ struct options {
 	const char *class;
 	const char *class_depth;
 	const char *replace_kinds;
+	const char *hung_task_secs;
+	const char *show_locks_signal;
 	bool stat, replace, no_validate, keep_going;
 };
 
@@ -79,6 +81,12 @@ static void usage(FILE *f)
 		"                      different purposes are different classes)\n"
 		"  --keep-going        report every problem, not only the first (a full\n"
 		"                      lockdep table still stops lockdep for good)\n"
+		"  --hung-task-secs N  report a thread asleep in a lock for N seconds,\n"
+		"                      with every thread's held locks (default 120, or\n"
+		"                      KSYNC_HUNG_TASK_SECS if set; 0: off)\n"
+		"  --show-locks-signal SIG  print every thread's held locks when the\n"
+		"                      program gets SIG (SIGUSR1, SIGUSR2, SIGQUIT, SIGHUP\n"
+		"                      or a real-time signal's number; none by default)\n"
 		"  -h, --help          this text\n"
 		"  --version           ksync's version\n"
 		"\n"
@@ -111,10 +119,22 @@ static bool valid_kinds(const char *list)
 	return ok;
 }
 
+/* Whole seconds, 0 to a day, as the library accepts KSYNC_HUNG_TASK_SECS. */
+static bool valid_secs(const char *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	return *v && !*end && !errno && n >= 0 && n <= 86400;
+}
+
 static int parse(int argc, char **argv, struct options *o)
 {
 	enum { O_LOG = 256, O_STAT, O_STAT_FILE, O_GRAPH, O_REPLACE, O_NO_VALIDATE,
-	       O_CLASS, O_CLASS_DEPTH, O_KEEP_GOING, O_VERSION };
+	       O_CLASS, O_CLASS_DEPTH, O_KEEP_GOING, O_HUNG_TASK_SECS, O_SHOW_LOCKS_SIGNAL,
+	       O_VERSION };
 	static const struct option longopts[] = {
 		{ "log", required_argument, NULL, O_LOG },
 		{ "stat", no_argument, NULL, O_STAT },
@@ -125,6 +145,8 @@ static int parse(int argc, char **argv, struct options *o)
 		{ "class", required_argument, NULL, O_CLASS },
 		{ "class-depth", required_argument, NULL, O_CLASS_DEPTH },
 		{ "keep-going", no_argument, NULL, O_KEEP_GOING },
+		{ "hung-task-secs", required_argument, NULL, O_HUNG_TASK_SECS },
+		{ "show-locks-signal", required_argument, NULL, O_SHOW_LOCKS_SIGNAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -144,6 +166,8 @@ static int parse(int argc, char **argv, struct options *o)
 		case O_CLASS: o->class = optarg; break;
 		case O_CLASS_DEPTH: o->class_depth = optarg; break;
 		case O_KEEP_GOING: o->keep_going = true; break;
+		case O_HUNG_TASK_SECS: o->hung_task_secs = optarg; break;
+		case O_SHOW_LOCKS_SIGNAL: o->show_locks_signal = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case O_VERSION: printf("ksync-lockdep (ksync) %s\n", KSYNC_VERSION); exit(0);
 		case ':':
@@ -164,6 +188,9 @@ static int parse(int argc, char **argv, struct options *o)
 	if (o->class_depth && (strlen(o->class_depth) != 1 || o->class_depth[0] < '1' ||
 			       o->class_depth[0] > '4'))
 		die(EXIT_USAGE, "--class-depth must be 1 to 4, not '%s'", o->class_depth);
+	if (o->hung_task_secs && !valid_secs(o->hung_task_secs))
+		die(EXIT_USAGE, "--hung-task-secs takes whole seconds from 0 (off) to 86400, "
+		    "not '%s'", o->hung_task_secs);
 	if (o->no_validate && o->graph)
 		die(EXIT_USAGE, "--graph needs validation: it is lockdep's graph");
 	if (optind >= argc) {
@@ -318,6 +345,13 @@ static void set_environment(const struct options *o, const char *lib)
 		set("KSYNC_PRELOAD_CLASS_DEPTH", o->class_depth);
 	if (o->keep_going)
 		set("KSYNC_KEEP_GOING", "1");
+	/* The hung-task detector: on at the kernel's 120 s unless told. */
+	if (o->hung_task_secs)
+		set("KSYNC_HUNG_TASK_SECS", o->hung_task_secs);
+	else if (!getenv("KSYNC_HUNG_TASK_SECS"))
+		set("KSYNC_HUNG_TASK_SECS", "120");
+	if (o->show_locks_signal)
+		set("KSYNC_SHOW_LOCKS_SIGNAL", o->show_locks_signal);
 	if (o->log) {
 		start_file(o->log, "reports");
 		set("KSYNC_LOG", o->log);

@@ -293,6 +293,28 @@ PRELOAD_API int pthread_mutex_destroy(pthread_mutex_t *m)
 	return realfn()->real_mutex_destroy(m);
 }
 
+/*
+ * Wait for the C library's mutex as a sleep the hung-task detector
+ * watches: first until the moment it wants our backtrace, then for good.
+ */
+static int watched_mutex_lock(pthread_mutex_t *m)
+{
+	struct timespec at;
+	int ret;
+
+	if (ksync_interposer_sleep_begin(&at) && realfn()->real_mutex_clocklock) {
+		ret = realfn()->real_mutex_clocklock(m, CLOCK_MONOTONIC, &at);
+		if (ret == ETIMEDOUT) {
+			ksync_interposer_sleep_long();
+			ret = realfn()->real_mutex_lock(m);
+		}
+	} else {
+		ret = realfn()->real_mutex_lock(m);
+	}
+	ksync_interposer_sleep_end();
+	return ret;
+}
+
 PRELOAD_API int pthread_mutex_lock(pthread_mutex_t *m)
 {
 	uintptr_t ip = RET_IP;
@@ -304,12 +326,17 @@ PRELOAD_API int pthread_mutex_lock(pthread_mutex_t *m)
 	if (!preload_validating())
 		return realfn()->real_mutex_lock(m);
 	s = vmutex_acquire(m, ip);
-	/* lock_stat: a failed try makes the wait that follows a contention. */
-	if (s && preload_stat() && !realfn()->real_mutex_trylock(m)) {
+	/*
+	 * A failed try makes the wait that follows a contention (lock_stat)
+	 * and a sleep the hung-task detector watches.
+	 */
+	if (s && !realfn()->real_mutex_trylock(m)) {
 		ret = 0;
-	} else {
+	} else if (s) {
 		if (preload_stat())
 			preload_contended(s, ip);
+		ret = watched_mutex_lock(m);
+	} else {
 		ret = realfn()->real_mutex_lock(m);
 	}
 	if (ret)

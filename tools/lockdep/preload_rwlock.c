@@ -411,6 +411,30 @@ static bool read_again(struct shadow *s)
 }
 
 /* A lock call of either kind: lockdep first, then the C library. */
+/*
+ * Wait for the C library's rwlock as a sleep the hung-task detector
+ * watches: first until the moment it wants our backtrace, then for good.
+ */
+static int watched_rw_lock(pthread_rwlock_t *rw, bool write, int (*lock)(pthread_rwlock_t *))
+{
+	int (*clock)(pthread_rwlock_t *, clockid_t, const struct timespec *) =
+		write ? realfn()->real_rwlock_clockwrlock : realfn()->real_rwlock_clockrdlock;
+	struct timespec at;
+	int ret;
+
+	if (ksync_interposer_sleep_begin(&at) && clock) {
+		ret = clock(rw, CLOCK_MONOTONIC, &at);
+		if (ret == ETIMEDOUT) {
+			ksync_interposer_sleep_long();
+			ret = lock(rw);
+		}
+	} else {
+		ret = lock(rw);
+	}
+	ksync_interposer_sleep_end();
+	return ret;
+}
+
 static int vrw_lock(pthread_rwlock_t *rw, uintptr_t ip, bool write,
 		    int (*lock)(pthread_rwlock_t *), int (*try)(pthread_rwlock_t *))
 {
@@ -421,12 +445,17 @@ static int vrw_lock(pthread_rwlock_t *rw, uintptr_t ip, bool write,
 		return lock(rw);
 	s = vrw(rw, ip);
 	preload_acquire(s, !write && read_again(s), write ? 0 : (s ? s->read : 2), ip);
-	/* lock_stat: a failed try makes the wait that follows a contention. */
-	if (s && preload_stat() && !try(rw)) {
+	/*
+	 * A failed try makes the wait that follows a contention (lock_stat)
+	 * and a sleep the hung-task detector watches.
+	 */
+	if (s && !try(rw)) {
 		ret = 0;
-	} else {
+	} else if (s) {
 		if (preload_stat())
 			preload_contended(s, ip);
+		ret = watched_rw_lock(rw, write, lock);
+	} else {
 		ret = lock(rw);
 	}
 	if (ret)
