@@ -30,6 +30,15 @@ KSYNC_API void ksync_lockdep_init_map(struct lockdep_map *map, const char *name,
 				      struct lock_class_key *key, int subclass,
 				      int wait_type_inner, int kind);
 /*
+ * The same with the wait-context fields (the kernel's
+ * lockdep_init_map_type()): outer 0 means as inner; lock_type is an
+ * enum lockdep_lock_type.
+ */
+KSYNC_API void ksync_lockdep_init_map_type(struct lockdep_map *map, const char *name,
+					   struct lock_class_key *key, int subclass,
+					   int wait_type_inner, int wait_type_outer,
+					   int lock_type, int kind);
+/*
  * The annotations, with the kernel's arguments (lock_acquire() and its
  * kin, below, are what to call).  ip is the caller's code address
  * (_RET_IP_), or a call site made with KSYNC_SITE_IP(): reports then name
@@ -149,23 +158,21 @@ KSYNC_API int ksync_lockdep_tracking(void);
  * Give a lock another class (and name) than its init site gave it.  The
  * key must outlive every lock of the class: a static variable.
  */
+#define __ksync_lockdep_reinit(lock, name, key, sub)			\
+	ksync_lockdep_init_map_type(&(lock)->dep_map, (name), (key), (sub), \
+				    (lock)->dep_map.wait_type_inner,	\
+				    (lock)->dep_map.wait_type_outer,	\
+				    (lock)->dep_map.lock_type,		\
+				    (lock)->dep_map.kind)
 #define lockdep_set_class(lock, key)					\
-	ksync_lockdep_init_map(&(lock)->dep_map, #key, (key), 0,	\
-			       (lock)->dep_map.wait_type_inner,		\
-			       (lock)->dep_map.kind)
+	__ksync_lockdep_reinit(lock, #key, (key), 0)
 #define lockdep_set_class_and_name(lock, key, name)			\
-	ksync_lockdep_init_map(&(lock)->dep_map, (name), (key), 0,	\
-			       (lock)->dep_map.wait_type_inner,		\
-			       (lock)->dep_map.kind)
+	__ksync_lockdep_reinit(lock, (name), (key), 0)
 #define lockdep_set_class_and_subclass(lock, key, sub)			\
-	ksync_lockdep_init_map(&(lock)->dep_map, #key, (key), (sub),	\
-			       (lock)->dep_map.wait_type_inner,		\
-			       (lock)->dep_map.kind)
+	__ksync_lockdep_reinit(lock, #key, (key), (sub))
 #define lockdep_set_subclass(lock, sub)					\
-	ksync_lockdep_init_map(&(lock)->dep_map, (lock)->dep_map.name,	\
-			       (lock)->dep_map.key, (sub),		\
-			       (lock)->dep_map.wait_type_inner,		\
-			       (lock)->dep_map.kind)
+	__ksync_lockdep_reinit(lock, (lock)->dep_map.name,		\
+			       (lock)->dep_map.key, (sub))
 /* Never validated (the kernel's __lockdep_no_validate__). */
 extern KSYNC_API struct lock_class_key __lockdep_no_validate__;
 #define lockdep_set_novalidate_class(lock)				\
@@ -256,6 +263,23 @@ static inline int ksync_read_lock_is_recursive(void)
 #define lock_map_acquire_tryread(map)					\
 	lock_acquire_shared_recursive((map), 0, 1, NULL, __ksync_map_site(map))
 #define lock_map_release(map)		lock_release((map), __ksync_map_site(map))
+
+/*
+ * A map that sets what may be taken while it is held, whatever is held
+ * outside it (the kernel's DEFINE_WAIT_OVERRIDE_MAP()): LD_WAIT_SLEEP
+ * lets code that runs under a raw_spinlock_t on a kernel without
+ * PREEMPT_RT take wider locks; a lower type forbids them.  Take it with
+ * lock_map_acquire_try(), as the kernel says: a trylock is not itself
+ * checked against the context, nor does it count as a lock in interrupt
+ * usage.  Only the wait-context check reads the type.
+ */
+#define DEFINE_WAIT_OVERRIDE_MAP(_name, _wait_type)			\
+	struct lockdep_map _name = {					\
+		.name = #_name "-wait-type-override",			\
+		.wait_type_inner = (_wait_type),			\
+		.lock_type = LD_LOCK_WAIT_OVERRIDE,			\
+		.kind = KSYNC_LOCK_OTHER,				\
+	}
 
 /*
  * Try the lock; if that fails, tell lock_stat the lock was contended and

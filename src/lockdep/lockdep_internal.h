@@ -142,6 +142,8 @@ struct lock_class {
 	unsigned char wait_type_inner, wait_type_outer;
 	unsigned char kind;		/* enum ksync_lock_kind */
 	unsigned char no_validate;
+	unsigned char lock_type;	/* enum lockdep_lock_type */
+	unsigned char wait_reported;	/* an invalid wait context was reported */
 	unsigned int usage_mask;	/* LOCKF(usage bit) */
 	struct lock_where usage[LOCK_USAGE_STATES];
 	struct lock_list *after;	/* dependencies: this -> later */
@@ -369,6 +371,9 @@ static inline bool usage_marked(const struct lock_class *class,
 
 	return (class_usage(class) & need) == need;
 }
+
+/* lockdep_wait.c: whether next may be taken here (else reported). */
+bool check_wait_context(struct ksync_cpu *c, const struct ksync_held_lock *next);
 
 /* lockdep_irq.c */
 bool mark_usage(struct ksync_cpu *c, struct ksync_held_lock *hl);
