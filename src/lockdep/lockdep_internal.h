@@ -338,6 +338,16 @@ enum bfs_result {
 enum bfs_result lockdep_bfs(const struct ksync_held_lock *hl, bool forwards,
 			    bool (*match)(const struct bfs_node *n, void *data),
 			    void *data, const struct bfs_node **target);
+/*
+ * The same, leaving out (neither matched nor gone through) every class
+ * whose map is not a plain lock: the kernel's usage_skip() for the
+ * interrupt usage searches.  A local_lock_t is per CPU, so it orders
+ * nothing between an interrupt and the code it interrupts on that CPU;
+ * an override map is no lock at all.
+ */
+enum bfs_result lockdep_bfs_usage(const struct ksync_held_lock *hl, bool forwards,
+				  bool (*match)(const struct bfs_node *n, void *data),
+				  void *data, const struct bfs_node **target);
 int bfs_depth(const struct bfs_node *n);
 /* check_deadlock() and check_prevs_add(), for a new chain. */
 bool check_deadlock_and_prevs(struct ksync_cpu *c, struct ksync_held_lock *next,

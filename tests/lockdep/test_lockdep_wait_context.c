@@ -324,6 +324,57 @@ static void override_released(void)
 	debug_locks_line();
 }
 
+/*
+ * The kernel self-test's local_lock rows (local_lock_2, local_lock_3A/B):
+ * a local_lock_t is per CPU, so it links no interrupt-safe lock to an
+ * interrupt-unsafe one; it is left out of the interrupt usage searches.
+ */
+static void local_lock_irq_order(void)
+{
+	unsigned long flags;
+
+	take_local_lock();			/* HARDIRQ-ON */
+	in_hardirq_run(take_spin);		/* spin_a: IN-HARDIRQ */
+	local_irq_save(flags);
+	spin_lock(&spin_a);
+	take_local_lock();			/* spin_a -> llock: not an inversion */
+	spin_unlock(&spin_a);
+	local_irq_restore(flags);
+	debug_locks_line();
+}
+
+static void local_lock_irq_order_3(void)
+{
+	unsigned long flags;
+
+	local_lock(&llock);			/* HARDIRQ-ON */
+	spin_lock(&spin_b);			/* llock -> spin_b, spin_b HARDIRQ-ON */
+	spin_unlock(&spin_b);
+	local_unlock(&llock);
+	in_hardirq_run(take_spin);		/* spin_a: IN-HARDIRQ */
+	local_irq_save(flags);
+	spin_lock(&spin_a);
+	take_local_lock();			/* spin_a -> llock -> spin_b: not a path */
+	spin_unlock(&spin_a);
+	local_irq_restore(flags);
+	debug_locks_line();
+}
+
+/* ... but the same order without the local lock between is one (3B). */
+static void local_lock_irq_order_3b(void)
+{
+	unsigned long flags;
+
+	local_lock_irq_order_3();
+	local_irq_save(flags);
+	spin_lock(&spin_a);
+	spin_lock(&spin_b);			/* spin_a -> spin_b: an inversion */
+	spin_unlock(&spin_b);
+	spin_unlock(&spin_a);
+	local_irq_restore(flags);
+	debug_locks_line();
+}
+
 /* Twice the same bug under KSYNC_KEEP_GOING=1: one report. */
 static void keep_going_once(void)
 {
@@ -377,6 +428,9 @@ static const struct ktest_scenario scenarios[] = {
 	{ "override_free", override_free },
 	{ "override_released", override_released },
 	{ "keep_going_once", keep_going_once },
+	{ "local_lock_irq_order", local_lock_irq_order },
+	{ "local_lock_irq_order_3", local_lock_irq_order_3 },
+	{ "local_lock_irq_order_3b", local_lock_irq_order_3b },
 #ifdef KTEST_HAVE_RCU
 	{ "rcu_mutex", rcu_mutex },
 	{ "rcu_spin", rcu_spin },
@@ -508,6 +562,15 @@ static void test_override(void)
 		      "(nothing_waits-wait-type-override){");
 }
 
+static void test_local_lock_irq_order(void)
+{
+	expect_silent("local_lock_irq_order", lax_env);
+	expect_silent("local_lock_irq_order_3", lax_env);
+	RUN_CHILD(&c, "local_lock_irq_order_3b", lax_env, 20000);
+	CHECK_OUT(&c, "WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected\n");
+	CHECK_OUT(&c, " (spin_a){-...}-{3:3} -> (spin_b){+.+.}-{3:3}\n");
+}
+
 static void test_keep_going(void)
 {
 	RUN_CHILD(&c, "keep_going_once", keep_going_env, 20000);
@@ -548,6 +611,7 @@ int main(int argc, char **argv)
 	RUN(test_process_context);
 	RUN(test_trylock);
 	RUN(test_override);
+	RUN(test_local_lock_irq_order);
 	RUN(test_keep_going);
 	RUN(test_switch);
 #ifdef KTEST_HAVE_RCU
