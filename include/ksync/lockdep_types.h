@@ -23,8 +23,9 @@
 
 /*
  * How a lock may wait, for the kernel's wait-context rules: no lock may
- * be taken where something of a lower type is held (or in an interrupt,
- * LD_WAIT_SPIN; a softirq, LD_WAIT_CONFIG).  LD_WAIT_CONFIG counts as
+ * be taken where something of a lower type is held (or in a hard
+ * interrupt, LD_WAIT_SPIN; a softirq or a handler PREEMPT_RT would
+ * thread, LD_WAIT_CONFIG).  LD_WAIT_CONFIG counts as
  * LD_WAIT_SPIN unless KSYNC_PROVE_RAW_LOCK_NESTING=1 (the kernel's
  * CONFIG_PROVE_RAW_LOCK_NESTING); reports print these numbers.
  */

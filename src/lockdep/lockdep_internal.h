@@ -43,6 +43,8 @@ struct ksync_lockdep_cpu {
 	int recursion;
 	/* The interrupt mask as it was when lockdep was entered. */
 	int irqs_off;
+	/* The handler running would be a thread on PREEMPT_RT (wait context). */
+	int hardirq_threaded;
 	/* Chain-cache lookups and hits on this CPU (owner writes only). */
 	unsigned long chain_lookups, chain_hits;
 };

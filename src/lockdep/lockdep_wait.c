@@ -6,8 +6,9 @@
  * Every lock says how it waits (enum lockdep_wait_type): a raw spinlock
  * spins (LD_WAIT_SPIN), a spinlock_t spins here but sleeps on a
  * PREEMPT_RT kernel (LD_WAIT_CONFIG), a mutex sleeps (LD_WAIT_SLEEP).
- * Where one may wait is bounded by the context (an interrupt handler may
- * only spin, a softirq is a thread on PREEMPT_RT) and by every lock held
+ * Where one may wait is bounded by the context (a hard interrupt may only
+ * spin; a softirq, and an interrupt handler PREEMPT_RT would thread, may
+ * take a spinlock_t) and by every lock held
  * in it: a lock may not be taken where what it waits by is not allowed.
  * This catches a mutex taken under a spinlock even where the mutex is
  * never contended, and, in the stricter mode, a spinlock_t under a raw
@@ -33,16 +34,25 @@ static unsigned int effective(unsigned int wait_type)
 	return wait_type;
 }
 
+int ksync_lockdep_hardirq_threaded(int threaded)
+{
+	struct ksync_lockdep_cpu *l = lockdep_cpu(ksync_this_cpu());
+	int before = l->hardirq_threaded;
+
+	l->hardirq_threaded = threaded;
+	return before;
+}
+
 /*
- * What the context allows before any lock: an interrupt handler may only
- * spin (ksync's handlers are signal handlers, never threaded); a softirq
- * is a thread on PREEMPT_RT, where spinlock_t is allowed; anything else
- * may sleep.
+ * What the context allows before any lock.  An interrupt handler may
+ * only spin, unless it would be a thread on PREEMPT_RT (requested
+ * without IRQF_NO_THREAD or IRQF_ONESHOT), where a spinlock_t is fine; a
+ * softirq is always a thread there; anything else may sleep.
  */
-static unsigned int task_wait_context(void)
+static unsigned int task_wait_context(const struct ksync_cpu *c)
 {
 	if (in_hardirq())
-		return LD_WAIT_SPIN;
+		return lockdep_cpu(c)->hardirq_threaded ? LD_WAIT_CONFIG : LD_WAIT_SPIN;
 	if (in_serving_softirq())
 		return LD_WAIT_CONFIG;
 	return LD_WAIT_MAX;
@@ -67,10 +77,11 @@ static int context_start(const struct ksync_held_locks *h,
  * may have been taken where it could not have waited.  An override map
  * sets the level, up or down, for what is taken inside it.
  */
-static unsigned int allowed_here(const struct ksync_held_locks *h,
+static unsigned int allowed_here(const struct ksync_cpu *c,
 				 const struct ksync_held_lock *next)
 {
-	unsigned int curr_inner = effective(task_wait_context());
+	const struct ksync_held_locks *h = &lockdep_cpu(c)->held;
+	unsigned int curr_inner = effective(task_wait_context(c));
 
 	for (int i = context_start(h, next); i < h->depth; i++) {
 		const struct lock_class *class = hlock_class(&h->stack[i]);
@@ -98,7 +109,7 @@ static void print_lock_invalid_wait_context(struct ksync_cpu *c,
 	ksync_printk("%s/%d is trying to lock:\n", ksync_comm(comm), (int)ksync_gettid());
 	lockdep_print_lock(hl);
 	ksync_printk("other info that might help us debug this:\n");
-	curr_inner = task_wait_context();
+	curr_inner = task_wait_context(c);
 	ksync_printk("context-{%u:%u}\n", curr_inner, curr_inner);
 	lockdep_print_held_locks(c);
 	ksync_printk("stack backtrace:\n");
@@ -123,7 +134,7 @@ bool check_wait_context(struct ksync_cpu *c, const struct ksync_held_lock *next)
 		return true;
 	next_inner = class->wait_type_inner;
 	next_outer = class->wait_type_outer ? class->wait_type_outer : next_inner;
-	if (effective(next_outer) <= allowed_here(&lockdep_cpu(c)->held, next))
+	if (effective(next_outer) <= allowed_here(c, next))
 		return true;
 	if (!__atomic_exchange_n(&class->wait_reported, 1, __ATOMIC_RELAXED))
 		print_lock_invalid_wait_context(c, next);

@@ -70,6 +70,8 @@ static void debug_locks_line(void)
 
 static volatile int handled;
 static int dev_id;
+/* request_irq() flags: IRQF_NO_THREAD stays a hard interrupt on PREEMPT_RT. */
+static unsigned long irq_flags;
 
 static irqreturn_t handler(int irq, void *dev)
 {
@@ -84,7 +86,7 @@ static void in_hardirq_run(void (*fn)(void))
 	int before = handled;
 
 	body = fn;
-	if (request_irq(IRQ, handler, 0, "wait-context-test", &dev_id) != 0) {
+	if (request_irq(IRQ, handler, irq_flags, "wait-context-test", &dev_id) != 0) {
 		printf("request_irq failed\n");
 		exit(3);
 	}
@@ -146,10 +148,28 @@ static void hardirq_mutex(void)
 	debug_locks_line();
 }
 
+static void hardirq_mutex_nothread(void)
+{
+	irq_flags = IRQF_NO_THREAD;
+	hardirq_mutex();
+}
+
 static void hardirq_spin(void)
 {
 	in_hardirq_run(take_spin);
 	debug_locks_line();
+}
+
+static void hardirq_spin_nothread(void)
+{
+	irq_flags = IRQF_NO_THREAD;
+	hardirq_spin();
+}
+
+static void hardirq_spin_oneshot(void)
+{
+	irq_flags = IRQF_ONESHOT;
+	hardirq_spin();
 }
 
 static void hardirq_raw(void)
@@ -161,6 +181,23 @@ static void hardirq_raw(void)
 static void hardirq_local_lock(void)
 {
 	in_hardirq_run(take_local_lock);
+	debug_locks_line();
+}
+
+static void hardirq_local_lock_nothread(void)
+{
+	irq_flags = IRQF_NO_THREAD;
+	hardirq_local_lock();
+}
+
+/* irq_enter() by hand: a hard interrupt context, never a thread. */
+static void irq_enter_spin(void)
+{
+	local_irq_disable();
+	irq_enter();
+	take_spin();
+	irq_exit();
+	local_irq_enable();
 	debug_locks_line();
 }
 
@@ -408,7 +445,12 @@ static void rcu_spin(void)
 
 static const struct ktest_scenario scenarios[] = {
 	{ "hardirq_mutex", hardirq_mutex },
+	{ "hardirq_mutex_nothread", hardirq_mutex_nothread },
 	{ "hardirq_spin", hardirq_spin },
+	{ "hardirq_spin_nothread", hardirq_spin_nothread },
+	{ "hardirq_spin_oneshot", hardirq_spin_oneshot },
+	{ "hardirq_local_lock_nothread", hardirq_local_lock_nothread },
+	{ "irq_enter_spin", irq_enter_spin },
 	{ "hardirq_raw", hardirq_raw },
 	{ "hardirq_local_lock", hardirq_local_lock },
 	{ "softirq_mutex", softirq_mutex },
@@ -479,21 +521,36 @@ static void expect_report(const char *name, const char *const *env,
 	CHECK_OUT(&c, "debug_locks=0");
 }
 
+/*
+ * A handler that PREEMPT_RT would run as a thread (the default) allows a
+ * spinlock_t even in the stricter mode; IRQF_NO_THREAD and IRQF_ONESHOT
+ * ones, and irq_enter() sections, only raw spinning.
+ */
 static void test_hardirq(void)
 {
-	expect_report("hardirq_mutex", lax_env, "(mutex_a){", "context-{2:2}\n",
+	expect_report("hardirq_mutex", lax_env, "(mutex_a){", "context-{3:3}\n",
 		      "no locks held by");
 	/* might_sleep() reports too, before lockdep, as in the kernel. */
 	CHECK_OUT(&c, "BUG: sleeping function called from invalid context");
 	CHECK(strstr(c.out, "BUG: sleeping function") < strstr(c.out, BANNER));
+	expect_report("hardirq_mutex_nothread", lax_env, "(mutex_a){", "context-{2:2}\n",
+		      "no locks held by");
 	expect_silent("hardirq_spin", lax_env);
-	expect_report("hardirq_spin", strict_env, "(spin_a){", "context-{2:2}\n",
+	expect_silent("hardirq_spin", strict_env);
+	expect_silent("hardirq_spin_nothread", lax_env);
+	expect_report("hardirq_spin_nothread", strict_env, "(spin_a){", "context-{2:2}\n",
+		      "no locks held by");
+	expect_report("hardirq_spin_oneshot", strict_env, "(spin_a){", "context-{2:2}\n",
+		      "no locks held by");
+	expect_silent("irq_enter_spin", lax_env);
+	expect_report("irq_enter_spin", strict_env, "(spin_a){", "context-{2:2}\n",
 		      "no locks held by");
 	expect_silent("hardirq_raw", lax_env);
 	expect_silent("hardirq_raw", strict_env);
-	expect_silent("hardirq_local_lock", lax_env);
-	expect_report("hardirq_local_lock", strict_env, "(llock){", "context-{2:2}\n",
-		      "no locks held by");
+	expect_silent("hardirq_local_lock", strict_env);
+	expect_silent("hardirq_local_lock_nothread", lax_env);
+	expect_report("hardirq_local_lock_nothread", strict_env, "(llock){",
+		      "context-{2:2}\n", "no locks held by");
 	expect_silent("hardirq_plain_map", strict_env);
 }
 
