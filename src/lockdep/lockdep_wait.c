@@ -34,11 +34,19 @@ static unsigned int effective(unsigned int wait_type)
 	return wait_type;
 }
 
+/*
+ * Only while lockdep validates: a handler on a thread that has no CPU
+ * block yet gets one here only if its locks would get one anyway.
+ */
 int ksync_lockdep_hardirq_threaded(int threaded)
 {
-	struct ksync_lockdep_cpu *l = lockdep_cpu(ksync_this_cpu());
-	int before = l->hardirq_threaded;
+	struct ksync_lockdep_cpu *l;
+	int before;
 
+	if (!lockdep_validating())
+		return 0;
+	l = lockdep_cpu(ksync_this_cpu());
+	before = l->hardirq_threaded;
 	l->hardirq_threaded = threaded;
 	return before;
 }
