@@ -48,7 +48,12 @@ typedef enum irqreturn irqreturn_t;
 
 typedef irqreturn_t (*irq_handler_t)(int irq, void *dev);
 
-/* request_irq() flags; only IRQF_SHARED changes anything here. */
+/*
+ * request_irq() flags.  IRQF_SHARED allows more handlers on the line;
+ * IRQF_NO_THREAD and IRQF_ONESHOT say the handler stays a hard interrupt
+ * on PREEMPT_RT, which lockdep's wait-context check takes into account;
+ * nothing else changes.
+ */
 #define IRQF_SHARED		0x00000080
 #define IRQF_PROBE_SHARED	0x00000100
 #define IRQF_NO_THREAD		0x00010000

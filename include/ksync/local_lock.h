@@ -45,6 +45,7 @@ typedef struct {
 		.dep_map = {						\
 			.name = #lockname,				\
 			.wait_type_inner = LD_WAIT_CONFIG,		\
+			.lock_type = LD_LOCK_PERCPU,			\
 			.kind = KSYNC_LOCK_OTHER,			\
 		},							\
 		.owner = NULL,						\

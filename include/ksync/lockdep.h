@@ -31,6 +31,15 @@ KSYNC_API void ksync_lockdep_init_map(struct lockdep_map *map, const char *name,
 				      struct lock_class_key *key, int subclass,
 				      int wait_type_inner, int kind);
 /*
+ * The same with the wait-context fields (the kernel's
+ * lockdep_init_map_type()): outer 0 means as inner; lock_type is an
+ * enum lockdep_lock_type.
+ */
+KSYNC_API void ksync_lockdep_init_map_type(struct lockdep_map *map, const char *name,
+					   struct lock_class_key *key, int subclass,
+					   int wait_type_inner, int wait_type_outer,
+					   int lock_type, int kind);
+/*
  * The annotations, with the kernel's arguments (lock_acquire() and its
  * kin, below, are what to call).  ip is the caller's code address
  * (_RET_IP_), or a call site made with KSYNC_SITE_IP(): reports then name
@@ -170,26 +179,25 @@ KSYNC_API void ksync_lockdep_assert_failed(const struct ksync_site *site,
 /* --- classes ------------------------------------------------------------------ */
 
 /*
- * Give a lock another class (and name) than its init site gave it.  The
- * key must outlive every lock of the class: a static variable.
+ * Give a lock another class (and name) than its init site gave it,
+ * keeping its wait types.  The key must outlive every lock of the class:
+ * a static variable, or a key registered with lockdep_register_key().
  */
+#define __ksync_lockdep_reinit(lock, name, key, sub)			\
+	ksync_lockdep_init_map_type(&(lock)->dep_map, (name), (key), (sub), \
+				    (lock)->dep_map.wait_type_inner,	\
+				    (lock)->dep_map.wait_type_outer,	\
+				    (lock)->dep_map.lock_type,		\
+				    (lock)->dep_map.kind)
 #define lockdep_set_class(lock, key)					\
-	ksync_lockdep_init_map(&(lock)->dep_map, #key, (key), 0,	\
-			       (lock)->dep_map.wait_type_inner,		\
-			       (lock)->dep_map.kind)
+	__ksync_lockdep_reinit(lock, #key, (key), 0)
 #define lockdep_set_class_and_name(lock, key, name)			\
-	ksync_lockdep_init_map(&(lock)->dep_map, (name), (key), 0,	\
-			       (lock)->dep_map.wait_type_inner,		\
-			       (lock)->dep_map.kind)
+	__ksync_lockdep_reinit(lock, (name), (key), 0)
 #define lockdep_set_class_and_subclass(lock, key, sub)			\
-	ksync_lockdep_init_map(&(lock)->dep_map, #key, (key), (sub),	\
-			       (lock)->dep_map.wait_type_inner,		\
-			       (lock)->dep_map.kind)
+	__ksync_lockdep_reinit(lock, #key, (key), (sub))
 #define lockdep_set_subclass(lock, sub)					\
-	ksync_lockdep_init_map(&(lock)->dep_map, (lock)->dep_map.name,	\
-			       (lock)->dep_map.key, (sub),		\
-			       (lock)->dep_map.wait_type_inner,		\
-			       (lock)->dep_map.kind)
+	__ksync_lockdep_reinit(lock, (lock)->dep_map.name,		\
+			       (lock)->dep_map.key, (sub))
 /*
  * Keys in memory that is not static (a heap object's, the kernel's
  * lockdep_register_key()): register the key before a lock uses it, and
@@ -372,6 +380,23 @@ KSYNC_API void ksync_lock_unpin_lock(struct lockdep_map *map, struct pin_cookie 
 #define lockdep_unpin_lock(l, c)					\
 	ksync_lock_unpin_lock(&(l)->dep_map, (c),			\
 			      KSYNC_SITE_IP(KSYNC_SITE("lockdep_unpin_lock(" #l ")"), 0))
+
+/*
+ * A map that sets what may be taken while it is held, whatever is held
+ * outside it (the kernel's DEFINE_WAIT_OVERRIDE_MAP()): LD_WAIT_SLEEP
+ * lets code that runs under a raw_spinlock_t on a kernel without
+ * PREEMPT_RT take wider locks; a lower type forbids them.  Take it with
+ * lock_map_acquire_try(), as the kernel says: a trylock is not itself
+ * checked against the context, nor does it count as a lock in interrupt
+ * usage.  Only the wait-context check reads the type.
+ */
+#define DEFINE_WAIT_OVERRIDE_MAP(_name, _wait_type)			\
+	struct lockdep_map _name = {					\
+		.name = #_name "-wait-type-override",			\
+		.wait_type_inner = (_wait_type),			\
+		.lock_type = LD_LOCK_WAIT_OVERRIDE,			\
+		.kind = KSYNC_LOCK_OTHER,				\
+	}
 
 /*
  * Try the lock; if that fails, tell lock_stat the lock was contended and

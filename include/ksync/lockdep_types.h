@@ -21,7 +21,14 @@
 #define MAX_LOCK_DEPTH		48
 #define SINGLE_DEPTH_NESTING	1
 
-/* How a lock may wait, for the kernel's wait-context rules. */
+/*
+ * How a lock may wait, for the kernel's wait-context rules: no lock may
+ * be taken where something of a lower type is held (or in a hard
+ * interrupt, LD_WAIT_SPIN; a softirq or a handler PREEMPT_RT would
+ * thread, LD_WAIT_CONFIG).  LD_WAIT_CONFIG counts as
+ * LD_WAIT_SPIN unless KSYNC_PROVE_RAW_LOCK_NESTING=1 (the kernel's
+ * CONFIG_PROVE_RAW_LOCK_NESTING); reports print these numbers.
+ */
 enum lockdep_wait_type {
 	LD_WAIT_INV = 0,	/* not checked, catch-all */
 	LD_WAIT_FREE,		/* wait free, rcu etc. */
@@ -29,6 +36,18 @@ enum lockdep_wait_type {
 	LD_WAIT_CONFIG,		/* spinlock_t: sleeps on PREEMPT_RT */
 	LD_WAIT_SLEEP,		/* sleeping locks, mutex etc. */
 	LD_WAIT_MAX,
+};
+
+/*
+ * What a map is, for the wait-context check (the kernel's LD_LOCK_*): a
+ * lock, a per-CPU lock (local_lock_t), or an annotation that sets what
+ * may be taken inside it (DEFINE_WAIT_OVERRIDE_MAP()).
+ */
+enum lockdep_lock_type {
+	LD_LOCK_NORMAL = 0,
+	LD_LOCK_PERCPU,
+	LD_LOCK_WAIT_OVERRIDE,
+	LD_LOCK_MAX,
 };
 
 /* Which primitive a map belongs to; the read-lock rules depend on it. */
@@ -69,7 +88,8 @@ struct lockdep_map {
 	const char *name;			/* the stringified lock expression */
 	unsigned char wait_type_outer;
 	unsigned char wait_type_inner;
-	unsigned char kind;			/* enum ksync_lock_kind */
+	unsigned char kind : 5;			/* enum ksync_lock_kind */
+	unsigned char lock_type : 3;		/* enum lockdep_lock_type */
 	unsigned char subclass;			/* default, lockdep_set_subclass() */
 	/* lock_stat: the CPU that last took the lock, and where (a site
 	 * pointer tagged with the top bit, or a code address). */

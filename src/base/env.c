@@ -158,6 +158,10 @@ void ksync_env_read(void)
 	s->output_pid = env_string("KSYNC_OUTPUT_PID");
 	s->keep_going = env_switch("KSYNC_KEEP_GOING");
 	s->no_membarrier = env_switch("KSYNC_NO_MEMBARRIER");
+	s->prove_raw_lock_nesting = env_switch("KSYNC_PROVE_RAW_LOCK_NESTING");
+	if (s->prove_raw_lock_nesting && !(flags & KSYNC_DEBUG_LOCKDEP))
+		ksync_env_warn("KSYNC_PROVE_RAW_LOCK_NESTING=1: no wait-context "
+			       "check without KSYNC_LOCKDEP=1; it does nothing\n");
 	read_lockup_ms();
 	read_hung_task_secs();
 	read_show_locks_signal();

@@ -10,6 +10,7 @@ struct ksync_settings {
 	int lockup_ms;			/* KSYNC_LOCKUP_MS, default 1000 */
 	int no_membarrier;		/* KSYNC_NO_MEMBARRIER=1 */
 	int keep_going;			/* KSYNC_KEEP_GOING=1 */
+	int prove_raw_lock_nesting;	/* KSYNC_PROVE_RAW_LOCK_NESTING=1 */
 	const char *lock_stat_file;	/* KSYNC_LOCK_STAT_FILE, or NULL */
 	const char *lockdep_dot;	/* KSYNC_LOCKDEP_DOT, or NULL */
 	const char *output_pid;		/* KSYNC_OUTPUT_PID, or NULL */

@@ -37,6 +37,7 @@
 #include "futex_lock.h"
 #include "init.h"
 #include "irq_internal.h"
+#include "lockdep_hooks.h"
 #include "debug_checks.h"
 #include "site.h"
 #include "report.h"
@@ -69,6 +70,21 @@ static unsigned long long irq_requested;	/* the same, readable anywhere */
 
 /* --- running handlers ------------------------------------------------------ */
 
+/*
+ * A handler that would be a thread on PREEMPT_RT (forced threading: not
+ * IRQF_NO_THREAD, nor an IRQF_ONESHOT primary handler) tells lockdep, as
+ * the kernel's __handle_irq_event_percpu() does: it may take a
+ * spinlock_t under KSYNC_PROVE_RAW_LOCK_NESTING.
+ */
+static void run_action(struct irq_action *a, irq_handler_t h, int irq)
+{
+	unsigned long flags = __atomic_load_n(&a->flags, __ATOMIC_RELAXED);
+	int before = ksync_lockdep_hardirq_threaded(!(flags & (IRQF_NO_THREAD | IRQF_ONESHOT)));
+
+	h(irq, __atomic_load_n(&a->dev, __ATOMIC_RELAXED));
+	ksync_lockdep_hardirq_threaded(before);
+}
+
 static void run_actions(int irq)
 {
 	struct irq_desc *desc = &irq_desc[irq];
@@ -83,7 +99,7 @@ static void run_actions(int irq)
 		irq_handler_t h = __atomic_load_n(&a->handler, __ATOMIC_SEQ_CST);
 
 		if (h)
-			h(irq, __atomic_load_n(&a->dev, __ATOMIC_RELAXED));
+			run_action(a, h, irq);
 	}
 	__atomic_fetch_sub(&desc->in_flight, 1, __ATOMIC_RELEASE);
 	ksync_tls.irqs_handled++;

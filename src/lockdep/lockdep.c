@@ -34,22 +34,32 @@
 #include "lockdep_internal.h"
 #include "report.h"
 
-KSYNC_API void ksync_lockdep_init_map(struct lockdep_map *map, const char *name,
-				      struct lock_class_key *key, int subclass,
-				      int wait_type_inner, int kind)
+KSYNC_API void ksync_lockdep_init_map_type(struct lockdep_map *map, const char *name,
+					   struct lock_class_key *key, int subclass,
+					   int wait_type_inner, int wait_type_outer,
+					   int lock_type, int kind)
 {
 	__atomic_store_n(&map->class_cache[0], NULL, __ATOMIC_RELAXED);
 	__atomic_store_n(&map->class_cache[1], NULL, __ATOMIC_RELAXED);
 	map->name = name ? name : "NULL";
 	map->key = key;
-	map->wait_type_outer = 0;
+	map->wait_type_outer = (unsigned char)wait_type_outer;
 	map->wait_type_inner = (unsigned char)wait_type_inner;
-	map->kind = (unsigned char)kind;
+	map->lock_type = (unsigned char)lock_type & 7;
+	map->kind = (unsigned char)kind & 31;
 	map->subclass = (unsigned char)subclass;
 	map->cpu = raw_smp_processor_id();
 	map->last_where = 0;
 	if (key && lockdep_validating())
 		lockdep_check_key_at_init(key, (uintptr_t)__builtin_return_address(0));
+}
+
+KSYNC_API void ksync_lockdep_init_map(struct lockdep_map *map, const char *name,
+				      struct lock_class_key *key, int subclass,
+				      int wait_type_inner, int kind)
+{
+	ksync_lockdep_init_map_type(map, name, key, subclass, wait_type_inner, 0,
+				    LD_LOCK_NORMAL, kind);
 }
 
 /* --- acquire --------------------------------------------------------------------- */
@@ -216,6 +226,8 @@ static __always_inline int __lock_acquire(struct ksync_cpu *c,
 		lock_stat_begin(hl);
 
 	if (validate) {
+		if (!check_wait_context(c, hl))
+			goto bug;
 		if (hl->check && !usage_marked(class, hl) && !mark_usage(c, hl))
 			goto bug;
 		if (!depth || h->stack[depth - 1].irq_context != hl->irq_context) {

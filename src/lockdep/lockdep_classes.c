@@ -221,6 +221,7 @@ static struct lock_class *new_class(const struct lockdep_map *map,
 	class->wait_type_inner = map->wait_type_inner;
 	class->wait_type_outer = map->wait_type_outer;
 	class->kind = map->kind;
+	class->lock_type = map->lock_type;
 	class->no_validate = map->key == &__lockdep_no_validate__;
 	class->name_version = name_version(class, key);
 	class->hash_next = classhash[h];

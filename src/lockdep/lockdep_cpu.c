@@ -136,6 +136,7 @@ static void lockdep_cpu_reset(struct ksync_cpu *c)
 	memset(&l->irqtrace, 0, sizeof(l->irqtrace));
 	l->recursion = 0;
 	l->irqs_off = 0;
+	l->hardirq_threaded = 0;
 }
 
 KSYNC_HOOKS(lockdep_hooks) = {

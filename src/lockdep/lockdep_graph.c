@@ -70,9 +70,10 @@ static bool step(const struct bfs_node *from, const struct lock_list *e,
 	return true;
 }
 
-enum bfs_result lockdep_bfs(const struct ksync_held_lock *hl, bool forwards,
-			    bool (*match)(const struct bfs_node *n, void *data),
-			    void *data, const struct bfs_node **target)
+static enum bfs_result bfs(const struct ksync_held_lock *hl, bool forwards,
+			   bool skip_special,
+			   bool (*match)(const struct bfs_node *n, void *data),
+			   void *data, const struct bfs_node **target)
 {
 	struct bfs_node *nodes = bfs_nodes[forwards];
 	unsigned int head = 0, tail = 1;
@@ -89,6 +90,8 @@ enum bfs_result lockdep_bfs(const struct ksync_held_lock *hl, bool forwards,
 		const struct bfs_node *n = &nodes[head++];
 		struct lock_list *e;
 
+		if (skip_special && n->class->lock_type != LD_LOCK_NORMAL)
+			continue;
 		if (match(n, data)) {
 			if (target)
 				*target = n;
@@ -110,6 +113,20 @@ enum bfs_result lockdep_bfs(const struct ksync_held_lock *hl, bool forwards,
 		}
 	}
 	return BFS_RNOMATCH;
+}
+
+enum bfs_result lockdep_bfs(const struct ksync_held_lock *hl, bool forwards,
+			    bool (*match)(const struct bfs_node *n, void *data),
+			    void *data, const struct bfs_node **target)
+{
+	return bfs(hl, forwards, false, match, data, target);
+}
+
+enum bfs_result lockdep_bfs_usage(const struct ksync_held_lock *hl, bool forwards,
+				  bool (*match)(const struct bfs_node *n, void *data),
+				  void *data, const struct bfs_node **target)
+{
+	return bfs(hl, forwards, true, match, data, target);
 }
 
 int bfs_depth(const struct bfs_node *n)

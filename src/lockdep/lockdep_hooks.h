@@ -18,6 +18,14 @@ void ksync_lockdep_hardirqs_off(const struct ksync_site *site);
 void ksync_lockdep_hardirqs_on(const struct ksync_site *site);
 void ksync_lockdep_softirqs_on(const struct ksync_site *site);
 
+/*
+ * The interrupt handler about to run would be a thread on PREEMPT_RT
+ * (the kernel's lockdep_hardirq_threaded()), so that the wait-context
+ * check allows it what a thread may take.  Returns the value before,
+ * to be given back when the handler returns.
+ */
+int ksync_lockdep_hardirq_threaded(int threaded);
+
 /* Report pieces shared with might_sleep() and friends. */
 void ksync_lockdep_print_held_locks_if_tracked(void);
 void ksync_print_irqtrace_events(void);

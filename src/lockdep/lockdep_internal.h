@@ -43,6 +43,8 @@ struct ksync_lockdep_cpu {
 	int recursion;
 	/* The interrupt mask as it was when lockdep was entered. */
 	int irqs_off;
+	/* The handler running would be a thread on PREEMPT_RT (wait context). */
+	int hardirq_threaded;
 	/* Chain-cache lookups and hits on this CPU (owner writes only). */
 	unsigned long chain_lookups, chain_hits;
 };
@@ -142,6 +144,8 @@ struct lock_class {
 	unsigned char wait_type_inner, wait_type_outer;
 	unsigned char kind;		/* enum ksync_lock_kind */
 	unsigned char no_validate;
+	unsigned char lock_type;	/* enum lockdep_lock_type */
+	unsigned char wait_reported;	/* an invalid wait context was reported */
 	unsigned int usage_mask;	/* LOCKF(usage bit) */
 	struct lock_where usage[LOCK_USAGE_STATES];
 	struct lock_list *after;	/* dependencies: this -> later */
@@ -397,6 +401,16 @@ enum bfs_result {
 enum bfs_result lockdep_bfs(const struct ksync_held_lock *hl, bool forwards,
 			    bool (*match)(const struct bfs_node *n, void *data),
 			    void *data, const struct bfs_node **target);
+/*
+ * The same, leaving out (neither matched nor gone through) every class
+ * whose map is not a plain lock: the kernel's usage_skip() for the
+ * interrupt usage searches.  A local_lock_t is per CPU, so it orders
+ * nothing between an interrupt and the code it interrupts on that CPU;
+ * an override map is no lock at all.
+ */
+enum bfs_result lockdep_bfs_usage(const struct ksync_held_lock *hl, bool forwards,
+				  bool (*match)(const struct bfs_node *n, void *data),
+				  void *data, const struct bfs_node **target);
 int bfs_depth(const struct bfs_node *n);
 /*
  * Give back the entry pair of the dependency e is half of, once both
@@ -435,6 +449,9 @@ static inline bool usage_marked(const struct lock_class *class,
 
 	return (class_usage(class) & need) == need;
 }
+
+/* lockdep_wait.c: whether next may be taken here (else reported). */
+bool check_wait_context(struct ksync_cpu *c, const struct ksync_held_lock *next);
 
 /* lockdep_irq.c */
 bool mark_usage(struct ksync_cpu *c, struct ksync_held_lock *hl);

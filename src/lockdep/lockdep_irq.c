@@ -124,7 +124,7 @@ bool check_irq_usage(struct ksync_cpu *c, struct ksync_held_lock *prev,
 	unsigned int usage = 0, mask;
 	enum bfs_result ret;
 
-	ret = lockdep_bfs(prev, false, usage_accumulate, &usage, NULL);
+	ret = lockdep_bfs_usage(prev, false, usage_accumulate, &usage, NULL);
 	if (ret < 0)
 		goto bfs_error;
 	usage &= LOCKF_USED_IN_IRQ_ALL;
@@ -132,7 +132,7 @@ bool check_irq_usage(struct ksync_cpu *c, struct ksync_held_lock *prev,
 		return true;
 
 	mask = exclusive_mask(usage);
-	ret = lockdep_bfs(next, true, usage_match, &mask, &fwd);
+	ret = lockdep_bfs_usage(next, true, usage_match, &mask, &fwd);
 	if (ret < 0)
 		goto bfs_error;
 	if (ret == BFS_RNOMATCH)
@@ -140,7 +140,7 @@ bool check_irq_usage(struct ksync_cpu *c, struct ksync_held_lock *prev,
 
 	/* Found an unsafe class ahead; find the safe one behind it pairs with. */
 	mask = original_mask(class_usage(fwd->class) & LOCKF_ENABLED_IRQ_ALL);
-	ret = lockdep_bfs(prev, false, usage_match, &mask, &back);
+	ret = lockdep_bfs_usage(prev, false, usage_match, &mask, &back);
 	if (ret < 0)
 		goto bfs_error;
 	if (ret == BFS_RNOMATCH ||
@@ -171,7 +171,7 @@ static bool check_usage_forwards(struct ksync_cpu *c, struct ksync_held_lock *hl
 	enum lock_usage_bit read_bit = bit + LOCK_USAGE_READ_MASK;
 	unsigned int mask = LOCKF(bit) | LOCKF(read_bit);
 	const struct bfs_node *other;
-	enum bfs_result ret = lockdep_bfs(hl, true, usage_match, &mask, &other);
+	enum bfs_result ret = lockdep_bfs_usage(hl, true, usage_match, &mask, &other);
 
 	if (ret == BFS_RNOMATCH)
 		return true;
@@ -191,7 +191,7 @@ static bool check_usage_backwards(struct ksync_cpu *c, struct ksync_held_lock *h
 	enum lock_usage_bit read_bit = bit + LOCK_USAGE_READ_MASK;
 	unsigned int mask = LOCKF(bit) | LOCKF(read_bit);
 	const struct bfs_node *other;
-	enum bfs_result ret = lockdep_bfs(hl, false, usage_match, &mask, &other);
+	enum bfs_result ret = lockdep_bfs_usage(hl, false, usage_match, &mask, &other);
 
 	if (ret == BFS_RNOMATCH)
 		return true;

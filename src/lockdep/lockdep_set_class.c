@@ -36,7 +36,9 @@ static void __lock_set_class(struct ksync_cpu *c, struct lockdep_map *map,
 			print_unlock_imbalance_bug(c, map, site, ip);
 		return;
 	}
-	ksync_lockdep_init_map(map, name, key, 0, map->wait_type_inner, map->kind);
+	/* Same wait types and lock type: only the class changes. */
+	ksync_lockdep_init_map_type(map, name, key, 0, map->wait_type_inner,
+				    map->wait_type_outer, map->lock_type, map->kind);
 	memcpy(saved, &h->stack[i], (size_t)(depth - i) * sizeof(saved[0]));
 	saved[0].subclass = (unsigned char)subclass;
 	h->depth = i;

@@ -17,8 +17,8 @@ KSYNC_API void ksync_local_lock_init(local_lock_t *l, const char *name,
 				     struct lock_class_key *key)
 {
 	ksync_debug_check_no_locks_freed(l, sizeof(*l));
-	ksync_lockdep_init_map(&l->dep_map, name, key, 0, LD_WAIT_CONFIG,
-			       KSYNC_LOCK_OTHER);
+	ksync_lockdep_init_map_type(&l->dep_map, name, key, 0, LD_WAIT_CONFIG, 0,
+				    LD_LOCK_PERCPU, KSYNC_LOCK_OTHER);
 	__atomic_store_n(&l->owner, NULL, __ATOMIC_RELAXED);
 }
 

@@ -55,6 +55,12 @@ static struct slot shadows[SHADOW_SIZE];
 static bool table_full_said;
 
 static const char *const kind_name[SHADOW_KINDS] = { "mutex", "rwlock", "spinlock" };
+/*
+ * How each kind waits (outer).  Inside any of them anything may be taken
+ * (inner LD_WAIT_SLEEP): a pthread spinlock neither disables preemption
+ * nor makes its holder atomic, so a mutex taken under one is no invalid
+ * wait context, as it would be under a kernel spinlock.
+ */
 static const unsigned char kind_wait[SHADOW_KINDS] = { LD_WAIT_SLEEP, LD_WAIT_SLEEP, LD_WAIT_SPIN };
 static const unsigned char kind_lockdep[SHADOW_KINDS] = {
 	KSYNC_LOCK_MUTEX, KSYNC_LOCK_RWSEM, KSYNC_LOCK_SPIN,
@@ -304,7 +310,8 @@ static void classify(struct shadow *s, enum shadow_kind kind, uintptr_t ip, bool
 	}
 	if (!key)
 		key = &s->key;
-	ksync_lockdep_init_map(&s->map, name, key, 0, kind_wait[kind], kind_lockdep[kind]);
+	ksync_lockdep_init_map_type(&s->map, name, key, 0, LD_WAIT_SLEEP, kind_wait[kind],
+				    LD_LOCK_NORMAL, kind_lockdep[kind]);
 	preload_set_cmp_fn(&s->map, print_shadow);
 	s->destroyed = 0;
 }
