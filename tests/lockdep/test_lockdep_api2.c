@@ -132,10 +132,11 @@ static void might_lock_ok(void)
 	EXPECT(lock_is_held(&mutex_m.dep_map) == 0);
 	EXPECT(mutex_trylock(&mutex_m));
 	mutex_unlock(&mutex_m);
-	spin_lock(&lock_a);
+	/* A sleeping lock: not under a spinlock (an invalid wait context). */
 	might_lock_read(&sem);
-	might_lock_nested(&lock_b, SINGLE_DEPTH_NESTING);
 	EXPECT(lock_is_held(&sem.dep_map) == 0);
+	spin_lock(&lock_a);
+	might_lock_nested(&lock_b, SINGLE_DEPTH_NESTING);
 	EXPECT(lock_is_held(&lock_b.dep_map) == 0);
 	spin_unlock(&lock_a);
 	printf("went on\n");
