@@ -135,7 +135,12 @@ __ksync_ww_set_context_fast(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
 {
 	long owner;
 
-	/* Relaxed: a ctx is wounded only while it holds locks (ww_mutex.c). */
+	/*
+	 * Relaxed: a wound can come late, after our last unlock (a waiter
+	 * that read our ctx under wait_lock before it), but it happened
+	 * before this lock: we were then blocked on that wait_lock, or our
+	 * unlock acquired the last waiter's release clear of WAITERS.
+	 */
 	if (!ctx->acquired)
 		__atomic_store_n(&ctx->wounded, 0, __ATOMIC_RELAXED);
 	ctx->acquired++;
@@ -270,15 +275,21 @@ out:
 /* After -EDEADLK, with every other lock of the ctx dropped: waits, never dies. */
 #define ww_mutex_lock_slow(lock, ctx)					\
 	do {								\
-		ksync_ww_mutex_lock_slow_check((ctx), __KSYNC_WW_SITE(lock)); \
-		(void)__ksync_ww_mutex_lock((lock), (ctx),		\
+		struct ww_acquire_ctx *__wws_ctx = (ctx);		\
+									\
+		ksync_ww_mutex_lock_slow_check(__wws_ctx, __KSYNC_WW_SITE(lock)); \
+		(void)__ksync_ww_mutex_lock((lock), __wws_ctx,		\
 					    TASK_UNINTERRUPTIBLE,	\
 					    __KSYNC_WW_SITE(lock));	\
 	} while (0)
 #define ww_mutex_lock_slow_interruptible(lock, ctx)			\
-	(ksync_ww_mutex_lock_slow_check((ctx), __KSYNC_WW_SITE(lock)),	\
-	 __ksync_ww_mutex_lock((lock), (ctx), TASK_INTERRUPTIBLE,	\
-			       __KSYNC_WW_SITE(lock)))
+	({								\
+		struct ww_acquire_ctx *__wws_ctx = (ctx);		\
+									\
+		ksync_ww_mutex_lock_slow_check(__wws_ctx, __KSYNC_WW_SITE(lock)); \
+		__ksync_ww_mutex_lock((lock), __wws_ctx, TASK_INTERRUPTIBLE, \
+				      __KSYNC_WW_SITE(lock));		\
+	})
 #define ww_mutex_trylock(lock, ctx)					\
 	__ksync_ww_mutex_trylock((lock), (ctx), __KSYNC_WW_SITE(lock))
 #define ww_mutex_unlock(lock)						\

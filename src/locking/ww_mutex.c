@@ -37,6 +37,7 @@
 #include "cpu.h"
 #include "debug_checks.h"
 #include "init.h"
+#include "layer_hooks.h"
 #include "list.h"
 #include "qspinlock_pv.h"
 #include "report.h"
@@ -49,13 +50,30 @@
 /* 1 until membarrier(2) is known to work: the fast path fences itself. */
 KSYNC_API int ksync_ww_mutex_fast_fence = 1;
 
-__attribute__((constructor)) static void ww_mutex_setup(void)
+/*
+ * Whether the fast path must fence itself follows whether the waiters'
+ * membarrier(2) works (qspinlock_pv.c decides, at start-up and again in a
+ * fork child).  Relaxed: set while the process has one thread - in the
+ * library's constructor, before the program's threads, and in a fork
+ * child, before it can make any.
+ */
+static void ww_mutex_fence_setup(void)
 {
-	ksync_init_once();
-	/* Relaxed: a fast path that still sees 1 only fences needlessly. */
 	__atomic_store_n(&ksync_ww_mutex_fast_fence, !ksync_pv_untimed_ok(),
 			 __ATOMIC_RELAXED);
 }
+
+__attribute__((constructor)) static void ww_mutex_setup(void)
+{
+	ksync_init_once();
+	ww_mutex_fence_setup();
+}
+
+/* After the arch layer's fork_child (hooks run bottom up) re-tried membarrier. */
+KSYNC_HOOKS(ww_mutex_hooks) = {
+	.layer = KSYNC_LAYER_LOCKING,
+	.fork_child = ww_mutex_fence_setup,
+};
 
 struct ww_waiter {
 	struct ksync_list_head list;
@@ -271,8 +289,16 @@ static int ww_kill(struct ww_mutex *lock, struct ww_acquire_ctx *ww_ctx,
 static int ww_check_kill(struct ww_mutex *lock, struct ww_waiter *waiter,
 			 struct ww_acquire_ctx *ctx, const struct ksync_site *site)
 {
-	/* Acquire: its stamp, written before the fast path published it. */
-	struct ww_acquire_ctx *hold_ctx = __atomic_load_n(&lock->ctx, __ATOMIC_ACQUIRE);
+	/*
+	 * Seq_cst: the second half of our side of the store-buffering pair
+	 * with the fast path (we set WAITERS and our task state, then load
+	 * ctx; it stores ctx, then loads the owner word).  With membarrier(2)
+	 * the fence comes from there; without, both sides must be seq_cst,
+	 * or on a weakly ordered CPU we could miss the holder's ctx while it
+	 * misses our WAITERS, and sleep when we should die.  It is also the
+	 * acquire that makes the holder's stamp visible.
+	 */
+	struct ww_acquire_ctx *hold_ctx = __atomic_load_n(&lock->ctx, __ATOMIC_SEQ_CST);
 
 	if (!ctx->acquired)
 		return 0;

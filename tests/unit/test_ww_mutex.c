@@ -524,6 +524,12 @@ retry:
 		}
 		CHECK_EQ(ret, 0);
 		held[nheld++] = order[i];
+		/*
+		 * Now and then hold what we have while others queue: the
+		 * fast path then races with waiters setting WAITERS.
+		 */
+		if ((order[i] + i) % 3 == 0)
+			sched_yield();
 	}
 	CHECK_EQ(nheld, STRESS_PER_TX);
 	CHECK_EQ(ctx.acquired, STRESS_PER_TX);
