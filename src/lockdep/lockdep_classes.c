@@ -179,26 +179,26 @@ static void print_non_static_key(const struct lockdep_map *map)
 	lockdep_report_end();
 }
 
-/* The kernel's count_matching_names(): other keys with the same name. */
+/*
+ * The version of a new class: its key's other subclasses share theirs
+ * (one lock, nested), else the name's next one (lockdep_names.c).
+ */
 static int name_version(const struct lock_class *new_class, const void *key)
 {
-	int count = 0;
+	const char *base = (const char *)key - new_class->subclass;
 
 	if (!new_class->name)
 		return 0;
-	for (unsigned int i = 1; i <= nr_lock_classes; i++) {
-		const struct lock_class *class = &lock_classes[i];
+	for (unsigned int sub = 0; sub < MAX_LOCKDEP_SUBCLASSES; sub++) {
+		const struct lock_class *class;
 
-		if (class == new_class || class_free(class))
+		if (sub == new_class->subclass)
 			continue;
-		if ((const char *)key - new_class->subclass ==
-		    (const char *)class->key - class->subclass)
+		class = find_class(base + sub);
+		if (class)
 			return class->name_version;
-		if (class->name && !strcmp(class->name, new_class->name) &&
-		    class->name_version > count)
-			count = class->name_version;
 	}
-	return count + 1;
+	return lockdep_next_name_version(new_class->name);
 }
 
 static struct lock_class *new_class(const struct lockdep_map *map,

@@ -338,6 +338,8 @@ void lockdep_check_key_at_init(const struct lock_class_key *key, uintptr_t ip);
 bool lockdep_key_valid_for_class(const struct lockdep_map *map);
 /* A slot lockdep_unregister_key() freed, to reuse (graph lock held); NULL if none. */
 struct lock_class *lockdep_reuse_class(void);
+/* The next "#N" for a new class of this name (lockdep_names.c; graph lock held). */
+int lockdep_next_name_version(const char *name);
 unsigned int lockdep_nr_free_classes(void);
 /* lockdep_classes.c: out of the class hash (graph lock held). */
 void lockdep_unhash_class(struct lock_class *class, const void *key);

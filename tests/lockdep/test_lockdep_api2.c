@@ -155,6 +155,36 @@ static void might_lock_abba(void)
 	printf("went on\n");
 }
 
+/*
+ * Two classes with one name are told apart as "twin" and "twin#2", the
+ * kernel's numbering, also after many more classes of another name.
+ */
+static void same_name_abba(void)
+{
+	static spinlock_t first, second, others[50];
+	static struct lock_class_key k1, k2, kothers[50];
+
+	spin_lock_init(&first);
+	spin_lock_init(&second);
+	lockdep_set_class_and_name(&first, &k1, "twin");
+	for (int i = 0; i < 50; i++) {
+		spin_lock_init(&others[i]);
+		lockdep_set_class_and_name(&others[i], &kothers[i], "other");
+		spin_lock(&others[i]);
+		spin_unlock(&others[i]);
+	}
+	lockdep_set_class_and_name(&second, &k2, "twin");
+	spin_lock(&first);
+	spin_lock(&second);
+	spin_unlock(&second);
+	spin_unlock(&first);
+	spin_lock(&second);
+	spin_lock(&first);
+	spin_unlock(&first);
+	spin_unlock(&second);
+	printf("went on\n");
+}
+
 /* --- pinning --------------------------------------------------------------------------- */
 
 static void pin_ok(void)
@@ -731,6 +761,7 @@ static const struct ktest_scenario scenarios[] = {
 	{ "downgrade_read", downgrade_read },
 	{ "might_lock_ok", might_lock_ok },
 	{ "might_lock_abba", might_lock_abba },
+	{ "same_name_abba", same_name_abba },
 	{ "pin_ok", pin_ok },
 	{ "pin_release", pin_release },
 	{ "pin_release_raised", pin_release_raised },
@@ -806,6 +837,15 @@ static void test_might_lock(void)
 	CHECK_OUT(&c, "is trying to acquire lock:\n");
 	CHECK_OUT(&c, "(lock_a){");
 	CHECK_OUT(&c, "-> #0 (lock_a){+.+.}-{3:3}:\n       at test_lockdep_api2.c:");
+}
+
+static void test_same_name(void)
+{
+	run_ok("same_name_abba", lockdep_env);
+	CHECK_OUT(&c, circular);
+	CHECK_OUT(&c, "(twin#2){");
+	CHECK_OUT(&c, "(twin){");
+	CHECK_NOT_OUT(&c, "twin#3");
 }
 
 static void test_pin(void)
@@ -926,6 +966,7 @@ int main(int argc, char **argv)
 	RUN(test_assert);
 	RUN(test_is_held);
 	RUN(test_might_lock);
+	RUN(test_same_name);
 	RUN(test_pin);
 	RUN(test_set_class);
 	RUN(test_maps);
