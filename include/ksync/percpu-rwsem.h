@@ -35,9 +35,9 @@
  * `block` set and the reader backs out.  The same holds for the
  * decrement in percpu_up_read() and its look at `block` to wake the
  * writer.  Where membarrier(2) is missing (KSYNC_NO_MEMBARRIER=1, old
- * kernels, seccomp) the reader's store is seq_cst instead (an xchg on
- * x86), and so are the writer's accesses: C11's own answer to the
- * pattern.
+ * kernels, seccomp) readers take the library's path, where the
+ * reader's store is seq_cst (an xchg on x86), and so are the writer's
+ * accesses: C11's own answer to the pattern.
  *
  * Sleeping: readers and writers may sleep (might_sleep()).  With
  * KSYNC_LOCKDEP=1 lockdep sees it as the kernel's (an rw_semaphore
@@ -103,8 +103,11 @@ KSYNC_API void ksync_percpu_down_write(struct percpu_rw_semaphore *sem,
 KSYNC_API void ksync_percpu_up_write(struct percpu_rw_semaphore *sem,
 				     const struct ksync_site *site);
 KSYNC_API int ksync_percpu_is_read_locked(struct percpu_rw_semaphore *sem);
-/* Non-zero: readers must fence themselves (no membarrier(2) here). */
-extern KSYNC_API int ksync_percpu_rwsem_reader_fence;
+/*
+ * Non-zero: readers take the library's path (a debug switch is on, or
+ * membarrier(2) is missing); 0 once start-up found neither.
+ */
+extern KSYNC_API int ksync_percpu_rwsem_slow;
 
 #define percpu_init_rwsem(sem)						\
 	({								\
@@ -115,29 +118,14 @@ extern KSYNC_API int ksync_percpu_rwsem_reader_fence;
 #define percpu_free_rwsem(sem)		ksync_percpu_free_rwsem(sem)
 
 /*
- * A reader's store of its count: the first half of its side of the
- * store-buffering pattern (see above); the second is a seq_cst load of
- * block.  A compiler barrier when the writer's membarrier(2) supplies
- * the CPU's; else a seq_cst store (with the seq_cst load and the
- * writer's seq_cst accesses, C11 forbids both missing each other).
- * @release: a decrement, whose critical section must come before it.
+ * This thread's counter, or NULL for the library's path: no counters
+ * mapped yet, a thread without a CPU number yet, or readers that must
+ * not take the fast path at all (ksync_percpu_rwsem_slow: a debug
+ * switch is on, or membarrier(2) is missing and the fast path's
+ * argument above does not hold; the library's path is all seq_cst).
+ * One flag for both, set once at start-up: one load, not two, and the
+ * count's stores below need no test of their own.
  */
-static __always_inline void
-__ksync_percpu_count_store(unsigned int *cnt, unsigned int v, bool release)
-{
-	if (__ksync_unlikely(__atomic_load_n(&ksync_percpu_rwsem_reader_fence,
-					     __ATOMIC_RELAXED))) {
-		__atomic_store_n(cnt, v, __ATOMIC_SEQ_CST);
-		return;
-	}
-	if (release)
-		__atomic_store_n(cnt, v, __ATOMIC_RELEASE);
-	else
-		__atomic_store_n(cnt, v, __ATOMIC_RELAXED);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-}
-
-/* This thread's counter, or NULL for the slow path (none yet, or debugging). */
 static __always_inline unsigned int *
 __ksync_percpu_my_count(struct percpu_rw_semaphore *sem)
 {
@@ -145,7 +133,9 @@ __ksync_percpu_my_count(struct percpu_rw_semaphore *sem)
 	struct ksync_percpu_rw_count *rc = __atomic_load_n(&sem->read_count, __ATOMIC_RELAXED);
 	unsigned int cpu = __atomic_load_n(&ksync_tls.cpu_plus_one, __ATOMIC_RELAXED);
 
-	if (__ksync_unlikely(!rc || !cpu || ksync_debug_active()))
+	/* Relaxed: set before main(); a reader that still sees 1 is slow, not wrong. */
+	if (__ksync_unlikely(!rc || !cpu ||
+			     __atomic_load_n(&ksync_percpu_rwsem_slow, __ATOMIC_RELAXED)))
 		return NULL;
 	return &rc[cpu - 1].count;
 }
@@ -165,7 +155,10 @@ static __always_inline bool __ksync_percpu_read_fast(struct percpu_rw_semaphore 
 
 	if (__ksync_unlikely(!cnt))
 		return false;
-	__ksync_percpu_count_store(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) + 1, false);
+	/* Relaxed: the writer's membarrier(2) orders it (see the top). */
+	__atomic_store_n(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+	/* The compiler must not move the load of block above the store. */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* seq_cst (a plain load on x86): also acquire, see above. */
 	if (__ksync_likely(!__atomic_load_n(&sem->block, __ATOMIC_SEQ_CST)))
 		return true;
@@ -209,8 +202,10 @@ __ksync_percpu_up_read(struct percpu_rw_semaphore *sem, const struct ksync_site 
 
 	__ksync_tsan_pre_unlock(sem, __KSYNC_TSAN_READ);
 	if (__ksync_likely(cnt != NULL)) {
-		__ksync_percpu_count_store(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) - 1,
-					   true);
+		__atomic_store_n(cnt, __atomic_load_n(cnt, __ATOMIC_RELAXED) - 1,
+				 __ATOMIC_RELEASE);
+		/* As in the fast path: block is loaded after the store. */
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		if (__ksync_unlikely(__atomic_load_n(&sem->block, __ATOMIC_SEQ_CST)))
 			wake_up(&sem->writer);
 	} else {

@@ -29,14 +29,28 @@
 
 #define COUNTS_SIZE	(KSYNC_NR_CPUS * sizeof(struct ksync_percpu_rw_count))
 
-/* 1 until membarrier(2) is known to work: readers fence themselves. */
-KSYNC_API int ksync_percpu_rwsem_reader_fence = 1;
+/*
+ * 1 until start-up has read the debug switches and found membarrier(2):
+ * until then (and for good with a debug switch or without membarrier)
+ * readers take the library's path, which is all seq_cst.
+ */
+KSYNC_API int ksync_percpu_rwsem_slow = 1;
+/* 1 when the writer must not rely on membarrier(2): readers are seq_cst. */
+static int no_membarrier = 1;
 
 __attribute__((constructor)) static void percpu_rwsem_setup(void)
 {
+	int no_mb;
+
 	ksync_init_once();
-	/* Relaxed: a reader that still sees 1 only fences needlessly. */
-	__atomic_store_n(&ksync_percpu_rwsem_reader_fence, !ksync_pv_untimed_ok(),
+	no_mb = !ksync_pv_untimed_ok();
+	/*
+	 * Relaxed: both are set before main() (ksync_debug_flags is set
+	 * once, by ksync_init_once()); no_membarrier first, so a reader
+	 * that takes the fast path finds a writer that uses membarrier(2).
+	 */
+	__atomic_store_n(&no_membarrier, no_mb, __ATOMIC_RELAXED);
+	__atomic_store_n(&ksync_percpu_rwsem_slow, no_mb || ksync_debug_active(),
 			 __ATOMIC_RELAXED);
 }
 
@@ -171,7 +185,7 @@ KSYNC_API int ksync_percpu_is_read_locked(struct percpu_rw_semaphore *sem)
  */
 static void make_readers_see_block(void)
 {
-	if (!__atomic_load_n(&ksync_percpu_rwsem_reader_fence, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&no_membarrier, __ATOMIC_RELAXED))
 		ksync_pv_membarrier();
 }
 

@@ -7,8 +7,9 @@
  * never see a writer's half-done update; a read lock leaked by an exited
  * thread still counts when its CPU number is reused.  In children: the
  * debug and lockdep reports, and a clean run that must report nothing.
- * Runs also with KSYNC_NO_MEMBARRIER=1 (readers fence) and KSYNC_DEBUG=1
- * (every operation through the library), see the .cmake beside it.
+ * A writer among 32 readers that never pause gets in every time.
+ * Runs also with KSYNC_NO_MEMBARRIER=1 and KSYNC_DEBUG=1 (readers take
+ * the library's path; checked), see tests/unit/CMakeLists.txt.
  */
 #define _GNU_SOURCE
 #include <ksync/mutex.h>
@@ -207,6 +208,104 @@ static void test_stress(void)
 	printf("# %ld reads, %d writes\n", reads_done, NWRITERS * WRITES);
 }
 
+/* --- a writer among readers that never stop ------------------------------------------------ */
+
+/*
+ * 32 threads (far more than cores) read in a loop without a pause,
+ * most of the time on the inline fast path, while one writer makes
+ * SPIN_WRITES updates.  Each write must get in (new readers are held
+ * back once it waits, so it cannot starve), must see no reader inside
+ * (no reader sees a half-done update), and must be woken when the last
+ * reader leaves (a lost wake-up leaves it asleep: the watchdog fails
+ * the test).  The readers stop only when the writer is done, so the
+ * run time is bounded by the writes.
+ */
+#define SPIN_READERS	32
+#define SPIN_WRITES	200
+
+DEFINE_STATIC_PERCPU_RWSEM(spin_sem);
+static struct {
+	long gen;
+	long field[NFIELDS];
+} spin_data;
+static int spin_stop;
+static long spin_reads;
+
+static void *spin_reader(void *arg)
+{
+	long n = 0;
+
+	(void)arg;
+	while (!load(&spin_stop)) {
+		long gen;
+
+		percpu_down_read(&spin_sem);
+		gen = spin_data.gen;
+		for (int f = 0; f < NFIELDS; f++)
+			if (spin_data.field[f] != gen)
+				KTEST_FAIL("torn read: gen %ld, field %d = %ld",
+					   gen, f, spin_data.field[f]);
+		percpu_up_read(&spin_sem);
+		n++;
+	}
+	__atomic_fetch_add(&spin_reads, n, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void *spin_writer(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < SPIN_WRITES; i++) {
+		percpu_down_write(&spin_sem);
+		CHECK(!percpu_is_read_locked(&spin_sem));
+		spin_data.gen++;
+		for (int f = 0; f < NFIELDS; f++)
+			spin_data.field[f] = spin_data.gen;
+		percpu_up_write(&spin_sem);
+	}
+	store(&spin_stop, 1);
+	return NULL;
+}
+
+static void test_writer_among_spinning_readers(void)
+{
+	pthread_t r[SPIN_READERS], w;
+
+	ktest_start_watchdog();
+	for (int i = 0; i < SPIN_READERS; i++)
+		CHECK_EQ(pthread_create(&r[i], NULL, spin_reader, NULL), 0);
+	CHECK_EQ(pthread_create(&w, NULL, spin_writer, NULL), 0);
+	CHECK_EQ(pthread_join(w, NULL), 0);
+	for (int i = 0; i < SPIN_READERS; i++)
+		CHECK_EQ(pthread_join(r[i], NULL), 0);
+	CHECK_EQ(spin_data.gen, (long)SPIN_WRITES);
+	CHECK(!percpu_is_read_locked(&spin_sem));
+	CHECK(!percpu_is_write_locked(&spin_sem));
+	printf("# %ld reads among %d writes\n", spin_reads, SPIN_WRITES);
+}
+
+/*
+ * Which path readers take: the inline fast path relies on the writer's
+ * membarrier(2) and has no lockdep calls, so with a debug switch or
+ * KSYNC_NO_MEMBARRIER=1 every reader must go through the library.
+ */
+static bool env_on(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && strcmp(v, "0") != 0 && *v;
+}
+
+static void test_path_choice(void)
+{
+	int slow = __atomic_load_n(&ksync_percpu_rwsem_slow, __ATOMIC_RELAXED);
+
+	if (env_on("KSYNC_NO_MEMBARRIER") || env_on("KSYNC_DEBUG") ||
+	    env_on("KSYNC_LOCKDEP") || env_on("KSYNC_LOCK_STAT"))
+		CHECK(slow);
+	printf("# readers take the %s path\n", slow ? "library's" : "inline fast");
+}
+
 /* --- a leaked read lock --------------------------------------------------------------------- */
 
 static int leaker_cpu;
@@ -344,6 +443,8 @@ int main(int argc, char **argv)
 	RUN(test_writer_waits_for_reader);
 	RUN(test_writers_exclude);
 	RUN(test_stress);
+	RUN(test_writer_among_spinning_readers);
+	RUN(test_path_choice);
 	RUN(test_reports);
 	RUN(test_leaked_read_lock);	/* last: leaves static_sem read-locked */
 	return 0;
