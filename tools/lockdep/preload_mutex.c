@@ -141,6 +141,28 @@ static int relock(struct rmutex *r, bool trylock)
 	return -1;	/* normal: deadlock, as the C library would */
 }
 
+/*
+ * A free mutex, taken with one compare-and-exchange on its owner word as
+ * the C library's is.  Asking owned_by_me() first read that word, which
+ * fetched its cache line shared and then again for ownership when
+ * another CPU had used the mutex last: two transfers where glibc has one.
+ * A mutex this thread holds is never free, so recursion can be looked
+ * for after a failed try.  Not when validating (the fast path is off
+ * then, and lockdep must see a lock, not a trylock).
+ */
+static bool rmutex_lock_fast(struct rmutex *r, uintptr_t ip)
+{
+	bool taken;
+
+	preload_blame(ip);	/* a might_sleep() report names the program's call */
+	__ksync_might_sleep(NULL, 0);
+	taken = __ksync_mutex_trylock_fast(&r->m);
+	preload_unblame();
+	if (taken)
+		r->depth = 1;
+	return taken;
+}
+
 static int rmutex_lock(pthread_mutex_t *m, uintptr_t ip, uint64_t deadline)
 {
 	struct rmutex *r = rmutex_of(m, ip);
@@ -148,6 +170,8 @@ static int rmutex_lock(pthread_mutex_t *m, uintptr_t ip, uint64_t deadline)
 
 	if (!r)
 		return ENOMEM;
+	if (!deadline && rmutex_lock_fast(r, ip))
+		return 0;
 	if (owned_by_me(r) && (ret = relock(r, false)) >= 0) {
 		if (ret == EDEADLK)
 			preload_tell_relock(&r->m.dep_map, 0, ip);
@@ -171,6 +195,11 @@ static int rmutex_trylock(pthread_mutex_t *m, uintptr_t ip)
 
 	if (!r)
 		return ENOMEM;
+	/* Free: taken at once (see rmutex_lock_fast()). */
+	if (__ksync_mutex_trylock_fast(&r->m)) {
+		r->depth = 1;
+		return 0;
+	}
 	if (owned_by_me(r))
 		return relock(r, true);
 	preload_blame(ip);
