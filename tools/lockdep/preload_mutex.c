@@ -152,15 +152,13 @@ static int relock(struct rmutex *r, bool trylock)
  */
 static bool rmutex_lock_fast(struct rmutex *r, uintptr_t ip)
 {
-	bool taken;
-
+	if (!__ksync_mutex_trylock_fast(&r->m))
+		return false;	/* __ksync_mutex_lock() checks might_sleep() */
+	r->depth = 1;
 	preload_blame(ip);	/* a might_sleep() report names the program's call */
 	__ksync_might_sleep(NULL, 0);
-	taken = __ksync_mutex_trylock_fast(&r->m);
 	preload_unblame();
-	if (taken)
-		r->depth = 1;
-	return taken;
+	return true;
 }
 
 static int rmutex_lock(pthread_mutex_t *m, uintptr_t ip, uint64_t deadline)
