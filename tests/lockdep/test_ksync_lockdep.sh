@@ -87,6 +87,17 @@ for mode in "" "--replace" "--replace --no-validate" "--replace=mutex" \
 		  [ "$(reports)" -eq 0 ] || fail "stress $mode: a report"; }
 done
 
+# --- many locks destroyed (pt_destroy.c): right in every mode; replacing
+# without validation, destroying touches nothing but the locks' objects
+# (no lookups in the validator's empty table, a page fault per lock).
+run "destroy plain" 0 -- "$progs/pt_destroy" && has "destroy plain" "destroy ok"
+for mode in "" "--replace"; do
+	run "destroy $mode" 0 -- $lockdep $mode "$progs/pt_destroy" &&
+		has "destroy $mode" "destroy ok"
+done
+run "destroy faults" 0 -- $lockdep --replace --no-validate "$progs/pt_destroy" faults &&
+	has "destroy faults" "destroy ok"
+
 # --- POSIX conformance (pt_posix.c): what the C library passes, ksync passes ---------------
 # Validating and replacing, whole or in part; the misuse checked in the
 # sweep (EPERM, EDEADLK) is reported and goes on (--keep-going).

@@ -13,7 +13,8 @@
 #   validation overhead = validating / plain        (target <= 3x)
 #   replace speed       = plain / replaced          (target >= 1.0x)
 # Every run's output is checked for its success line, so a wrong result
-# cannot pass as a fast one.  Programs that are not installed are skipped.
+# cannot pass as a fast one.  At 8 threads the sysbench and kctreetest
+# rows are the workloads of the --replace target in docs/benchmarks.md.  Programs that are not installed are skipped.
 set -u
 tools=$1
 repeats=${2:-5}
@@ -78,6 +79,12 @@ for t in $threads; do
 	if command -v python3 >/dev/null && python3 -c 'import sqlite3' 2>/dev/null; then
 		bench "python3+sqlite3" "$t" "sqlite ok" \
 			"$(command -v python3)" "$src/sqlite_threads.py" "$tmp/t.db" "$t" $((64000 / t))
+	fi
+	if command -v sysbench >/dev/null; then
+		bench "sysbench threads" "$t" "total time:" sysbench threads --threads="$t" \
+			--events=2000 --thread-yields=100 run
+		bench "sysbench mutex" "$t" "total time:" sysbench mutex --threads="$t" \
+			--mutex-num=1024 --mutex-locks=$((1600000 / t)) --mutex-loops=100 run
 	fi
 	if command -v kccachetest >/dev/null; then
 		bench "kccachetest wicked" "$t" "^ok" kccachetest wicked -th "$t" -it 1 $((320000 / t))

@@ -129,7 +129,22 @@ static inline bool preload_in_ksync(void)
  * Locks that stay the C library's although we replace: first met while
  * ksync worked for itself (see preload_core.c).
  */
-bool preload_is_foreign(const void *lock);
+extern unsigned int preload_nr_foreign;
+bool preload_find_foreign(const void *lock);
+bool preload_keep_foreign_slow(const void *lock);
+
+/*
+ * Inline, as they are asked on every lock and unlock of a replaced lock
+ * and almost always answer no on a word in this thread's cache.
+ */
+static inline bool preload_is_foreign(const void *lock)
+{
+	/* Acquire: pairs with the release that counted a published entry. */
+	if (__builtin_expect(!__atomic_load_n(&preload_nr_foreign, __ATOMIC_ACQUIRE), 1))
+		return false;
+	return preload_find_foreign(lock);
+}
+
 void preload_set_foreign(const void *lock);
 /* Initialised (or destroyed) outside ksync: the address is the program's. */
 void preload_clear_foreign(const void *lock);
@@ -138,7 +153,12 @@ void preload_clear_foreign(const void *lock);
  * still empty, met while ksync works for itself: mark it the C library's
  * for good and say so.
  */
-bool preload_keep_foreign(const void *lock);
+static inline bool preload_keep_foreign(const void *lock)
+{
+	if (__builtin_expect(!preload_in_ksync(), 1))
+		return false;
+	return preload_keep_foreign_slow(lock);
+}
 
 /* lock_stat is on: time the C library's waits too. */
 static inline bool preload_stat(void)

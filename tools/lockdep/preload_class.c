@@ -53,6 +53,15 @@ struct slot {
 
 static struct slot shadows[SHADOW_SIZE];
 static bool table_full_said;
+/*
+ * Whether any slot was ever claimed.  The table is 16 MiB of untouched
+ * memory, so a lookup in it is a page fault per page it has not met yet:
+ * without validation no shadow is ever made, and pthread_mutex_destroy()
+ * of replaced locks (a program that frees its 1024 mutexes at exit, or
+ * that makes and destroys locks as it goes) paid one fault per lock to
+ * learn that.
+ */
+static bool shadows_made;
 
 static const char *const kind_name[SHADOW_KINDS] = { "mutex", "rwlock", "spinlock" };
 /*
@@ -91,6 +100,13 @@ struct shadow *shadow_find(const void *lock)
 	uintptr_t key = (uintptr_t)lock;
 	unsigned int i = slot_of(key);
 
+	/*
+	 * Relaxed: a lookup that must find a shadow comes after its making
+	 * (the program orders them, as it orders init before use or
+	 * destroy), and that order carries the flag set before it.
+	 */
+	if (!__atomic_load_n(&shadows_made, __ATOMIC_RELAXED))
+		return NULL;
 	for (int n = 0; n < MAX_PROBE; n++, i = (i + 1) & (SHADOW_SIZE - 1)) {
 		/* Acquire: a key seen here was claimed by its maker. */
 		uintptr_t k = __atomic_load_n(&shadows[i].lock, __ATOMIC_ACQUIRE);
@@ -111,6 +127,9 @@ static struct slot *claim_slot(uintptr_t key, bool *fresh)
 	for (int n = 0; n < MAX_PROBE; n++, i = (i + 1) & (SHADOW_SIZE - 1)) {
 		uintptr_t k = __atomic_load_n(&shadows[i].lock, __ATOMIC_ACQUIRE);
 
+		/* Set before the claim: whoever can see the key sees the flag. */
+		if (!k && !__atomic_load_n(&shadows_made, __ATOMIC_RELAXED))
+			__atomic_store_n(&shadows_made, true, __ATOMIC_RELAXED);
 		if (!k && __atomic_compare_exchange_n(&shadows[i].lock, &k, key, 0,
 						      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			*fresh = true;

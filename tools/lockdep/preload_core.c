@@ -316,7 +316,7 @@ PRELOAD_API __attribute__((noreturn)) void _Exit(int status)
 #define FOREIGN_SLOTS	4096
 #define TOMBSTONE	((uintptr_t)1)	/* removed: probing goes on past it */
 static uintptr_t foreign[FOREIGN_SLOTS];
-static unsigned int nr_foreign;
+unsigned int preload_nr_foreign;
 static bool foreign_full_said;
 
 static unsigned int foreign_slot(uintptr_t p)
@@ -338,19 +338,17 @@ static uintptr_t *foreign_find(uintptr_t key)
 	return NULL;
 }
 
-bool preload_keep_foreign(const void *lock)
+bool preload_keep_foreign_slow(const void *lock)
 {
 	/* Acquire: a non-empty first word is an object someone made. */
-	if (!preload_in_ksync() || __atomic_load_n((void *const *)lock, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n((void *const *)lock, __ATOMIC_ACQUIRE))
 		return false;
 	preload_set_foreign(lock);
 	return true;
 }
 
-bool preload_is_foreign(const void *lock)
+bool preload_find_foreign(const void *lock)
 {
-	if (__builtin_expect(!__atomic_load_n(&nr_foreign, __ATOMIC_ACQUIRE), 1))
-		return false;
 	return foreign_find((uintptr_t)lock) != NULL;
 }
 
@@ -368,7 +366,7 @@ void preload_set_foreign(const void *lock)
 		if ((!k || k == TOMBSTONE) &&
 		    __atomic_compare_exchange_n(&foreign[i], &k, key, 0, __ATOMIC_RELEASE,
 						__ATOMIC_ACQUIRE)) {
-			__atomic_fetch_add(&nr_foreign, 1, __ATOMIC_RELEASE);
+			__atomic_fetch_add(&preload_nr_foreign, 1, __ATOMIC_RELEASE);
 			return;
 		}
 	}
@@ -383,9 +381,9 @@ void preload_clear_foreign(const void *lock)
 {
 	uintptr_t *slot;
 
-	if (!__atomic_load_n(&nr_foreign, __ATOMIC_ACQUIRE) ||
+	if (!__atomic_load_n(&preload_nr_foreign, __ATOMIC_ACQUIRE) ||
 	    !(slot = foreign_find((uintptr_t)lock)))
 		return;
 	__atomic_store_n(slot, TOMBSTONE, __ATOMIC_RELEASE);
-	__atomic_fetch_sub(&nr_foreign, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&preload_nr_foreign, 1, __ATOMIC_RELEASE);
 }

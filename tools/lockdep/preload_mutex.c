@@ -38,12 +38,23 @@ static int mutex_type(const pthread_mutex_t *m)
 
 /* --- replaced: a ksync struct mutex -------------------------------------------------- */
 
+/*
+ * The fields of ours first, so that depth shares the cache line of the
+ * mutex's owner word: every lock and unlock writes both, and a struct
+ * mutex is longer than a line (160 bytes), so with depth after it each
+ * acquisition dirtied two lines, and a mutex last taken on another CPU
+ * cost two cache-line transfers instead of one.  (preload_alloc() puts
+ * objects on line boundaries.)
+ */
 struct rmutex {
-	struct mutex m;
 	unsigned int depth;	/* recursion; the owner's alone */
 	int type;
 	const pthread_mutex_t *user;	/* the pthread_mutex_t it stands for */
+	struct mutex m;
 };
+
+_Static_assert(offsetof(struct rmutex, m.owner) + sizeof(atomic_long_t) <= 64,
+	       "depth and the owner word share the first cache line");
 
 static void print_rmutex(const struct lockdep_map *map)
 {
@@ -130,6 +141,26 @@ static int relock(struct rmutex *r, bool trylock)
 	return -1;	/* normal: deadlock, as the C library would */
 }
 
+/*
+ * A free mutex, taken with one compare-and-exchange on its owner word as
+ * the C library's is.  Asking owned_by_me() first read that word, which
+ * fetched its cache line shared and then again for ownership when
+ * another CPU had used the mutex last: two transfers where glibc has one.
+ * A mutex this thread holds is never free, so recursion can be looked
+ * for after a failed try.  Not when validating (the fast path is off
+ * then, and lockdep must see a lock, not a trylock).
+ */
+static bool rmutex_lock_fast(struct rmutex *r, uintptr_t ip)
+{
+	if (!__ksync_mutex_trylock_fast(&r->m))
+		return false;	/* __ksync_mutex_lock() checks might_sleep() */
+	r->depth = 1;
+	preload_blame(ip);	/* a might_sleep() report names the program's call */
+	__ksync_might_sleep(NULL, 0);
+	preload_unblame();
+	return true;
+}
+
 static int rmutex_lock(pthread_mutex_t *m, uintptr_t ip, uint64_t deadline)
 {
 	struct rmutex *r = rmutex_of(m, ip);
@@ -137,6 +168,8 @@ static int rmutex_lock(pthread_mutex_t *m, uintptr_t ip, uint64_t deadline)
 
 	if (!r)
 		return ENOMEM;
+	if (!deadline && rmutex_lock_fast(r, ip))
+		return 0;
 	if (owned_by_me(r) && (ret = relock(r, false)) >= 0) {
 		if (ret == EDEADLK)
 			preload_tell_relock(&r->m.dep_map, 0, ip);
@@ -160,6 +193,11 @@ static int rmutex_trylock(pthread_mutex_t *m, uintptr_t ip)
 
 	if (!r)
 		return ENOMEM;
+	/* Free: taken at once (see rmutex_lock_fast()). */
+	if (__ksync_mutex_trylock_fast(&r->m)) {
+		r->depth = 1;
+		return 0;
+	}
 	if (owned_by_me(r))
 		return relock(r, true);
 	preload_blame(ip);

@@ -23,11 +23,19 @@
 
 #include <ksync/rwsem.h>
 
+/*
+ * writer first, so that it shares the first cache line with the
+ * semaphore's count and owner words, which every write lock and unlock
+ * writes too (see struct rmutex in preload_mutex.c).
+ */
 struct rrwlock {
-	struct rw_semaphore sem;
 	void *writer;		/* the write owner's CPU block */
 	const pthread_rwlock_t *user;	/* the pthread_rwlock_t it stands for */
+	struct rw_semaphore sem;
 };
+
+_Static_assert(offsetof(struct rrwlock, sem.owner) + sizeof(atomic_long_t) <= 64,
+	       "writer and the count and owner words share the first cache line");
 
 static void print_rrwlock(const struct lockdep_map *map)
 {
