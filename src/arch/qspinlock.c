@@ -304,11 +304,11 @@ static void pv_head_unhash(arch_spinlock_t *lock, struct ksync_qnode *node)
 /*
  * The queue head waits for the lock: first spinning while newcomers may
  * still steal it, then spinning with pending set (no stealing), then
- * asleep until an unlock wakes it.  Once it has been head for
- * PV_HEAD_STARVE_NS it sleeps with pending still set: newcomers can no
- * longer take the lock past it, and the unlock that wakes it leaves the
- * lock to it (bounded unfairness).  Returns with the lock held and the
- * current lock value.
+ * asleep until an unlock wakes it.  Once its lock call (@since: its first
+ * try) has waited PV_STARVE_NS it skips the stealing phase and sleeps
+ * with pending still set: newcomers can no longer take the lock past it,
+ * and the unlock that wakes it leaves the lock to it (bounded
+ * unfairness).  Returns with the lock held and the current lock value.
  */
 static uint32_t pv_wait_head_or_lock(arch_spinlock_t *lock,
 				     struct ksync_qnode *node, bool spin,
