@@ -288,12 +288,13 @@ static void rcu_init_once(void)
 static void __attribute__((noinline)) rcu_register_this_thread(void)
 {
 	pthread_once(&rcu_once, rcu_init_once);
+	if (!URCU_TLS(urcu_memb_reader).registered) {
+		urcu_memb_register_thread();
+		/* Any non-NULL value: the destructor runs at thread exit. */
+		pthread_setspecific(rcu_exit_key, &ksync_rcu_registered);
+	}
+	/* Only now: the inline read side must find liburcu's reader ready. */
 	ksync_rcu_registered = true;
-	if (URCU_TLS(urcu_memb_reader).registered)
-		return;
-	urcu_memb_register_thread();
-	/* Any non-NULL value: the destructor runs at thread exit. */
-	pthread_setspecific(rcu_exit_key, &ksync_rcu_registered);
 }
 
 void ksync_urcu_register_lazily(void)
