@@ -64,6 +64,9 @@
 #include <ksync/cleanup.h>
 #include <ksync/debug_locks.h>
 #include <ksync/lockdep_types.h>
+#include <ksync/percpu.h>
+#include <ksync/tsan.h>
+#include <ksync/urcu_abi.h>
 
 /* The kernel's struct callback_head, also liburcu's struct rcu_head layout. */
 struct callback_head {
@@ -104,8 +107,117 @@ KSYNC_API void ksync_lockdep_rcu_suspicious(const char *file, int line,
 
 /* --- the read side ------------------------------------------------------------ */
 
+/*
+ * Inline, as the kernel's: with no debug switch on (ksync_debug_flags 0)
+ * and the thread registered with liburcu, a read side is liburcu-memb's
+ * reader counter update plus ksync's nesting count, with no call.
+ * Anything else (first use: registration; lockdep: the rcu_lock_map;
+ * an unbalanced unlock: the warning; a TSan build: its annotations) goes
+ * to the library, which keeps the same two counters, so the two paths
+ * mix freely.  liburcu's objects are reached under ksync's names
+ * (<ksync/urcu_abi.h>, checked against liburcu's headers when ksync is
+ * built): the asm labels give liburcu-memb's exported symbols, so a
+ * program using RCU links -lurcu-memb (ksync's CMake target and ksync.pc
+ * say so).  Initial-exec TLS, as ksync_tls: liburcu-memb is loaded with
+ * libksync at start-up (a __tls_get_addr() call per access would cost
+ * what the inline path saves).
+ */
+#ifndef __KSYNC_UNDER_TSAN
+extern __thread struct ksync_urcu_reader __ksync_urcu_reader
+	__asm__("urcu_memb_reader") __attribute__((tls_model("initial-exec")));
+extern struct ksync_urcu_gp __ksync_urcu_gp __asm__("urcu_memb_gp");
+extern int __ksync_urcu_has_sys_membarrier
+	__asm__("urcu_memb_has_sys_membarrier");
+/* Set once this thread is registered (by ksync or by the program). */
+extern KSYNC_API __thread bool ksync_rcu_registered
+	__attribute__((tls_model("initial-exec")));
+/* The outermost unlock saw synchronize_rcu() sleeping: wake it. */
+KSYNC_API void ksync_rcu_wake_up_gp(void);
+
+/*
+ * liburcu-memb's reader-side barrier: with the membarrier() system call
+ * (the usual case) the writer's membarrier() orders readers, so only the
+ * compiler must keep the reader's accesses in place; without it, a full
+ * fence, as urcu_memb_smp_mb_slave().
+ */
+static __always_inline void __ksync_urcu_reader_barrier(void)
+{
+	if (__ksync_likely(__atomic_load_n(&__ksync_urcu_has_sys_membarrier,
+					   __ATOMIC_RELAXED)))
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/*
+ * The counter is this thread's; synchronize_rcu() only reads it, and
+ * orders itself against it with membarrier() (or the fence above):
+ * relaxed atomics, the plain moves liburcu's volatile accesses make.
+ */
+static __always_inline void __ksync_rcu_read_lock(const struct ksync_site *site)
+{
+	unsigned long ctr;
+
+	if (__ksync_unlikely(__atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) ||
+			     !ksync_rcu_registered)) {
+		ksync_rcu_read_lock(site);
+		return;
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	ctr = __atomic_load_n(&__ksync_urcu_reader.ctr, __ATOMIC_RELAXED);
+	if (__ksync_likely(!(ctr & KSYNC_URCU_GP_CTR_NEST_MASK))) {
+		/* Outermost: enter the current phase, nest count 1. */
+		__atomic_store_n(&__ksync_urcu_reader.ctr,
+				 __atomic_load_n(&__ksync_urcu_gp.ctr, __ATOMIC_RELAXED),
+				 __ATOMIC_RELAXED);
+		__ksync_urcu_reader_barrier();
+	} else {
+		__atomic_store_n(&__ksync_urcu_reader.ctr,
+				 ctr + KSYNC_URCU_GP_COUNT, __ATOMIC_RELAXED);
+	}
+	/* Only this thread writes its nesting (might_sleep() reads it). */
+	__atomic_store_n(&ksync_tls.rcu_read_lock_nesting,
+			 ksync_tls.rcu_read_lock_nesting + 1, __ATOMIC_RELAXED);
+}
+
+static __always_inline void __ksync_rcu_read_unlock(const struct ksync_site *site)
+{
+	unsigned int n = __atomic_load_n(&ksync_tls.rcu_read_lock_nesting,
+					 __ATOMIC_RELAXED);
+	unsigned long ctr;
+
+	/* n == 0: an unlock without a lock, which the library reports. */
+	if (__ksync_unlikely(__atomic_load_n(&ksync_debug_flags, __ATOMIC_RELAXED) ||
+			     !n)) {
+		ksync_rcu_read_unlock(site);
+		return;
+	}
+	__atomic_store_n(&ksync_tls.rcu_read_lock_nesting, n - 1, __ATOMIC_RELAXED);
+	ctr = __atomic_load_n(&__ksync_urcu_reader.ctr, __ATOMIC_RELAXED);
+	if (__ksync_likely((ctr & KSYNC_URCU_GP_CTR_NEST_MASK) == KSYNC_URCU_GP_COUNT)) {
+		/* Outermost: the section's accesses before the leaving store. */
+		__ksync_urcu_reader_barrier();
+		__atomic_store_n(&__ksync_urcu_reader.ctr, ctr - KSYNC_URCU_GP_COUNT,
+				 __ATOMIC_RELAXED);
+		/* ... and the store before the look at the writer's futex. */
+		__ksync_urcu_reader_barrier();
+		if (__ksync_unlikely(__atomic_load_n(&__ksync_urcu_gp.futex,
+						     __ATOMIC_RELAXED) == -1))
+			ksync_rcu_wake_up_gp();
+	} else {
+		__atomic_store_n(&__ksync_urcu_reader.ctr, ctr - KSYNC_URCU_GP_COUNT,
+				 __ATOMIC_RELAXED);
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+#define rcu_read_lock()		__ksync_rcu_read_lock(KSYNC_SITE("rcu_read_lock"))
+#define rcu_read_unlock()	__ksync_rcu_read_unlock(KSYNC_SITE("rcu_read_unlock"))
+#else
+/* Under ThreadSanitizer: the library, which tells TSan about grace periods. */
 #define rcu_read_lock()		ksync_rcu_read_lock(KSYNC_SITE("rcu_read_lock"))
 #define rcu_read_unlock()	ksync_rcu_read_unlock(KSYNC_SITE("rcu_read_unlock"))
+#endif
 #define rcu_read_lock_held()	ksync_rcu_read_lock_held()
 /* ksync has one RCU flavour: any read side is this one. */
 #define rcu_read_lock_any_held()	ksync_rcu_read_lock_held()

@@ -35,6 +35,7 @@
 
 #include <ksync/debug_locks.h>
 #include <ksync/lockdep.h>
+#include <ksync/urcu_abi.h>
 #include <ksync/percpu.h>
 #include "debug_checks.h"
 #include "site.h"
@@ -55,6 +56,38 @@ _Static_assert(sizeof(struct rcu_head) == sizeof(struct ksync_callback_head_layo
 _Static_assert(offsetof(struct rcu_head, func) ==
 	       offsetof(struct ksync_callback_head_layout, func),
 	       "liburcu's struct rcu_head has func elsewhere");
+
+/*
+ * <ksync/rcupdate.h>'s inline read side reaches liburcu's reader counter,
+ * grace-period state and membarrier flag under ksync's names, with asm
+ * labels, through the mirror in <ksync/urcu_abi.h>: check it against the
+ * real thing.  A liburcu with another layout fails here, at build time.
+ */
+#ifndef CONFIG_RCU_TLS
+#error "liburcu built without compiler TLS: urcu_memb_reader is no __thread symbol"
+#endif
+#ifdef CONFIG_RCU_FORCE_SYS_MEMBARRIER
+#error "liburcu forces membarrier: urcu_memb_has_sys_membarrier is no symbol"
+#endif
+#define KSYNC_SAME_TYPE(a, b)	__builtin_types_compatible_p(__typeof__(a), __typeof__(b))
+_Static_assert(offsetof(struct urcu_reader, ctr) ==
+	       offsetof(struct ksync_urcu_reader, ctr) &&
+	       KSYNC_SAME_TYPE(((struct urcu_reader *)0)->ctr,
+			       ((struct ksync_urcu_reader *)0)->ctr),
+	       "liburcu's struct urcu_reader has ctr elsewhere");
+_Static_assert(offsetof(struct urcu_gp, ctr) == offsetof(struct ksync_urcu_gp, ctr) &&
+	       KSYNC_SAME_TYPE(urcu_memb_gp.ctr, ((struct ksync_urcu_gp *)0)->ctr),
+	       "liburcu's struct urcu_gp has ctr elsewhere");
+_Static_assert(offsetof(struct urcu_gp, futex) == offsetof(struct ksync_urcu_gp, futex) &&
+	       KSYNC_SAME_TYPE(urcu_memb_gp.futex, ((struct ksync_urcu_gp *)0)->futex),
+	       "liburcu's struct urcu_gp has futex elsewhere");
+_Static_assert(KSYNC_SAME_TYPE(urcu_memb_has_sys_membarrier, int),
+	       "liburcu's urcu_memb_has_sys_membarrier is not an int");
+_Static_assert(KSYNC_SAME_TYPE(URCU_TLS(urcu_memb_reader), struct urcu_reader),
+	       "liburcu's urcu_memb_reader is not a struct urcu_reader");
+_Static_assert(URCU_GP_COUNT == KSYNC_URCU_GP_COUNT, "URCU_GP_COUNT differs");
+_Static_assert(URCU_GP_CTR_NEST_MASK == KSYNC_URCU_GP_CTR_NEST_MASK,
+	       "URCU_GP_CTR_NEST_MASK differs");
 
 /*
  * ThreadSanitizer (a TSan build of libksync): liburcu is not instrumented,
@@ -176,8 +209,17 @@ static inline bool tsan_barrier(void)
 }
 #endif
 
-/* Registered with liburcu (this thread). */
-static __thread bool rcu_registered;
+/*
+ * Registered with liburcu (this thread), by ksync or by the program.
+ * rcupdate.h's inline read side tests it: a thread without it goes to
+ * ksync_rcu_read_lock(), which registers it (and, once per process,
+ * installs the fork handlers and the exit destructor).  ksync's own flag
+ * rather than liburcu's registered bit: that bit is a bit-field (no
+ * offset to mirror), and it is also set for a thread the program
+ * registered itself, which must still pass here once for the fork
+ * handlers.  Initial-exec, as ksync_tls (the file is built with it).
+ */
+KSYNC_API __thread bool ksync_rcu_registered;
 
 static pthread_once_t rcu_once = PTHREAD_ONCE_INIT;
 static pthread_key_t rcu_exit_key;
@@ -220,7 +262,7 @@ static void rcu_thread_exit(void *arg)
 		set_nesting(0);
 	}
 	urcu_memb_unregister_thread();
-	rcu_registered = false;
+	ksync_rcu_registered = false;
 }
 
 /*
@@ -246,17 +288,18 @@ static void rcu_init_once(void)
 static void __attribute__((noinline)) rcu_register_this_thread(void)
 {
 	pthread_once(&rcu_once, rcu_init_once);
-	rcu_registered = true;
-	if (URCU_TLS(urcu_memb_reader).registered)
-		return;
-	urcu_memb_register_thread();
-	/* Any non-NULL value: the destructor runs at thread exit. */
-	pthread_setspecific(rcu_exit_key, &rcu_registered);
+	if (!URCU_TLS(urcu_memb_reader).registered) {
+		urcu_memb_register_thread();
+		/* Any non-NULL value: the destructor runs at thread exit. */
+		pthread_setspecific(rcu_exit_key, &ksync_rcu_registered);
+	}
+	/* Only now: the inline read side must find liburcu's reader ready. */
+	ksync_rcu_registered = true;
 }
 
 void ksync_urcu_register_lazily(void)
 {
-	if (__ksync_unlikely(!rcu_registered))
+	if (__ksync_unlikely(!ksync_rcu_registered))
 		rcu_register_this_thread();
 }
 
@@ -292,6 +335,15 @@ KSYNC_API void ksync_rcu_read_unlock(const struct ksync_site *site)
 	set_nesting(n - 1);
 	tsan_read_side_done();
 	urcu_memb_read_unlock();
+}
+
+/*
+ * The inline rcu_read_unlock() left its outermost read side and found
+ * synchronize_rcu() asleep on the futex: liburcu's wake-up, out of line.
+ */
+KSYNC_API void ksync_rcu_wake_up_gp(void)
+{
+	urcu_common_wake_up_gp(&urcu_memb_gp);
 }
 
 KSYNC_API int ksync_rcu_read_lock_held(void)

@@ -8,6 +8,12 @@
  * new version with rcu_assign_pointer() and frees the old one with
  * kfree_rcu().  A reader that found a version's two words different would
  * count as a torn read and fail the run.
+ *
+ * A read writes nothing shared: rcu_read_lock()/unlock() are inline and
+ * touch only this thread's liburcu reader counter and ksync nesting
+ * count, the version and sh->stop are only loaded, and the loop's counts
+ * are the worker's locals.  So the RCU rows measure the read side, not
+ * the loop.
  */
 #include <limits.h>
 #include <stdlib.h>
