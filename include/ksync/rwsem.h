@@ -208,13 +208,29 @@ static __always_inline void __ksync_rwsem_set_reader_owned(struct rw_semaphore *
 		atomic_long_set(&sem->owner, next);
 }
 
+/*
+ * After the add: the first waiter is a writer that is awake (WOKEN), no
+ * writer holds the lock, nobody asked for a handoff, and we are the only
+ * reader.  The slow path would steal the lock then and do nothing else
+ * (an awake writer needs no wake-up, and no reader can be first), so the
+ * fast path does it.  With more threads than CPUs a woken writer may wait
+ * a whole time slice for a CPU, with WAITERS set all that while: every
+ * read then used to call the slow path for this.
+ */
+static __always_inline bool __ksync_rwsem_read_passes_woken(long count)
+{
+	return (count & (RWSEM_READ_FAILED_MASK | RWSEM_FLAG_WOKEN | RWSEM_READER_MASK)) ==
+	       (RWSEM_FLAG_WAITERS | RWSEM_FLAG_WOKEN | RWSEM_READER_BIAS);
+}
+
 static __always_inline int
 __ksync_rwsem_down_read(struct rw_semaphore *sem, long curr, unsigned int state)
 {
 	/* Acquire: pairs with the release in up_write()/downgrade_write(). */
 	long count = atomic_long_add_return_acquire(RWSEM_READER_BIAS, &sem->count);
 
-	if (__ksync_likely(!(count & RWSEM_READ_FAILED_MASK))) {
+	if (__ksync_likely(!(count & RWSEM_READ_FAILED_MASK)) ||
+	    __ksync_rwsem_read_passes_woken(count)) {
 		__ksync_rwsem_set_reader_owned(sem, curr);
 		return 0;
 	}
