@@ -26,8 +26,9 @@
  * for a handoff, bit 3 (ksync's own) the first waiter is a writer that is
  * awake, and from bit 8 up the number of readers (the top bit is a guard
  * against overflow).  A reader adds its bias and has the lock if no
- * writer, waiter, handoff or overflow bit was set; a writer swaps 0 for
- * "writer locked".
+ * writer, waiter, handoff or overflow bit was set (or if the only waiter
+ * bit says "an awake writer is first" and it is the only reader); a
+ * writer swaps 0 for "writer locked".
  * Anything else goes to the slow path, where waiters queue in FIFO order
  * and sleep; readers are woken in batches; and a waiter that has waited
  * more than 4 ms (RWSEM_WAIT_TIMEOUT) sets the handoff bit, after which
