@@ -243,13 +243,19 @@ static long read_slowpath_calls;
 KSYNC_API int ksync_down_read_slowpath(struct rw_semaphore *sem, long count,
 				       unsigned int state)
 {
-	static int (*real)(struct rw_semaphore *, long, unsigned int);
+	/* Looked up by whoever comes first; racing look-ups agree. */
+	static void *real;
+	void *fn = __atomic_load_n(&real, __ATOMIC_RELAXED);
+	int (*call)(struct rw_semaphore *, long, unsigned int);
 
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "ksync_down_read_slowpath");
-	CHECK(real != NULL);
+	if (!fn) {
+		fn = dlsym(RTLD_NEXT, "ksync_down_read_slowpath");
+		CHECK(fn != NULL);
+		__atomic_store_n(&real, fn, __ATOMIC_RELAXED);
+	}
+	*(void **)&call = fn;
 	add(&read_slowpath_calls, 1);
-	return real(sem, count, state);
+	return call(sem, count, state);
 }
 
 static long in_handler, leave_handler;
