@@ -232,11 +232,15 @@ inline rwsem_wake(type, wq, f, t, n)
 
 /*
  * down_read(): "count = add_return_acquire(BIAS)"; failed if WRITER,
- * WAITERS or HANDOFF: ksync_down_read_slowpath().
+ * WAITERS or HANDOFF: ksync_down_read_slowpath().  Also taken in the
+ * fast path: WAITERS with WOKEN, no WRITER or HANDOFF, and the only
+ * reader (__ksync_rwsem_read_passes_woken(): what the steal below does).
  */
 inline down_read(me, wq, f, t, n, cw, cr, ok)
 {
-	atomic { creaders++; cw = cwriter; ok = !(cwriter || cwaiters || choff); cr = creaders;
+	atomic { creaders++; cw = cwriter; cr = creaders;
+		 ok = !(cwriter || cwaiters || choff) ||
+		      (!cwriter && !choff && cwaiters && cwoken && creaders == 1);
 		 n = cwaiters; t = cwoken; f = choff }
 	if
 	:: ok

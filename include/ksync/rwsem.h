@@ -26,8 +26,9 @@
  * for a handoff, bit 3 (ksync's own) the first waiter is a writer that is
  * awake, and from bit 8 up the number of readers (the top bit is a guard
  * against overflow).  A reader adds its bias and has the lock if no
- * writer, waiter, handoff or overflow bit was set; a writer swaps 0 for
- * "writer locked".
+ * writer, waiter, handoff or overflow bit was set (or if the only waiter
+ * bit says "an awake writer is first" and it is the only reader); a
+ * writer swaps 0 for "writer locked".
  * Anything else goes to the slow path, where waiters queue in FIFO order
  * and sleep; readers are woken in batches; and a waiter that has waited
  * more than 4 ms (RWSEM_WAIT_TIMEOUT) sets the handoff bit, after which
@@ -208,13 +209,29 @@ static __always_inline void __ksync_rwsem_set_reader_owned(struct rw_semaphore *
 		atomic_long_set(&sem->owner, next);
 }
 
+/*
+ * After the add: the first waiter is a writer that is awake (WOKEN), no
+ * writer holds the lock, nobody asked for a handoff, and we are the only
+ * reader.  The slow path would steal the lock then and do nothing else
+ * (an awake writer needs no wake-up, and no reader can be first), so the
+ * fast path does it.  With more threads than CPUs a woken writer may wait
+ * a whole time slice for a CPU, with WAITERS set all that while: every
+ * read then used to call the slow path for this.
+ */
+static __always_inline bool __ksync_rwsem_read_passes_woken(long count)
+{
+	return (count & (RWSEM_READ_FAILED_MASK | RWSEM_FLAG_WOKEN | RWSEM_READER_MASK)) ==
+	       (RWSEM_FLAG_WAITERS | RWSEM_FLAG_WOKEN | RWSEM_READER_BIAS);
+}
+
 static __always_inline int
 __ksync_rwsem_down_read(struct rw_semaphore *sem, long curr, unsigned int state)
 {
 	/* Acquire: pairs with the release in up_write()/downgrade_write(). */
 	long count = atomic_long_add_return_acquire(RWSEM_READER_BIAS, &sem->count);
 
-	if (__ksync_likely(!(count & RWSEM_READ_FAILED_MASK))) {
+	if (__ksync_likely(!(count & RWSEM_READ_FAILED_MASK)) ||
+	    __ksync_rwsem_read_passes_woken(count)) {
 		__ksync_rwsem_set_reader_owned(sem, curr);
 		return 0;
 	}

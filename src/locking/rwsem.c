@@ -645,9 +645,12 @@ KSYNC_API int ksync_down_write_slowpath(struct rw_semaphore *sem, unsigned int s
 		 * We asked for a handoff: the lock is ours as soon as the
 		 * owner lets go, so watch it a while before sleeping.
 		 */
-		if (waiter_handoff_set(&waiter) &&
-		    rwsem_spin_on_owner(sem, ksync_now_ns() + RWSEM_SPIN_MAX_NS) == OWNER_NULL)
-			goto trylock_again;
+		if (waiter_handoff_set(&waiter)) {
+			struct rwsem_spin_budget budget = RWSEM_SPIN_BUDGET(RWSEM_SPIN_MAX_NS);
+
+			if (rwsem_spin_on_owner(sem, &budget) == OWNER_NULL)
+				goto trylock_again;
+		}
 
 		ksync_schedule_until(0);
 		ksync_set_current_state(state);

@@ -94,10 +94,26 @@ enum rwsem_owner_state {
 /* How long one slow-path entry may spin in all, in nanoseconds. */
 #define RWSEM_SPIN_MAX_NS	20000ull
 
+/*
+ * A spin's budget, in time.  The clock is read every SPIN_CLOCK_EVERY
+ * rounds, the first time at the first such check: the budget starts
+ * there, so a spin that ends sooner (the common case: the lock was free,
+ * or freed at once) never reads it.  A read costs about 30 ns on the
+ * 2-core VM (rdtsc), more than an uncontended lock+unlock; every writer
+ * slow path used to make one on entry, even when it then took the lock
+ * at the first try.
+ */
+struct rwsem_spin_budget {
+	uint64_t len_ns;
+	uint64_t deadline_ns;		/* 0: not started */
+};
+
+#define RWSEM_SPIN_BUDGET(ns)	((struct rwsem_spin_budget){ .len_ns = (ns) })
+
 bool rwsem_can_spin_on_owner(struct rw_semaphore *sem);
 bool rwsem_optimistic_spin(struct rw_semaphore *sem, struct ksync_cpu *curr);
 enum rwsem_owner_state rwsem_spin_on_owner(struct rw_semaphore *sem,
-					   uint64_t deadline_ns);
+					   struct rwsem_spin_budget *budget);
 
 /* --- plain operations (rwsem.c), for the debug paths ---------------------- */
 

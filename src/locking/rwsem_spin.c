@@ -14,7 +14,8 @@
  *  - "the owner runs" means "the owner is not asleep in a ksync wait"
  *    (its task state is TASK_RUNNING); a preempted owner looks running;
  *  - so every spin is bounded by time: RWSEM_SPIN_MAX_NS (20 us) in all
- *    per slow-path entry, checked every 16 rounds; on a reader phase also
+ *    per slow-path entry, checked every 16 rounds (the first check starts
+ *    the clock: a spin that wins sooner never reads it); on a reader phase also
  *    by the kernel's threshold (10 us + 0.5 us per reader, at most 25 us),
  *    after which RWSEM_NONSPINNABLE tells later writers not to try;
  *  - only one writer spins at a time (sem->spinner), where the kernel
@@ -40,9 +41,19 @@ static inline bool owner_running(struct ksync_cpu *owner)
 	return ksync_cpu_running(owner);
 }
 
-static inline bool spin_timed_out(unsigned int loop, uint64_t deadline_ns)
+/* The budget is spent; its first check starts it (rwsem_internal.h). */
+static bool budget_spent(unsigned int loop, struct rwsem_spin_budget *b)
 {
-	return !(loop % SPIN_CLOCK_EVERY) && ksync_spin_now() > deadline_ns;
+	uint64_t now;
+
+	if (loop % SPIN_CLOCK_EVERY)
+		return false;
+	now = ksync_spin_now();
+	if (!b->deadline_ns) {
+		b->deadline_ns = now + b->len_ns;
+		return false;
+	}
+	return now > b->deadline_ns;
 }
 
 /*
@@ -75,11 +86,12 @@ static enum rwsem_owner_state rwsem_owner_state(struct ksync_cpu *owner,
 }
 
 /*
- * Spin while the same writer owns the lock and runs, until deadline_ns.
- * Returns the owner state found at the end (OWNER_NONSPINNABLE: give up).
+ * Spin while the same writer owns the lock and runs, until the budget is
+ * spent.  Returns the owner state found at the end (OWNER_NONSPINNABLE:
+ * give up).
  */
 enum rwsem_owner_state rwsem_spin_on_owner(struct rw_semaphore *sem,
-					   uint64_t deadline_ns)
+					   struct rwsem_spin_budget *budget)
 {
 	unsigned long flags, new_flags;
 	struct ksync_cpu *owner = rwsem_owner_flags(sem, &flags), *new;
@@ -91,7 +103,7 @@ enum rwsem_owner_state rwsem_spin_on_owner(struct rw_semaphore *sem,
 		new = rwsem_owner_flags(sem, &new_flags);
 		if (new != owner || new_flags != flags)
 			return rwsem_owner_state(new, new_flags);
-		if (!owner_running(owner) || spin_timed_out(loop, deadline_ns))
+		if (!owner_running(owner) || budget_spent(loop, budget))
 			return OWNER_NONSPINNABLE;
 		cpu_relax();
 	}
@@ -122,7 +134,7 @@ static bool rwsem_try_write_lock_unqueued(struct rw_semaphore *sem,
  * How long to spin on readers: the more of them, the longer they take to
  * leave.  The kernel's (10 + readers / 2) us, at most 25 us.
  */
-static uint64_t rwsem_rspin_threshold(struct rw_semaphore *sem)
+static struct rwsem_spin_budget rwsem_rspin_budget(struct rw_semaphore *sem)
 {
 	long readers = atomic_long_read(&sem->count) >> RWSEM_READER_SHIFT;
 
@@ -130,7 +142,7 @@ static uint64_t rwsem_rspin_threshold(struct rw_semaphore *sem)
 		readers = 30;
 	if (readers < 0)
 		readers = 0;
-	return ksync_spin_now() + (uint64_t)(20 + readers) * 1000u / 2;
+	return RWSEM_SPIN_BUDGET((uint64_t)(20 + readers) * 1000u / 2);
 }
 
 /* One spinner at a time.  Relaxed: it guards no data, only the CPUs. */
@@ -149,18 +161,18 @@ static inline void spinner_unlock(struct rw_semaphore *sem)
 
 /*
  * Spin on a reader phase: false (and NONSPINNABLE set) once it has lasted
- * past the threshold.  *threshold is 0 when the phase just began.
+ * past the threshold.  rbudget->len_ns is 0 when the phase just began.
  */
-static bool rwsem_spin_on_readers(struct rw_semaphore *sem, uint64_t *threshold,
-				  unsigned int loop)
+static bool rwsem_spin_on_readers(struct rw_semaphore *sem,
+				  struct rwsem_spin_budget *rbudget, unsigned int loop)
 {
-	if (!*threshold) {
+	if (!rbudget->len_ns) {
 		if (rwsem_test_oflags(sem, RWSEM_NONSPINNABLE))
 			return false;
-		*threshold = rwsem_rspin_threshold(sem);
+		*rbudget = rwsem_rspin_budget(sem);
 		return true;
 	}
-	if (spin_timed_out(loop, *threshold)) {
+	if (budget_spent(loop, rbudget)) {
 		rwsem_set_nonspinnable(sem);
 		return false;
 	}
@@ -169,13 +181,14 @@ static bool rwsem_spin_on_readers(struct rw_semaphore *sem, uint64_t *threshold,
 
 bool rwsem_optimistic_spin(struct rw_semaphore *sem, struct ksync_cpu *curr)
 {
-	uint64_t deadline = ksync_spin_now() + RWSEM_SPIN_MAX_NS, rthreshold = 0;
+	struct rwsem_spin_budget budget = RWSEM_SPIN_BUDGET(RWSEM_SPIN_MAX_NS);
+	struct rwsem_spin_budget rbudget = RWSEM_SPIN_BUDGET(0);
 	bool taken = false;
 
 	if (!spinner_trylock(sem))
 		return false;
 	for (unsigned int loop = 1;; loop++) {
-		enum rwsem_owner_state state = rwsem_spin_on_owner(sem, deadline);
+		enum rwsem_owner_state state = rwsem_spin_on_owner(sem, &budget);
 
 		if (!(state & OWNER_SPINNABLE))
 			break;
@@ -183,13 +196,13 @@ bool rwsem_optimistic_spin(struct rw_semaphore *sem, struct ksync_cpu *curr)
 		if (taken)
 			break;
 		if (state == OWNER_READER) {
-			if (!rwsem_spin_on_readers(sem, &rthreshold, loop))
+			if (!rwsem_spin_on_readers(sem, &rbudget, loop))
 				break;
 		} else {
 			/* A new reader phase gets a new threshold. */
-			rthreshold = 0;
+			rbudget = RWSEM_SPIN_BUDGET(0);
 		}
-		if (spin_timed_out(loop, deadline)) {
+		if (budget_spent(loop, &budget)) {
 			if (state == OWNER_READER)
 				rwsem_set_nonspinnable(sem);
 			break;

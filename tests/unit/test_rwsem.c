@@ -11,6 +11,7 @@
  * something hangs anyway.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <ksync/interrupt.h>
 #include <ksync/rwsem.h>
 #include <ksync/smp.h>
@@ -228,6 +229,88 @@ static void test_trylock_behind_queued_writer(void)
 	up_read(&sem);
 	CHECK_EQ(ktest_waiter_join(&w), 0);
 	CHECK_EQ(count_of(&sem), 0);
+}
+
+/* --- a reader while the first waiter is a woken writer ------------------------ */
+
+/*
+ * This program's own ksync_down_read_slowpath(): the inline fast paths
+ * compiled into it call it, so the test can count the calls; it passes
+ * each one on to the library's.
+ */
+static long read_slowpath_calls;
+
+KSYNC_API int ksync_down_read_slowpath(struct rw_semaphore *sem, long count,
+				       unsigned int state)
+{
+	/* Looked up by whoever comes first; racing look-ups agree. */
+	static void *real;
+	void *fn = __atomic_load_n(&real, __ATOMIC_RELAXED);
+	int (*call)(struct rw_semaphore *, long, unsigned int);
+
+	if (!fn) {
+		fn = dlsym(RTLD_NEXT, "ksync_down_read_slowpath");
+		CHECK(fn != NULL);
+		__atomic_store_n(&real, fn, __ATOMIC_RELAXED);
+	}
+	*(void **)&call = fn;
+	add(&read_slowpath_calls, 1);
+	return call(sem, count, state);
+}
+
+static long in_handler, leave_handler;
+
+/* An interrupt that keeps its thread busy until told to return. */
+static irqreturn_t stall_handler(int irq, void *dev)
+{
+	(void)irq;
+	(void)dev;
+	store(&in_handler, 1);
+	KTEST_WAIT_UNTIL(load(&leave_handler));
+	return IRQ_HANDLED;
+}
+
+/*
+ * A writer queued first, woken by up_write() but kept from running (an
+ * interrupt handler holds its thread): WOKEN and WAITERS stay set with
+ * the lock free, as when a woken writer waits for a CPU.  A reader that
+ * comes then takes the lock in the fast path, without the slow path's
+ * call; the writer still gets the lock once it runs.
+ */
+static void test_reader_passes_woken_writer(void)
+{
+	struct ktest_waiter w;
+	long calls;
+
+	if (ksync_debug_flags) {
+		printf("  skipped: with KSYNC_DEBUG every down_read() takes the debug path\n");
+		return;
+	}
+	store(&in_handler, 0);
+	store(&leave_handler, 0);
+	CHECK_EQ(request_irq(SIGUSR1, stall_handler, 0, "rwsem-stall", NULL), 0);
+	down_write(&sem);
+	helper_start(&w, &sem, write_and_report);
+	/* Queued, and going to sleep: it cleared WOKEN itself. */
+	KTEST_WAIT_UNTIL(count_of(&sem) == (RWSEM_WRITER_LOCKED | RWSEM_FLAG_WAITERS));
+	CHECK_EQ(ktest_waiter_interrupt(&w, SIGUSR1), 0);
+	KTEST_WAIT_UNTIL(load(&in_handler));
+	up_write(&sem);
+	CHECK_EQ(count_of(&sem), RWSEM_FLAG_WAITERS | RWSEM_FLAG_WOKEN);
+
+	calls = load(&read_slowpath_calls);
+	down_read(&sem);
+	CHECK_EQ(load(&read_slowpath_calls), calls);
+	CHECK_EQ(count_of(&sem), RWSEM_FLAG_WAITERS | RWSEM_FLAG_WOKEN | RWSEM_READER_BIAS);
+	CHECK_EQ(ktest_waiter_result(&w), KTEST_STILL_WAITING);
+	up_read(&sem);
+	/* The awake writer is not woken again, and is still first. */
+	CHECK_EQ(count_of(&sem), RWSEM_FLAG_WAITERS | RWSEM_FLAG_WOKEN);
+
+	store(&leave_handler, 1);
+	CHECK_EQ(ktest_waiter_join(&w), 0);
+	CHECK_EQ(count_of(&sem), 0);
+	CHECK(free_irq(SIGUSR1, NULL) != NULL);
 }
 
 /* --- readers together, writers alone ------------------------------------------- */
@@ -616,6 +699,7 @@ int main(void)
 	RUN(test_write_lock_unlock);
 	RUN(test_trylock);
 	RUN(test_trylock_behind_queued_writer);
+	RUN(test_reader_passes_woken_writer);
 	RUN(test_readers_inside_together);
 	RUN(test_writer_excludes_readers);
 	RUN(test_downgrade);
