@@ -8,7 +8,8 @@
  *   percpu_down_read(&sem), percpu_up_read(&sem)
  *   percpu_down_read_trylock(&sem)	1 if taken, 0 if not
  *   percpu_down_write(&sem), percpu_up_write(&sem)
- *   percpu_is_read_locked(&sem), percpu_is_write_locked(&sem)
+ *   percpu_is_read_locked(&sem)	readers inside and no writer (the kernel's)
+ *   percpu_is_write_locked(&sem)	a writer holds or waits
  *   percpu_rwsem_assert_held(&sem)
  *
  * A reader-writer semaphore for data that is read all the time and

@@ -169,9 +169,14 @@ static bool readers_gone(struct percpu_rw_semaphore *sem)
 	return sum == 0;
 }
 
+/*
+ * As the kernel's: readers inside, and no writer holding or waiting.
+ * While block is set a count may be a reader's try that is about to be
+ * taken back (read_try()), so the counts say nothing then.
+ */
 KSYNC_API int ksync_percpu_is_read_locked(struct percpu_rw_semaphore *sem)
 {
-	return !readers_gone(sem);
+	return !readers_gone(sem) && !__atomic_load_n(&sem->block, __ATOMIC_SEQ_CST);
 }
 
 /* --- writers ----------------------------------------------------------------------- */

@@ -257,6 +257,12 @@ static void *spin_writer(void *arg)
 	(void)arg;
 	for (int i = 0; i < SPIN_WRITES; i++) {
 		percpu_down_write(&spin_sem);
+		/*
+		 * Not a test of exclusion (readers' tries may count for a
+		 * moment: the kernel's percpu_is_read_locked() is false while
+		 * block is set); the torn-read check in the readers is.
+		 */
+		CHECK(percpu_is_write_locked(&spin_sem));
 		CHECK(!percpu_is_read_locked(&spin_sem));
 		spin_data.gen++;
 		for (int f = 0; f < NFIELDS; f++)
