@@ -277,8 +277,8 @@ inline mutex_lock(me, ok, first, handoff)
  * __ksync_mutex_unlock(): the fast path "CAS(owner, curr, 0)", then
  * ksync_mutex_unlock_slowpath(): unless HANDOFF, "CAS(owner, owner,
  * flags)" (release) and return if WAITERS was clear; wait_lock; next =
- * first waiter; with HANDOFF, mutex_handoff(lock, next), else maybe
- * hand_to_starving(lock, next); wait_unlock; ksync_wake_cpu(next).
+ * first waiter; with HANDOFF, mutex_handoff(lock, next); wait_unlock;
+ * ksync_wake_cpu(next).
  */
 inline mutex_unlock(me, ok, next, hand)
 {
@@ -310,25 +310,7 @@ inline mutex_unlock(me, ok, next, hand)
 					:: else -> otask = 0
 					fi
 				}
-			:: !hand && next < NT ->
-				/*
-				 * hand_to_starving(), when the top waiter has
-				 * waited MUTEX_HANDOFF_NS (a free choice): a
-				 * free lock goes to it with PICKUP; one that
-				 * a newcomer took gets HANDOFF.
-				 */
-				atomic {
-					if
-					:: otask != next + 1 && !(oflags & (HANDOFF | PICKUP)) ->
-						if
-						:: otask != 0 -> oflags = oflags | HANDOFF
-						:: else -> otask = next + 1;
-							oflags = (oflags & WAITERS) | PICKUP
-						fi
-					:: else
-					fi
-				}
-			:: !hand		/* not waited long enough */
+			:: else
 			fi;
 			wait_unlock();
 			if :: next < NT -> wake_cpu(next, ok) :: else fi

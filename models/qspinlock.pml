@@ -13,7 +13,7 @@
  *  - no lost wake-up: every process ends; a thread left asleep on a futex
  *    while the others are done or blocked is an invalid end state;
  *  - the steal bound (bounded unfairness, issue 12): once the queue head
- *    is starving (its lock call waited PV_STARVE_NS, a choice here) it keeps
+ *    is starving (head for PV_HEAD_STARVE_NS, a choice here) it keeps
  *    pending set while it sleeps, and no newcomer takes the lock before
  *    it: asserted in steal_lock() against the ghost starve[L], which the
  *    head sets when it starts starving and clears when it has the lock.
@@ -342,7 +342,7 @@ inline pv_wait_head_or_lock(L, n, hashed, ok)
 		:: ok = 0			/* PV_SPIN_THRESHOLD_NS spent */
 		fi;
 		if :: ok -> break :: else fi;
-		/* waited PV_STARVE_NS yet?  Time is a choice here. */
+		/* head for PV_HEAD_STARVE_NS yet?  Time is a choice here. */
 		if
 		:: !starve[L] -> starve[L] = 1
 		:: true

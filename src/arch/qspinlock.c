@@ -63,19 +63,13 @@
 #define PV_NODE_SPIN_NS		25600u		/* queued, not head */
 #define BACKOFF_MAX_NS		800u
 /*
- * Bounded unfairness: a queue head whose lock call has waited this long,
- * counted from its first try (its spinning, its time queued behind others
- * and its time as head together), keeps pending set from then on, even
- * while it sleeps, so newcomers queue behind it instead of stealing, and
- * the next unlock's wake-up gives the lock to it.  As the kernel's
- * paravirt lock lets newcomers steal only while the head is not
+ * Bounded unfairness: a queue head that has been head this long keeps
+ * pending set while it sleeps, so newcomers queue behind it instead of
+ * stealing, and the next unlock's wake-up gives the lock to it.  As the
+ * kernel's paravirt lock lets newcomers steal only while the head is not
  * spinning, this lets them steal only while the head has not waited long.
- * Counting from the first try, not from becoming head, matters with more
- * threads than CPUs: a thread that slept 30 ms behind 30 others is
- * starving the moment it becomes head, and does not have to lose to
- * running stealers for another millisecond first.
  */
-#define PV_STARVE_NS		1000000ull
+#define PV_HEAD_STARVE_NS	1000000ull
 
 struct backoff {
 	unsigned int step, max;
@@ -254,18 +248,6 @@ static void pv_kick_node(arch_spinlock_t *lock, struct ksync_qnode *next)
 		ksync_pv_wake_node(next);	/* no room: wake it now */
 }
 
-/* Has this lock call waited long enough to stop stealers?  Once, per call. */
-static inline bool pv_starving(uint64_t since)
-{
-	uint64_t now = ksync_spin_now();
-
-	/* now < since: the clock's base moved at calibration; not yet. */
-	if (now < since || now - since < PV_STARVE_NS)
-		return false;
-	lockevent_inc(pv_head_no_steal);
-	return true;
-}
-
 /* Sleep as the queue head until an unlock wakes us (or a poll expires). */
 static bool pv_head_sleep(arch_spinlock_t *lock, struct ksync_qnode *node,
 			  bool hashed, struct ksync_lockup *lk)
@@ -304,28 +286,25 @@ static void pv_head_unhash(arch_spinlock_t *lock, struct ksync_qnode *node)
 /*
  * The queue head waits for the lock: first spinning while newcomers may
  * still steal it, then spinning with pending set (no stealing), then
- * asleep until an unlock wakes it.  Once its lock call (@since: its first
- * try) has waited PV_STARVE_NS it skips the stealing phase and sleeps
- * with pending still set: newcomers can no longer take the lock past it,
- * and the unlock that wakes it leaves the lock to it (bounded
- * unfairness).  Returns with the lock held and the current lock value.
+ * asleep until an unlock wakes it.  Once it has been head for
+ * PV_HEAD_STARVE_NS it sleeps with pending still set: newcomers can no
+ * longer take the lock past it, and the unlock that wakes it leaves the
+ * lock to it (bounded unfairness).  Returns with the lock held and the
+ * current lock value.
  */
 static uint32_t pv_wait_head_or_lock(arch_spinlock_t *lock,
 				     struct ksync_qnode *node, bool spin,
-				     uint64_t since, struct ksync_lockup *lk)
+				     struct ksync_lockup *lk)
 {
 	bool hashed = __atomic_load_n(&node->state, __ATOMIC_ACQUIRE) == VCPU_HASHED;
+	uint64_t head_since = ksync_spin_now();
 	bool starving = false;
 
 	for (;;) {
 		struct backoff b;
 		uint64_t deadline;
 
-		/* models/qspinlock.pml: starve[L], where the steal bound is asserted. */
-		starving = starving || pv_starving(since);
-		if (starving) {
-			set_pending(lock);	/* no steal phase: stop stealers now */
-		} else {
+		if (!starving) {
 			backoff_start(&b, spin ? PV_HEAD_STEAL_NS : 0);
 			do {
 				if (steal_lock(lock, __atomic_load_n(&lock->val,
@@ -346,7 +325,11 @@ static uint32_t pv_wait_head_or_lock(arch_spinlock_t *lock,
 				break;
 			cpu_relax();
 		}
-		starving = starving || pv_starving(since);
+		/* models/qspinlock.pml: starve[L], where the steal bound is asserted. */
+		if (!starving && ksync_spin_now() - head_since >= PV_HEAD_STARVE_NS) {
+			starving = true;
+			lockevent_inc(pv_head_no_steal);
+		}
 		if (!starving)
 			clear_pending(lock);
 		hashed = pv_head_sleep(lock, node, hashed, lk);
@@ -378,7 +361,6 @@ KSYNC_API void ksync_queued_spin_lock_slowpath(arch_spinlock_t *lock,
 	struct ksync_cpu *cpu;
 	struct ksync_qnode *qnodes;
 	uint32_t old, tail, val;
-	uint64_t since;
 	bool spin;
 	int idx;
 
@@ -388,7 +370,6 @@ KSYNC_API void ksync_queued_spin_lock_slowpath(arch_spinlock_t *lock,
 	 */
 	cpu = ksync_this_cpu();
 	spin = ksync_spin_pays(cpu);
-	since = ksync_spin_now();	/* the wait that bounded unfairness bounds */
 	if (pv_hybrid_trylock(lock, spin ? PV_STEAL_NS : 0))
 		return;
 
@@ -430,7 +411,7 @@ KSYNC_API void ksync_queued_spin_lock_slowpath(arch_spinlock_t *lock,
 		next = __atomic_load_n(&node->next, __ATOMIC_ACQUIRE);
 	}
 
-	val = pv_wait_head_or_lock(lock, node, spin, since, lk);
+	val = pv_wait_head_or_lock(lock, node, spin, lk);
 
 	/*
 	 * We hold the lock.  If we are also the last in the queue, clear the

@@ -61,12 +61,6 @@ struct mutex_waiter {
 	uint64_t since_ns;
 };
 
-/* Has the top waiter's lock call waited long enough for a handoff? */
-static inline bool waiter_starving(const struct mutex_waiter *w)
-{
-	return ksync_now_ns() - w->since_ns > MUTEX_HANDOFF_NS;
-}
-
 /* --- the owner word -------------------------------------------------------- */
 
 static inline struct ksync_cpu *owner_task(unsigned long owner)
@@ -400,10 +394,9 @@ static void report_recursion(struct mutex *lock, struct ksync_cpu *curr,
 
 /* --- lock ------------------------------------------------------------------- */
 
-static int mutex_wait(struct mutex *lock, struct ksync_cpu *curr, unsigned int state,
-		      uint64_t since_ns)
+static int mutex_wait(struct mutex *lock, struct ksync_cpu *curr, unsigned int state)
 {
-	struct mutex_waiter waiter = { .task = curr, .since_ns = since_ns };
+	struct mutex_waiter waiter = { .task = curr, .since_ns = ksync_now_ns() };
 	int ret = 0;
 
 	wait_lock(lock);
@@ -428,7 +421,7 @@ static int mutex_wait(struct mutex *lock, struct ksync_cpu *curr, unsigned int s
 		wait_lock(lock);
 
 		first = waiter_is_first(lock, &waiter);
-		handoff = first && waiter_starving(&waiter);
+		handoff = first && ksync_now_ns() - waiter.since_ns > MUTEX_HANDOFF_NS;
 		ksync_set_current_state(state);
 		if (mutex_trylock_or_handoff(lock, curr, handoff))
 			break;
@@ -467,7 +460,6 @@ KSYNC_API int ksync_mutex_lock_slowpath(struct mutex *lock, unsigned int state,
 	struct ksync_cpu *curr = ksync_this_cpu();
 	bool debug = ksync_debug_active();
 	uintptr_t ip = RET_IP;
-	uint64_t since;
 	int ret = 0;
 
 	site = ksync_site_resolve(site);
@@ -477,14 +469,11 @@ KSYNC_API int ksync_mutex_lock_slowpath(struct mutex *lock, unsigned int state,
 	if (mutex_owner(lock) == curr)
 		report_recursion(lock, curr, site);
 
-	if (__mutex_trylock(lock, curr))
-		goto acquired;
-	since = ksync_now_ns();		/* the wait a handoff bounds, spinning included */
-	if (mutex_optimistic_spin(lock, curr, NULL))
+	if (__mutex_trylock(lock, curr) || mutex_optimistic_spin(lock, curr, NULL))
 		goto acquired;
 	if (debug)
 		lock_contended(&lock->dep_map, KSYNC_SITE_IP(site, ip));
-	ret = mutex_wait(lock, curr, state, since);
+	ret = mutex_wait(lock, curr, state);
 	if (ret) {
 		if (debug)
 			mutex_release(&lock->dep_map, KSYNC_SITE_IP(site, ip));
@@ -555,40 +544,6 @@ static bool unlock_allowed(struct mutex *lock, struct ksync_cpu *curr,
 	return false;
 }
 
-/*
- * Under wait_lock, after our release: the top waiter @task has waited
- * MUTEX_HANDOFF_NS.  Do not leave it to ask for a handoff itself - it is
- * asleep, and by the time it runs, asks, and is woken again by the next
- * unlock, running threads have taken the lock over and over (with more
- * threads than CPUs that is several scheduler ticks per waiter, and the
- * waiters behind it wait for all of them).  If the lock is still free,
- * give it to the waiter now (PICKUP; the caller wakes it); if a newcomer
- * took it meanwhile, set HANDOFF so that its unlock gives it over.  Not
- * when the top waiter itself holds it: it leaves the list before long.
- * Release: our critical section, released already, before the waiter's
- * acquire of PICKUP.
- */
-static void hand_to_starving(struct mutex *lock, struct ksync_cpu *task)
-{
-	long owner = atomic_long_read(&lock->owner);
-
-	for (;;) {
-		struct ksync_cpu *holder = owner_task((unsigned long)owner);
-		long next;
-
-		if (holder == task ||
-		    (owner & (long)(MUTEX_FLAG_HANDOFF | MUTEX_FLAG_PICKUP)))
-			return;
-		if (holder)
-			next = owner | (long)MUTEX_FLAG_HANDOFF;
-		else
-			next = (long)((unsigned long)task | MUTEX_FLAG_PICKUP) |
-			       (owner & (long)MUTEX_FLAG_WAITERS);
-		if (atomic_long_try_cmpxchg_release(&lock->owner, &owner, next))
-			return;
-	}
-}
-
 KSYNC_API void ksync_mutex_unlock_slowpath(struct mutex *lock,
 					   const struct ksync_site *site)
 {
@@ -617,14 +572,8 @@ KSYNC_API void ksync_mutex_unlock_slowpath(struct mutex *lock,
 	}
 
 	wait_lock(lock);
-	if (!list_empty(&lock->wait_list)) {
-		struct mutex_waiter *first = list_first_entry(&lock->wait_list,
-							      struct mutex_waiter, list);
-
-		next = first->task;
-		if (!(owner & (long)MUTEX_FLAG_HANDOFF) && waiter_starving(first))
-			hand_to_starving(lock, next);
-	}
+	if (!list_empty(&lock->wait_list))
+		next = list_first_entry(&lock->wait_list, struct mutex_waiter, list)->task;
 	if (owner & (long)MUTEX_FLAG_HANDOFF)
 		mutex_handoff(lock, next);
 	wait_unlock(lock);

@@ -101,113 +101,6 @@ static void test_starving_head_blocks_stealing(void)
 	KTEST_FAIL("the victim won every race: the scenario never ran");
 }
 
-/*
- * The bound counts the whole lock call, not only the time as head: a
- * waiter that slept behind another for longer than the bound stops
- * stealers as soon as it becomes head.  main holds the lock; a first
- * waiter queues as head and sleeps, a second queues behind it and
- * sleeps; main sleeps 2 ms (both calls have now waited past the bound),
- * releases, lets the first waiter take and release the lock, and at once
- * takes it again.  The second waiter, now head, must keep pending set
- * while it sleeps.  (Before, its clock started when it became head, so
- * it let main steal for another millisecond.)
- */
-static raw_spinlock_t lock2;
-static int first_done, second_done;
-
-static void *first_fn(void *arg)
-{
-	raw_spin_lock(&lock2);
-	raw_spin_unlock(&lock2);
-	__atomic_store_n(&first_done, 1, __ATOMIC_RELEASE);
-	return arg;
-}
-
-static void *second_fn(void *arg)
-{
-	raw_spin_lock(&lock2);
-	__atomic_store_n(&second_done, 1, __ATOMIC_RELEASE);
-	raw_spin_unlock(&lock2);
-	return arg;
-}
-
-static unsigned long long node_sleeps(void)
-{
-	return ksync_lockevent_read(LOCKEVENT_pv_wait_node);
-}
-
-/* Wait for @read() to pass @before; false if @done is set first. */
-static bool wait_event_count(unsigned long long (*read)(void),
-			     unsigned long long before, const int *done)
-{
-	double deadline = ktest_now() + 20;
-
-	while (read() <= before) {
-		if (__atomic_load_n(done, __ATOMIC_ACQUIRE))
-			return false;
-		if (ktest_now() > deadline)
-			KTEST_FAIL("a waiter never went to sleep");
-		ktest_sleep_ms(1);
-	}
-	return true;
-}
-
-static bool queued_wait_counts(void)
-{
-	pthread_t first, second;
-	bool checked = false;
-
-	raw_spin_lock_init(&lock2);
-	__atomic_store_n(&first_done, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&second_done, 0, __ATOMIC_RELAXED);
-	raw_spin_lock(&lock2);
-	unsigned long long heads = head_sleeps(), nodes = node_sleeps();
-	CHECK(pthread_create(&first, NULL, first_fn, NULL) == 0);
-	if (!wait_event_count(head_sleeps, heads, &first_done))
-		goto out;
-	CHECK(pthread_create(&second, NULL, second_fn, NULL) == 0);
-	if (!wait_event_count(node_sleeps, nodes, &second_done))
-		goto out_second;
-	ktest_sleep_ms(2);
-	raw_spin_unlock(&lock2);
-	while (!__atomic_load_n(&first_done, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	heads = head_sleeps();
-	raw_spin_lock(&lock2);			/* barge in past the new head */
-	if (!__atomic_load_n(&second_done, __ATOMIC_ACQUIRE) &&
-	    wait_event_count(head_sleeps, heads, &second_done)) {
-		CHECK(__atomic_load_n(&lock2.raw_lock.pending, __ATOMIC_RELAXED));
-		CHECK(!raw_spin_trylock(&lock2) || (raw_spin_unlock(&lock2), 0));
-		checked = true;
-	}
-out_second:
-	raw_spin_unlock(&lock2);
-	CHECK(pthread_join(second, NULL) == 0);
-	CHECK(pthread_join(first, NULL) == 0);
-	CHECK(__atomic_load_n(&second_done, __ATOMIC_ACQUIRE));
-	CHECK(!raw_spin_is_locked(&lock2));
-	return checked;
-out:
-	raw_spin_unlock(&lock2);
-	CHECK(pthread_join(first, NULL) == 0);
-	return false;
-}
-
-static void test_queued_wait_counts_toward_the_bound(void)
-{
-	const char *poll = getenv("KSYNC_NO_MEMBARRIER");
-
-	if (poll && !strcmp(poll, "1")) {
-		printf("skip - test_queued_wait_counts_toward_the_bound: heads "
-		       "poll without membarrier(2)\n");
-		return;
-	}
-	for (int tries = 0; tries < 50; tries++)
-		if (queued_wait_counts())
-			return;
-	KTEST_FAIL("a waiter won every race: the scenario never ran");
-}
-
 #define THREADS		48
 #define ROUNDS		2000
 
@@ -237,7 +130,6 @@ static void test_exact_counts_oversubscribed(void)
 int main(void)
 {
 	RUN(test_starving_head_blocks_stealing);
-	RUN(test_queued_wait_counts_toward_the_bound);
 	RUN(test_exact_counts_oversubscribed);
 	printf("pv_head_no_steal events: %llu\n",
 	       ksync_lockevent_read(LOCKEVENT_pv_head_no_steal));
