@@ -20,9 +20,9 @@
  */
 #define _GNU_SOURCE
 #include <string.h>
-#include <unwind.h>
 
 #include <ksync/interpose.h>
+#include "backtrace.h"
 #include "blocked.h"
 #include "cpu.h"
 #include "env.h"
@@ -38,34 +38,10 @@ struct ksync_blocked *ksync_blocked_of(struct ksync_cpu *c)
 	return ksync_cpu_part(c, ksync_blocked_part);
 }
 
-struct walk {
-	uintptr_t ip[64];
-	int n;
-};
-
-static _Unwind_Reason_Code walk_frame(struct _Unwind_Context *ctx, void *arg)
-{
-	struct walk *w = arg;
-	uintptr_t ip = _Unwind_GetIP(ctx);
-
-	if (!ip || w->n >= (int)(sizeof(w->ip) / sizeof(w->ip[0])))
-		return _URC_END_OF_STACK;
-	w->ip[w->n++] = ip;
-	return _URC_NO_REASON;
-}
-
 /* The sleep's backtrace, from the first frame outside ksync. */
 static void save_frames(struct ksync_blocked *b)
 {
-	struct walk w = { .n = 0 };
-	int i = 1, n = 0;	/* frame 0 is this function */
-
-	_Unwind_Backtrace(walk_frame, &w);
-	while (i < w.n - 1 && ksync_code_is_ours(w.ip[i]))
-		i++;
-	for (; i < w.n && n < KSYNC_BLOCKED_FRAMES; i++)
-		b->frames[n++] = w.ip[i];
-	b->nframes = n;
+	b->nframes = ksync_save_caller_stack(b->frames, KSYNC_BLOCKED_FRAMES);
 }
 
 void ksync_blocked_begin(struct ksync_cpu *c, bool hung_check)

@@ -11,14 +11,14 @@
  * (jemalloc initialising, say).  So the walk must not allocate, load a
  * library or take the dynamic loader's lock: glibc's backtrace() loads
  * libgcc_s (dlopen, malloc) the first time, dladdr() takes the loader's
- * lock.  The walk here calls libgcc's unwinder directly (libksync links
+ * lock.  The walk (base/backtrace.c) calls libgcc's unwinder directly (libksync links
  * libgcc_s, so it is loaded with the program) and tells ksync's own
  * frames apart with _dl_find_object(), which takes no lock.
  */
 #define _GNU_SOURCE
 #include <string.h>
-#include <unwind.h>
 
+#include "backtrace.h"
 #include "kernel_compat.h"
 #include "lockdep_internal.h"
 #include "report.h"
@@ -26,36 +26,6 @@
 static uintptr_t trace_pool[MAX_STACK_TRACE_ENTRIES];
 static unsigned int nr_trace_entries;
 static bool pool_full_noted;
-
-struct walk {
-	uintptr_t ip[64];
-	int n;
-};
-
-static _Unwind_Reason_Code walk_frame(struct _Unwind_Context *ctx, void *arg)
-{
-	struct walk *w = arg;
-	uintptr_t ip = _Unwind_GetIP(ctx);
-
-	if (!ip || w->n >= (int)(sizeof(w->ip) / sizeof(w->ip[0])))
-		return _URC_END_OF_STACK;
-	w->ip[w->n++] = ip;
-	return _URC_NO_REASON;
-}
-
-/* Up to max return addresses, the first outside ksync. */
-static int save_stack(uintptr_t *frames, int max)
-{
-	struct walk w = { .n = 0 };
-	int i = 1, saved = 0;	/* frame 0 is this function itself */
-
-	_Unwind_Backtrace(walk_frame, &w);
-	while (i < w.n - 1 && ksync_code_is_ours(w.ip[i]))
-		i++;
-	for (; i < w.n && saved < max; i++)
-		frames[saved++] = w.ip[i];
-	return saved;
-}
 
 /*
  * Saved traces by content, as the kernel's stack_trace_hash: the same
@@ -102,7 +72,7 @@ static bool find_trace(const uintptr_t *frames, int n, uint64_t h,
 static void save_trace(struct lock_trace *trace)
 {
 	uintptr_t frames[LOCKDEP_TRACE_DEPTH];
-	int n = save_stack(frames, LOCKDEP_TRACE_DEPTH);
+	int n = ksync_save_caller_stack(frames, LOCKDEP_TRACE_DEPTH);
 	uint64_t h;
 	unsigned int slot;
 
